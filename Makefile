@@ -1,0 +1,50 @@
+# One entry point for the course. `make demo` sets everything up and runs the main
+# job; `make test` sets everything up and runs every test, lint included.
+
+PYTHON ?= python3
+VENV := .venv
+STUDENT_VENV := .student-venv
+KERNEL_NAME := conv-backprop-student
+BIN := $(CURDIR)/$(VENV)/bin
+# nbgrader finds alembic (and everything else) through PATH, so every recipe runs
+# with the grader environment first on it.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup demo test lint format notebooks clean
+
+setup: $(VENV)/.installed $(STUDENT_VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# The student runtime is a separate venv, registered as a kernelspec inside the
+# grader's venv, so that graded kernels cannot import `autograder`.
+$(STUDENT_VENV)/.installed: requirements-student.txt $(VENV)/.installed
+	$(PYTHON) -m venv $(STUDENT_VENV)
+	$(STUDENT_VENV)/bin/pip install --quiet --upgrade pip
+	$(STUDENT_VENV)/bin/pip install --quiet -r requirements-student.txt
+	$(STUDENT_VENV)/bin/python -m ipykernel install --prefix $(CURDIR)/$(VENV) \
+		--name $(KERNEL_NAME) --display-name "Python 3 (conv-backprop student runtime)"
+	touch $@
+
+demo: setup
+	$(BIN)/nbgrader generate_assignment conv_backprop --force
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf release autograded feedback gradebook.db .pytest_cache .ruff_cache .hypothesis
