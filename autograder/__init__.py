@@ -11,6 +11,7 @@ from autograder.reference import (
     conv2d_backward_filter,
     conv2d_backward_input,
     conv2d_forward,
+    conv2d_output_shape,
     gap_backward,
     gap_forward,
     jacobian_output_wrt_filter,
@@ -19,12 +20,14 @@ from autograder.reference import (
     pad2d,
     relative_error,
     rot180,
+    training_step,
 )
 
 __all__ = [
     "conv2d_backward_filter",
     "conv2d_backward_input",
     "conv2d_forward",
+    "conv2d_output_shape",
     "gap_backward",
     "gap_forward",
     "jacobian_output_wrt_filter",
@@ -33,4 +36,5 @@ __all__ = [
     "pad2d",
     "relative_error",
     "rot180",
+    "training_step",
 ]

@@ -1,4 +1,4 @@
-"""Exact numbers for the worked example: arrays of Fractions, written the way the seed writes them."""
+"""Exact numbers for the worked example: arrays of Fractions, written as the seed does."""
 
 from __future__ import annotations
 

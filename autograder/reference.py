@@ -27,6 +27,7 @@ __all__ = [
     "conv2d_backward_filter",
     "conv2d_backward_input",
     "conv2d_forward",
+    "conv2d_output_shape",
     "gap_backward",
     "gap_forward",
     "jacobian_output_wrt_filter",
@@ -35,6 +36,7 @@ __all__ = [
     "pad2d",
     "relative_error",
     "rot180",
+    "training_step",
 ]
 
 
@@ -93,6 +95,34 @@ def conv2d_forward(X: np.ndarray, F: np.ndarray) -> np.ndarray:
     if F.shape[0] > X.shape[0] or F.shape[1] > X.shape[1]:
         raise ValueError(f"filter of shape {F.shape} is larger than the input of shape {X.shape}")
     return _correlate_valid(X, F)
+
+
+def conv2d_output_shape(
+    input_shape: tuple[int, int], filter_shape: tuple[int, int]
+) -> tuple[int, int]:
+    """The output-size rule of a 'valid' convolution, stride 1, no padding.
+
+    Parameters
+    ----------
+    input_shape : tuple (H, W)
+        The shape of the input X.
+    filter_shape : tuple (kh, kw)
+        The shape of the filter F, no larger than the input.
+
+    Returns
+    -------
+    tuple (H - kh + 1, W - kw + 1)
+        The shape of the output O.
+    """
+    height, width = (int(n) for n in input_shape)
+    kh, kw = (int(n) for n in filter_shape)
+    if min(height, width, kh, kw) < 1:
+        raise ValueError(f"shapes must be positive, got {input_shape} and {filter_shape}")
+    if kh > height or kw > width:
+        raise ValueError(
+            f"filter shape {filter_shape} is larger than the input shape {input_shape}"
+        )
+    return height - kh + 1, width - kw + 1
 
 
 def conv2d_backward_filter(X: np.ndarray, dO: np.ndarray) -> np.ndarray:
@@ -365,3 +395,41 @@ def relative_error(A: np.ndarray, B: np.ndarray) -> float:
     if A.size == 0:
         return 0.0
     return float(np.max(np.abs(A - B) / np.maximum(1e-8, np.abs(A) + np.abs(B))))
+
+
+# ------------------------------------------------------------ putting it together
+
+
+def training_step(
+    X: np.ndarray, F: np.ndarray, target: float, learning_rate: float
+) -> tuple[np.ndarray, float]:
+    """One step of gradient descent on the model conv -> GAP -> squared loss.
+
+    ``Z = gap_forward(conv2d_forward(X, F))`` and ``L = (Z - target) ** 2 / 2``, so
+    ``dL/dZ = Z - target``; the step moves F against dL/dF.
+
+    Parameters
+    ----------
+    X : array of shape (H, W)
+        One input image.
+    F : array of shape (kh, kw)
+        The current filter. It is not modified.
+    target : float
+        The value Z should take for this image.
+    learning_rate : float
+        The step size.
+
+    Returns
+    -------
+    new_F : float64 array of shape (kh, kw)
+        ``F - learning_rate * dL/dF``.
+    loss : float
+        L at the current F, before the step.
+    """
+    F = _as_matrix(F, "F")
+    O = conv2d_forward(X, F)
+    Z = gap_forward(O)
+    loss = (Z - target) ** 2 / 2
+    dO = gap_backward(Z - target, O.shape)
+    dF = conv2d_backward_filter(X, dO)
+    return F - learning_rate * dF, loss
