@@ -54,6 +54,7 @@ def format_fractions(A: np.ndarray) -> str:
     if exact.ndim != 2:
         raise ValueError(f"format_fractions takes a 2-D array, got shape {exact.shape}")
     cells = [[str(value) for value in row] for row in exact]
-    width = max((len(cell) for row in cells for cell in row), default=0)
-    rows = [", ".join(cell.rjust(width) for cell in row) for row in cells]
+    # Each column is as wide as its widest entry, as the seed aligns them.
+    widths = [max(len(cell) for cell in column) for column in zip(*cells, strict=True)]
+    rows = [", ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in cells]
     return "[" + ",\n ".join(f"[{row}]" for row in rows) + "]"

@@ -18,7 +18,7 @@ many challenge inputs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Number
+from numbers import Number, Real
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -65,9 +65,28 @@ def _correlate_valid(A: np.ndarray, K: np.ndarray) -> np.ndarray:
     return np.tensordot(windows, K, axes=((2, 3), (0, 1)))
 
 
+def _is_whole(n: object, minimum: int) -> bool:
+    """Whether ``n`` is a real number without a fractional part, at least ``minimum``."""
+    return isinstance(n, Real) and float(n).is_integer() and n >= minimum
+
+
+def _as_shape(shape: tuple[int, int], name: str) -> tuple[int, int]:
+    """Return ``shape`` as two Python ints, or say clearly why it is not a 2-D shape."""
+    sizes = tuple(np.ravel(shape))
+    if len(sizes) != 2 or not all(_is_whole(n, minimum=1) for n in sizes):
+        raise ValueError(f"{name} must be two positive integers (H, W), got {shape!r}")
+    return int(sizes[0]), int(sizes[1])
+
+
 def _zeros(shape: tuple[int, ...], like: np.ndarray) -> np.ndarray:
-    """Zeros of ``like``'s kind: Python ints in an object array stay exact with Fractions."""
-    return np.zeros(shape, dtype=like.dtype)
+    """Zeros of ``like``'s kind; in an object array, the zero of its elements' own type.
+
+    So padding or a Jacobian built from Fractions holds Fractions throughout, as the
+    module promises, rather than a mix of Python ints and Fractions.
+    """
+    if like.dtype != object:
+        return np.zeros(shape, dtype=like.dtype)
+    return np.full(shape, like.flat[0] * 0, dtype=object)
 
 
 # ------------------------------------------------------------------- convolution
@@ -114,10 +133,8 @@ def conv2d_output_shape(
     tuple (H - kh + 1, W - kw + 1)
         The shape of the output O.
     """
-    height, width = (int(n) for n in input_shape)
-    kh, kw = (int(n) for n in filter_shape)
-    if min(height, width, kh, kw) < 1:
-        raise ValueError(f"shapes must be positive, got {input_shape} and {filter_shape}")
+    height, width = _as_shape(input_shape, "input_shape")
+    kh, kw = _as_shape(filter_shape, "filter_shape")
     if kh > height or kw > width:
         raise ValueError(
             f"filter shape {filter_shape} is larger than the input shape {input_shape}"
@@ -218,10 +235,7 @@ def gap_backward(dZ: float, shape: tuple[int, int]) -> np.ndarray:
     dO : array of shape (H, W)
         dL/dO: float64, or an object array when ``dZ`` is a Fraction.
     """
-    shape = tuple(shape)
-    if len(shape) != 2 or not all(isinstance(n, Number) and int(n) == n and n > 0 for n in shape):
-        raise ValueError(f"shape must be two positive integers (H, W), got {shape}")
-    height, width = int(shape[0]), int(shape[1])
+    height, width = _as_shape(shape, "shape")
     if np.ndim(dZ) != 0:
         raise ValueError(f"dZ must be a scalar, got an array of shape {np.shape(dZ)}")
     if isinstance(dZ, Number) and not isinstance(dZ, (float, int, np.number)):
@@ -251,8 +265,8 @@ def jacobian_output_wrt_filter(X: np.ndarray, filter_shape: tuple[int, int]) -> 
         Contracting it with dO over its first two axes gives dL/dF.
     """
     X = _as_matrix(X, "X")
-    kh, kw = (int(n) for n in filter_shape)
-    if not (0 < kh <= X.shape[0] and 0 < kw <= X.shape[1]):
+    kh, kw = _as_shape(filter_shape, "filter_shape")
+    if not (kh <= X.shape[0] and kw <= X.shape[1]):
         raise ValueError(f"filter shape {(kh, kw)} does not fit the input of shape {X.shape}")
     return sliding_window_view(X, (kh, kw)).copy()
 
@@ -276,7 +290,7 @@ def jacobian_output_wrt_input(input_shape: tuple[int, int], F: np.ndarray) -> np
         Contracting it with dO over its first two axes gives dL/dX.
     """
     F = _as_matrix(F, "F")
-    height, width = (int(n) for n in input_shape)
+    height, width = _as_shape(input_shape, "input_shape")
     kh, kw = F.shape
     if not (kh <= height and kw <= width):
         raise ValueError(f"filter of shape {F.shape} is larger than the input shape {input_shape}")
@@ -309,10 +323,10 @@ def pad2d(A: np.ndarray, pad: int | tuple[int, int]) -> np.ndarray:
         ``A`` in the middle, zeros around it.
     """
     A = _as_matrix(A, "A")
-    pad_h, pad_w = (pad, pad) if np.ndim(pad) == 0 else pad
-    if int(pad_h) != pad_h or int(pad_w) != pad_w or pad_h < 0 or pad_w < 0:
-        raise ValueError(f"pad must be non-negative integers, got {pad}")
-    pad_h, pad_w = int(pad_h), int(pad_w)
+    pads = (pad, pad) if np.ndim(pad) == 0 else tuple(np.ravel(pad))
+    if len(pads) != 2 or not all(_is_whole(n, minimum=0) for n in pads):
+        raise ValueError(f"pad must be one or two non-negative integers, got {pad!r}")
+    pad_h, pad_w = (int(n) for n in pads)
     height, width = A.shape
     P = _zeros((height + 2 * pad_h, width + 2 * pad_w), like=A)
     P[pad_h : pad_h + height, pad_w : pad_w + width] = A
