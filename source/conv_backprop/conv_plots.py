@@ -59,7 +59,7 @@ def _draw_matrix(
     """
     A = np.asarray(A, dtype=float)
     if labels is None:
-        labels = np.vectorize(_format_number, otypes=[str])(A)
+        labels = np.vectorize(_format_number, otypes=[object])(A)
     if vmax is None:
         vmax = float(np.max(np.abs(A))) or 1.0
     ax.imshow(A, cmap="coolwarm", vmin=-vmax, vmax=vmax)
@@ -143,7 +143,7 @@ def show_window(X: np.ndarray, F: np.ndarray, a: int, b: int) -> None:
     kh, kw = F.shape
     if not (0 <= a <= X.shape[0] - kh and 0 <= b <= X.shape[1] - kw):
         raise ValueError(f"a window of shape {F.shape} does not fit at ({a}, {b})")
-    labels = np.vectorize(_format_number, otypes=[str])(X)
+    labels = np.vectorize(_format_number, otypes=[object])(X)
     for p in range(kh):
         for q in range(kw):
             labels[a + p, b + q] += f"\n×{_format_number(F[p, q])}"
@@ -257,7 +257,9 @@ def show_training(losses: Sequence[float], F_true: np.ndarray, F_learned: np.nda
     axes[0].grid(True, alpha=0.3)
     vmax = float(max(np.max(np.abs(F_true)), np.max(np.abs(F_learned)))) or 1.0
     for ax, F, name in ((axes[1], F_true, "true filter"), (axes[2], F_learned, "learned filter")):
-        decimals = np.vectorize(lambda value: f"{value:.2f}", otypes=[str])(F)
+        decimals = np.vectorize(
+            lambda value: f"{value:.2f}".replace("-0.00", "0.00"), otypes=[object]
+        )(F)
         _draw_matrix(ax, F, name, labels=decimals, vmax=vmax)
     figure.tight_layout()
     plt.show()
