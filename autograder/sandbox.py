@@ -1,0 +1,374 @@
+"""The grading kernel's jail: where and how a submission's code runs while it is graded.
+
+``SandboxedExecute`` replaces nbgrader's ``Execute`` preprocessor. For every notebook it
+grades it makes a private temporary directory holding
+
+- ``ipc/``: the kernel's IPC sockets (a fresh directory per kernel, so concurrent
+  grading workers never share socket names), and
+- ``scratch/``: copies of the trusted helper files from the course's ``source/``
+  folder (``Sandbox.helper_dir``), never the submission's possibly edited copies,
+
+and starts the ``conv-backprop-student`` kernel with a launch plan that its wrapper
+(``autograder/kernel_wrapper.py``) turns into a bubblewrap jail: the student runtime's
+Python, a scratch working directory with only those helpers, no network, no course
+folder, CPU-time, memory and file-size limits, and no new processes. On the grader
+side it caps the output each cell may store and keeps grading the rest of a notebook
+(as errors) when the kernel dies.
+
+Without a working bubblewrap it refuses to grade, unless ``Sandbox.allow_unsandboxed``
+is set; then it warns for every notebook and runs the kernel with the same limits in a
+host scratch directory.
+
+``configure(c, course_root)`` wires all of this into an ``nbgrader_config.py``;
+``python -m autograder.sandbox install-kernel`` installs the kernelspec.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer, Unicode
+from traitlets.config import Config, Configurable
+
+from autograder.kernel_wrapper import PLAN_VARIABLE
+
+__all__ = [
+    "KERNEL_NAME",
+    "Sandbox",
+    "SandboxUnavailableError",
+    "SandboxedExecute",
+    "configure",
+    "install_kernel",
+    "main",
+]
+
+#: The kernelspec every submission is graded in.
+KERNEL_NAME = "conv-backprop-student"
+
+_WRAPPER = Path(__file__).resolve().with_name("kernel_wrapper.py")
+# Message types that carry no output; everything else counts against a cell's budget.
+_CONTROL_MESSAGES = frozenset({"status", "execute_input"})
+
+
+class SandboxUnavailableError(RuntimeError):
+    """Grading refused: the sandbox cannot run and unsandboxed grading is not allowed."""
+
+
+class Sandbox(Configurable):
+    """Settings of the grading kernel's jail (``c.Sandbox.*`` in nbgrader_config.py)."""
+
+    enabled = Bool(
+        True,
+        help="Run every graded kernel inside bubblewrap. Turning this off refuses to "
+        "grade unless allow_unsandboxed is also set.",
+    ).tag(config=True)
+    allow_unsandboxed = Bool(
+        False,
+        help="Grade without the bubblewrap jail when it is disabled or cannot start "
+        "(limits and a scratch directory still apply; file system and network do not "
+        "get isolated). Logs a warning for every notebook. Off: grading refuses.",
+    ).tag(config=True)
+    bwrap = Unicode(
+        "bwrap", help="The bubblewrap binary: a name looked up on PATH, or a path."
+    ).tag(config=True)
+    helper_dir = Unicode(
+        "",
+        help="The trusted folder whose files, notebooks and dotfiles excepted, are "
+        "copied into the kernel's working directory (conv_probe.py, conv_checks.py and "
+        "their data): the assignment's folder under source/, never a submission.",
+    ).tag(config=True)
+    cpu_seconds = Integer(
+        300, help="CPU seconds one notebook's kernel may use in total (RLIMIT_CPU)."
+    ).tag(config=True)
+    memory_mb = Integer(2048, help="Address space of the kernel in MiB (RLIMIT_AS).").tag(
+        config=True
+    )
+    scratch_mb = Integer(
+        64,
+        help="Size in MiB of each writable tmpfs in the jail (working directory, /tmp, "
+        "/dev/shm) and the largest file the kernel may write (RLIMIT_FSIZE).",
+    ).tag(config=True)
+    max_output_bytes = Integer(
+        1_000_000,
+        help="Output one cell may store, in characters; the grader drops the rest and "
+        "notes that it did.",
+    ).tag(config=True)
+    allow_processes = Bool(
+        False,
+        help="Let graded code start processes. Off, a seccomp filter makes fork and "
+        "non-thread clone fail: as root, RLIMIT_NPROC would not stop a fork bomb.",
+    ).tag(config=True)
+
+    def helpers(self) -> list[Path]:
+        """The trusted helper files, sorted; raise if ``helper_dir`` is unusable.
+
+        These are the files nbgrader releases beside the notebooks: every regular file
+        of the assignment's source folder except notebooks and dotfiles.
+        """
+        folder = Path(self.helper_dir)
+        if not self.helper_dir or not folder.is_dir():
+            raise SandboxUnavailableError(
+                f"Sandbox.helper_dir {self.helper_dir!r} is not a folder; point it at the "
+                "assignment's source folder (autograder.sandbox.configure does)"
+            )
+        return sorted(
+            path
+            for path in folder.iterdir()
+            if path.is_file() and path.suffix != ".ipynb" and not path.name.startswith(".")
+        )
+
+    def bwrap_path(self) -> str:
+        """The bubblewrap binary, checked to start a jail here; raise with the reason if not."""
+        if not self.enabled:
+            raise SandboxUnavailableError("Sandbox.enabled is False")
+        found = shutil.which(self.bwrap)
+        if found is None:
+            raise SandboxUnavailableError(f"bubblewrap {self.bwrap!r} not found")
+        problem = _bwrap_problem(found)
+        if problem:
+            raise SandboxUnavailableError(f"bubblewrap {found} cannot start a jail: {problem}")
+        return found
+
+    def plan(self, workdir: Path, log: Any) -> dict[str, Any]:
+        """Prepare ``workdir`` for one kernel and return its launch plan.
+
+        Parameters
+        ----------
+        workdir : Path
+            An empty private directory that lives as long as the kernel.
+        log : logging.Logger
+            Where the warning for unsandboxed grading goes.
+
+        Returns
+        -------
+        dict
+            The JSON-serialisable plan ``kernel_wrapper.main`` reads.
+        """
+        scratch, ipc_dir = workdir / "scratch", workdir / "ipc"
+        scratch.mkdir()
+        ipc_dir.mkdir(mode=0o700)
+        helpers = [Path(shutil.copy2(helper, scratch)) for helper in self.helpers()]
+        try:
+            bwrap = self.bwrap_path()
+        except SandboxUnavailableError as error:
+            if not self.allow_unsandboxed:
+                raise SandboxUnavailableError(
+                    f"Refusing to grade: the grading sandbox is unavailable ({error}). "
+                    "Install bubblewrap (apt-get install bubblewrap), or set "
+                    "c.Sandbox.allow_unsandboxed = True to grade without it."
+                ) from error
+            log.warning(
+                "GRADING WITHOUT THE SANDBOX (%s): submitted code can read the course "
+                "folder and use the network; only resource limits apply.",
+                error,
+            )
+            bwrap = None
+        return {
+            "bwrap": bwrap,
+            "ipc_dir": str(ipc_dir),
+            "scratch": str(scratch),
+            "helpers": [str(helper) for helper in helpers],
+            "cpu_seconds": self.cpu_seconds,
+            "memory_mb": self.memory_mb,
+            "scratch_mb": self.scratch_mb,
+            "allow_processes": self.allow_processes,
+        }
+
+
+@functools.cache
+def _bwrap_problem(bwrap: str) -> str:
+    """Why ``bwrap`` cannot create the namespaces the jail needs ('' if it can)."""
+    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid"]
+    probe += ["--die-with-parent", "--cap-drop", "ALL", "--", "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return str(error)
+    return "" if done.returncode == 0 else done.stderr.strip() or f"exit {done.returncode}"
+
+
+def _text_size(value: Any) -> int:
+    """Characters in a message's content: every string in it, keys included."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(str(key)) + _text_size(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return sum(_text_size(item) for item in value)
+    return 8
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's ``Execute``, with the kernel jailed and each cell's output bounded."""
+
+    def preprocess(
+        self, nb: NotebookNode, resources: Any = None, km: Any = None
+    ) -> tuple[NotebookNode, Any]:
+        """Execute ``nb`` in a jailed kernel that lives in a private temporary directory."""
+        sandbox = Sandbox(parent=self)
+        with tempfile.TemporaryDirectory(prefix="conv-sandbox-") as workdir:
+            self._workdir = Path(workdir)
+            self._plan = sandbox.plan(self._workdir, self.log)
+            self._max_output = sandbox.max_output_bytes
+            self._output_used: dict[int, int] = {}
+            self._death: str | None = None
+            return super().preprocess(nb, resources, km)
+
+    def create_kernel_manager(self) -> Any:
+        """A kernel manager for the sandbox kernelspec, on IPC sockets in this kernel's dir."""
+        km = super().create_kernel_manager()
+        if self._plan["bwrap"] and not _runs_wrapper(km.kernel_spec.argv):
+            raise SandboxUnavailableError(
+                f"Refusing to grade: kernelspec {self.kernel_name!r} does not run "
+                f"{_WRAPPER.name}; set c.Execute.kernel_name = {KERNEL_NAME!r} and run "
+                "`python -m autograder.sandbox install-kernel`"
+            )
+        km.transport = "ipc"
+        km.ip = str(Path(self._plan["ipc_dir"]) / "kernel")
+        km.connection_file = str(Path(self._plan["ipc_dir"]) / "connection.json")
+        return km
+
+    async def async_start_new_kernel(self, **kwargs: Any) -> None:
+        """Start the kernel with the launch plan in its environment."""
+        kwargs["env"] = {**os.environ, PLAN_VARIABLE: json.dumps(self._plan)}
+        await super().async_start_new_kernel(**kwargs)
+
+    # nbclient binds the synchronous name to its own coroutine, so rebind it to ours.
+    start_new_kernel = run_sync(async_start_new_kernel)
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: Any, index: int
+    ) -> tuple[NotebookNode, Any]:
+        """Run one cell; once the kernel has died, mark each later code cell as not run."""
+        if self._death is None:
+            try:
+                return super().preprocess_cell(cell, resources, index)
+            except DeadKernelError:
+                self._death = f"The kernel died while running cell {index + 1}"
+                self.log.warning("%s; later cells are not run", self._death)
+                message = f"{self._death} (it crashed, called os._exit, or hit a limit)."
+                cell.outputs.append(_error_output("DeadKernelError", message))
+                return cell, resources
+        if cell.cell_type == "code":
+            message = f"Not run: {self._death[0].lower()}{self._death[1:]}."
+            cell.outputs = [_error_output("DeadKernelError", message)]
+        return cell, resources
+
+    def process_message(
+        self, msg: dict[str, Any], cell: NotebookNode, cell_index: int
+    ) -> NotebookNode | None:
+        """Keep a message's output only while the cell's output budget lasts."""
+        if msg["msg_type"] not in _CONTROL_MESSAGES:
+            used = self._output_used.get(cell_index, 0)
+            size = _text_size(msg["content"])
+            self._output_used[cell_index] = used + size
+            if used + size > self._max_output:
+                if used <= self._max_output:
+                    note = (
+                        f"\n[output truncated: this cell produced more than "
+                        f"{self._max_output} characters of output; the rest was dropped]\n"
+                    )
+                    cell.outputs.append(
+                        NotebookNode(output_type="stream", name="stdout", text=note)
+                    )
+                return None
+        return super().process_message(msg, cell, cell_index)
+
+
+def _error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[evalue])
+
+
+def _runs_wrapper(argv: Sequence[str]) -> bool:
+    return any(Path(arg).name == _WRAPPER.name for arg in argv)
+
+
+def configure(c: Config, course_root: str | os.PathLike[str], assignment: str = "conv_backprop"):
+    """Grade in the sandbox: call from nbgrader_config.py as ``configure(c, COURSE_ROOT)``.
+
+    Sets the kernelspec, points ``Sandbox.helper_dir`` at the assignment's source folder
+    and puts ``SandboxedExecute`` in place of ``Execute`` in
+    ``Autograde.autograde_preprocessors`` (the list already configured, or nbgrader's
+    default), so it may run before or after other changes to that list.
+    """
+    from nbgrader.converters import Autograde
+
+    c.Execute.kernel_name = KERNEL_NAME
+    c.Sandbox.helper_dir = str(Path(course_root) / "source" / assignment)
+    if "autograde_preprocessors" in c.Autograde:
+        preprocessors = list(c.Autograde.autograde_preprocessors)
+    else:
+        preprocessors = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    sandboxed = [SandboxedExecute if _is_execute(p) else p for p in preprocessors]
+    if SandboxedExecute not in sandboxed:
+        raise ValueError("Autograde.autograde_preprocessors has no Execute to sandbox")
+    c.Autograde.autograde_preprocessors = sandboxed
+
+
+def _is_execute(preprocessor: Any) -> bool:
+    return preprocessor in (Execute, "nbgrader.preprocessors.Execute")
+
+
+def install_kernel(prefix: str, student_python: str) -> Path:
+    """Install the ``conv-backprop-student`` kernelspec under ``prefix``; return its folder.
+
+    Parameters
+    ----------
+    prefix : str
+        An environment prefix, e.g. the grader venv: the spec goes to
+        ``prefix/share/jupyter/kernels/conv-backprop-student``.
+    student_python : str
+        The student runtime's interpreter, which runs the wrapper and the kernel.
+    """
+    spec = {
+        "argv": [student_python, "-I", "-S", str(_WRAPPER), "{connection_file}"],
+        "display_name": "Python 3 (conv-backprop student runtime)",
+        "language": "python",
+        # An interrupt as a message reaches the kernel inside its PID namespace; a
+        # signal to the process group would also hit bubblewrap's monitor process.
+        "interrupt_mode": "message",
+        "metadata": {"debugger": True},
+    }
+    folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    return folder
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m autograder.sandbox install-kernel | check``."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    install = commands.add_parser("install-kernel", help="install the grading kernelspec")
+    install.add_argument("--prefix", default=sys.prefix, help="environment to install into")
+    install.add_argument("--student-python", required=True, help="student runtime's python")
+    check = commands.add_parser("check", help="say whether bubblewrap can jail a kernel here")
+    check.add_argument("--bwrap", default=Sandbox.bwrap.default_value)
+    args = parser.parse_args(argv)
+    if args.command == "install-kernel":
+        print(install_kernel(args.prefix, args.student_python))
+        return 0
+    try:
+        print(f"sandbox available: {Sandbox(bwrap=args.bwrap).bwrap_path()}")
+    except SandboxUnavailableError as error:
+        print(f"sandbox unavailable: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
