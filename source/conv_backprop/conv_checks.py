@@ -154,27 +154,27 @@ def _matches(answer: Any, expected: Any) -> bool:
     return got.shape == want.shape and bool(np.allclose(got, want, rtol=_RTOL, atol=_ATOL))
 
 
-def _first_difference(answer: Any, expected: Any, where: str = "") -> str:
+def _first_difference(answer: Any, expected: Any, part: str = "") -> str:
     """Describe where a wrong answer first departs from the expected one."""
     if isinstance(expected, tuple):
         if not isinstance(answer, (tuple, list)) or len(answer) != len(expected):
-            return f"expected a tuple of {len(expected)} values{where}, got {answer!r}"
+            return f"expected a tuple of {len(expected)} values, got {answer!r}"
         for index, (a, e) in enumerate(zip(answer, expected, strict=True)):
             if not _matches(a, e):
-                return _first_difference(a, e, f" in part {index} of the result")
+                return _first_difference(a, e, f"part {index} of the result: ")
     try:
         got = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
-        return f"expected numbers{where}, got {answer!r}"
+        return f"{part}expected numbers, got {answer!r}"
     want = np.asarray(expected, dtype=float)
     if got.shape != want.shape:
-        return f"expected shape {want.shape}{where}, got shape {got.shape}"
+        return f"{part}expected shape {want.shape}, got shape {got.shape}"
     if want.ndim == 0:
-        return f"expected {float(want):.10g}{where}, got {float(got):.10g}"
+        return f"{part}expected {float(want):.10g}, got {float(got):.10g}"
     close = np.isclose(got, want, rtol=_RTOL, atol=_ATOL)
     index = tuple(int(i) for i in np.argwhere(~close)[0])
     return (
-        f"first wrong entry{where} at {list(index)}: "
+        f"{part}first wrong entry at {list(index)}: "
         f"expected {want[index]:.10g}, got {got[index]:.10g}"
     )
 
