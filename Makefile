@@ -12,7 +12,12 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: setup demo test lint format notebooks clean
 
-setup: $(VENV)/.installed $(STUDENT_VENV)/.installed
+setup: $(VENV)/.installed $(STUDENT_VENV)/.installed $(VENV)/etc/jupyter/nbgrader_config.py
+
+# The trusted grader's fail-closed guard: nbgrader reads this file before any course's
+# nbgrader_config.py, so grading refuses to run if the course config fails to load.
+$(VENV)/etc/jupyter/nbgrader_config.py: etc/jupyter/nbgrader_config.py $(VENV)/.installed
+	install -D -m 644 $< $@
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,752 @@
+"""The trusted verifier: nbgrader preprocessors that arm the probes and judge their answers.
+
+In ``Autograde.autograde_preprocessors`` the order is
+``ArmProbes, Execute, VerifyProbes, ..., SaveAutoGrades``:
+
+- :class:`ArmProbes` draws a fresh seed (``secrets``), generates challenge inputs for
+  every ``conv_probe.probe``/``probe_value`` call it finds in the hidden block of each
+  graded test cell (restored from the gradebook by ``OverwriteCells``), and rewrites the
+  cell so the armed calls run first, then the visible checks. What it needs later (the
+  inputs, a nonce per call, the trusted source) stays in ``resources``, in this process.
+- :class:`VerifyProbes` reads the probe's payloads from the executed cell, computes the
+  reference answers with :mod:`autograder.reference`, and replaces the cell's outputs
+  with a verdict nbgrader's ``determine_grade`` scores: nothing that fails (a pass), a
+  number (partial credit, the fraction of cases passed) or an error (no credit), with a
+  diagnostic from :mod:`autograder.misconceptions`. The student's own outputs stay
+  visible but can no longer score: errors and stderr become plain text.
+
+Whatever the kernel does, the only way to earn points is a payload carrying the right
+answers for inputs drawn after the submission was made. Missing, duplicated, malformed
+or unexpected payloads fail closed, and so does a verifier that finds no armed state.
+Nothing here depends on the hidden source being secret: it holds no expected values.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat.notebooknode import NotebookNode, from_dict
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float
+
+from autograder import example, reference
+from autograder.challenges import FUNCTION_TASKS, HAND_VALUE_TASKS, Case, generate
+from autograder.exact import to_fractions
+from autograder.misconceptions import INPUT_MODIFIED, INTEGER_RESULT, diagnose
+from autograder.wire import MIME_TYPE, PROTOCOL, Unsupported, WireError, decode, encode
+
+__all__ = [
+    "RESOURCES_KEY",
+    "VERDICT_METADATA_KEY",
+    "ArmProbes",
+    "HiddenTestsError",
+    "ProbeCall",
+    "RefuseToGrade",
+    "VerifyProbes",
+    "parse_probe_calls",
+    "split_hidden_tests",
+]
+
+#: Where ArmProbes leaves its state for VerifyProbes (nbconvert's resources dict).
+RESOURCES_KEY = "conv_backprop_verifier"
+#: Cell metadata key holding the verdict's facts, for reports.
+VERDICT_METADATA_KEY = "conv_backprop_verdict"
+
+_BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+_END_HIDDEN = "END HIDDEN TESTS"
+_RTOL = 1e-7
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: Float results are part of the contract for these (integer input must not truncate).
+_FLOAT_RESULT_TASKS = frozenset(
+    {
+        "conv2d_forward",
+        "gap_backward",
+        "conv2d_backward_filter",
+        "conv2d_backward_input",
+        "numerical_gradient",
+    }
+)
+_SCALAR_TASKS = frozenset({"gap_forward", "relative_error"})
+_MAX_LISTED_PROBLEMS = 6
+
+
+class HiddenTestsError(ValueError):
+    """A graded test cell whose hidden block is not a list of probe calls."""
+
+
+@dataclass(frozen=True)
+class ProbeCall:
+    """One call in a hidden block: ``conv_probe.probe("task", expression)``.
+
+    Attributes
+    ----------
+    kind : str
+        ``"probe"`` (a function) or ``"probe_value"`` (a hand-computed value).
+    task : str
+        The graded task's name.
+    argument : str
+        The source of the second argument, usually the student's name for the answer.
+    """
+
+    kind: str
+    task: str
+    argument: str
+
+
+# ----------------------------------------------------------- reading the trusted cell
+
+
+def split_hidden_tests(source: str) -> tuple[str, str | None]:
+    """Split a test cell's source into its visible part and its hidden block.
+
+    Parameters
+    ----------
+    source : str
+        The cell's source, as the instructor wrote it.
+
+    Returns
+    -------
+    visible : str
+        Every line outside ``### BEGIN/END HIDDEN TESTS``.
+    hidden : str or None
+        The lines between the delimiters, or None when there is no hidden block.
+
+    Raises
+    ------
+    HiddenTestsError
+        For an unterminated, nested or repeated hidden block.
+    """
+    visible: list[str] = []
+    hidden: list[str] | None = None
+    inside = False
+    for line in source.split("\n"):
+        if _BEGIN_HIDDEN in line:
+            if inside or hidden is not None:
+                raise HiddenTestsError("a test cell must have exactly one hidden block")
+            inside, hidden = True, []
+        elif _END_HIDDEN in line:
+            if not inside:
+                raise HiddenTestsError("END HIDDEN TESTS without BEGIN HIDDEN TESTS")
+            inside = False
+        elif inside:
+            hidden.append(line)
+        else:
+            visible.append(line)
+    if inside:
+        raise HiddenTestsError("BEGIN HIDDEN TESTS without END HIDDEN TESTS")
+    return "\n".join(visible), None if hidden is None else "\n".join(hidden)
+
+
+def parse_probe_calls(source: str) -> list[ProbeCall]:
+    """The probe calls a graded test cell's hidden block makes.
+
+    The hidden block may only ``import conv_probe`` and call ``conv_probe.probe`` or
+    ``conv_probe.probe_value`` with a task name (a string literal) and one expression.
+    Course notebooks can use this to check their test cells.
+
+    Parameters
+    ----------
+    source : str
+        The test cell's trusted source.
+
+    Returns
+    -------
+    list of ProbeCall
+        In order; at least one.
+
+    Raises
+    ------
+    HiddenTestsError
+        If the cell has no hidden block, or it holds anything else.
+    """
+    _, hidden = split_hidden_tests(source)
+    if hidden is None:
+        raise HiddenTestsError("the test cell has no hidden block calling conv_probe")
+    try:
+        tree = ast.parse(hidden)
+    except SyntaxError as error:
+        raise HiddenTestsError(f"the hidden block does not parse: {error}") from error
+    calls: list[ProbeCall] = []
+    for statement in tree.body:
+        if isinstance(statement, ast.Import) and [
+            (alias.name, alias.asname) for alias in statement.names
+        ] == [("conv_probe", None)]:
+            continue
+        calls.append(_probe_call(statement, hidden))
+    if not calls:
+        raise HiddenTestsError("the hidden block makes no probe call")
+    return calls
+
+
+def _probe_call(statement: ast.stmt, hidden: str) -> ProbeCall:
+    shape_error = HiddenTestsError(
+        "the hidden block may only hold `import conv_probe` and calls "
+        '`conv_probe.probe("task", function)` / `conv_probe.probe_value("task", value)`'
+    )
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+        raise shape_error
+    call = statement.value
+    target = call.func
+    if not (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "conv_probe"
+        and target.attr in ("probe", "probe_value")
+        and len(call.args) == 2
+        and not call.keywords
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+    ):
+        raise shape_error
+    task = call.args[0].value
+    known = FUNCTION_TASKS if target.attr == "probe" else HAND_VALUE_TASKS
+    if task not in known:
+        raise HiddenTestsError(f"{target.attr} has no graded task called {task!r}")
+    argument = ast.get_source_segment(hidden, call.args[1])
+    return ProbeCall(kind=target.attr, task=task, argument=argument)
+
+
+def _is_test_cell(cell: NotebookNode) -> bool:
+    return (
+        cell.cell_type == "code"
+        and utils.is_grade(cell)
+        and not utils.is_solution(cell)
+        and "grade_id" in cell.metadata.get("nbgrader", {})
+    )
+
+
+# ------------------------------------------------------------------------- arming
+
+
+@dataclass
+class _ArmedCall:
+    call: ProbeCall
+    nonce: str
+    cases: list[Case]
+
+
+@dataclass
+class _ArmedCell:
+    trusted_source: str
+    calls: list[_ArmedCall] = field(default_factory=list)
+    problem: str | None = None  # why the cell cannot be verified (fails closed)
+
+
+class ArmProbes(NbGraderPreprocessor):
+    """Arm every probe call with fresh challenge inputs (runs just before ``Execute``)."""
+
+    seconds_per_call = Float(
+        5.0, help="Wall-time limit of one call of a student's function inside the probe."
+    ).tag(config=True)
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        rng = np.random.default_rng(secrets.randbits(128))
+        armed: dict[str, _ArmedCell] = {}
+        for cell in nb.cells:
+            if not _is_test_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader.grade_id
+            state = _ArmedCell(trusted_source=cell.source)
+            armed[grade_id] = state
+            try:
+                calls = parse_probe_calls(cell.source)
+                visible, _ = split_hidden_tests(cell.source)
+            except HiddenTestsError as error:
+                state.problem = f"this test cell cannot be verified: {error}"
+                self.log.error("Test cell %s: %s", grade_id, error)
+                continue
+            lines = ["import conv_probe"]
+            for call in calls:
+                armed_call = _ArmedCall(
+                    call=call,
+                    nonce=secrets.token_hex(16),
+                    cases=generate(call.task, rng) if call.kind == "probe" else [],
+                )
+                state.calls.append(armed_call)
+                lines.append(self._armed_line(armed_call))
+            # The probe runs before the visible checks, so a failing visible assert
+            # cannot keep it from collecting the answers.
+            cell.source = "\n".join(lines) + "\n" + visible
+        resources[RESOURCES_KEY] = armed
+        return nb, resources
+
+    def _armed_line(self, armed_call: _ArmedCall) -> str:
+        challenge = {
+            "protocol": PROTOCOL,
+            "nonce": armed_call.nonce,
+            "task": armed_call.call.task,
+            "seconds": self.seconds_per_call,
+            "cases": [[encode(arg) for arg in case.args] for case in armed_call.cases],
+        }
+        text = json.dumps(challenge, separators=(",", ":"))
+        call = armed_call.call
+        return f"conv_probe.{call.kind}({call.task!r}, {call.argument}, challenge={text!r})"
+
+
+# ------------------------------------------------------------------------- judging
+
+
+@dataclass(frozen=True)
+class _CaseVerdict:
+    passed: bool
+    message: str | None = None
+    misconception: str | None = None
+
+
+def _close(answer: np.ndarray, expected: np.ndarray) -> bool:
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(answer, expected, rtol=_RTOL, atol=1e-9 * scale))
+
+
+def _is_real_scalar(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.shape == () and value.dtype.kind in "iuf"
+    return isinstance(value, (int, float, Fraction)) and not isinstance(value, bool)
+
+
+def _first_wrong(answer: np.ndarray, expected: np.ndarray) -> str:
+    """Where the first wrong entry is and how far off, without the expected value."""
+    expected = np.asarray(expected, dtype=np.float64)
+    answer = np.asarray(answer, dtype=np.float64)
+    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
+    with np.errstate(all="ignore"):
+        wrong = ~np.isclose(answer, expected, rtol=_RTOL, atol=1e-9 * scale)
+    index = tuple(int(i) for i in np.argwhere(wrong)[0])
+    a, e = answer[index], expected[index]
+    if not np.isfinite(a):
+        how = f"it is {a}"
+    else:
+        how = f"off by {abs(a - e) / max(abs(a), abs(e)):.0%} of its size"
+    where = f"entry {list(index)}" if index else "the value"
+    return f"{where} is wrong ({how}); {int(wrong.sum())} of {wrong.size} entries are wrong"
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, Unsupported):
+        if value.dtype is not None:
+            return f"an array of dtype {value.dtype} and shape {value.shape}"
+        return f"a {value.type_name}"
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype}"
+    return f"a {type(value).__name__}"
+
+
+def _judge_value(task: str, args: tuple, answer: Any, expected: Any) -> _CaseVerdict:
+    """Compare one returned answer with the reference's (shapes exact, rtol 1e-7)."""
+    if task == "conv2d_output_shape":
+        return _judge_shape_tuple(answer, expected)
+    if task == "training_step":
+        if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
+            return _CaseVerdict(False, f"returned {_type_name(answer)}; return (new_F, loss)")
+        new_F, loss = (
+            _judge_array(task, args, answer[0], expected[0]),
+            _judge_scalar(answer[1], expected[1]),
+        )
+        if new_F.passed and loss.passed:
+            return new_F
+        return _explain(task, args, tuple(answer), expected, new_F if not new_F.passed else loss)
+    if task in _SCALAR_TASKS:
+        verdict = _judge_scalar(answer, expected)
+    else:
+        verdict = _judge_array(task, args, answer, expected)
+    if verdict.passed:
+        return verdict
+    return _explain(task, args, answer, expected, verdict)
+
+
+def _judge_array(task: str, args: tuple, answer: Any, expected: np.ndarray) -> _CaseVerdict:
+    if not (isinstance(answer, np.ndarray) and answer.dtype.kind in "biuf"):
+        return _CaseVerdict(
+            False, f"returned {_type_name(answer)}; it should return a numpy array of numbers"
+        )
+    if answer.shape != expected.shape:
+        return _CaseVerdict(
+            False,
+            f"returned shape {answer.shape}; for these inputs the result has shape "
+            f"{expected.shape}",
+        )
+    if not _close(answer, expected):
+        return _CaseVerdict(False, _first_wrong(answer, expected))
+    if task in _FLOAT_RESULT_TASKS and answer.dtype.kind != "f":
+        return _CaseVerdict(False, INTEGER_RESULT.message, INTEGER_RESULT.key)
+    return _CaseVerdict(True)
+
+
+def _judge_scalar(answer: Any, expected: float) -> _CaseVerdict:
+    if not _is_real_scalar(answer):
+        return _CaseVerdict(False, f"returned {_type_name(answer)}; it should return one number")
+    value = float(answer)
+    if not _close(np.array(value), np.array(expected)):
+        return _CaseVerdict(False, _first_wrong(np.array(value), np.array(expected)))
+    return _CaseVerdict(True)
+
+
+def _judge_shape_tuple(answer: Any, expected: tuple[int, int]) -> _CaseVerdict:
+    if isinstance(answer, np.ndarray) and answer.ndim == 1:
+        answer = tuple(answer.tolist())
+    if not (
+        isinstance(answer, (tuple, list))
+        and len(answer) == 2
+        and all(_is_real_scalar(n) and float(n) == int(n) for n in answer)
+    ):
+        return _CaseVerdict(False, f"returned {_type_name(answer)}; return a tuple (Ho, Wo)")
+    if tuple(int(n) for n in answer) != tuple(expected):
+        return _CaseVerdict(False, "the output shape is wrong")
+    return _CaseVerdict(True)
+
+
+def _explain(
+    task: str, args: tuple, answer: Any, expected: Any, verdict: _CaseVerdict
+) -> _CaseVerdict:
+    """Name the misconception a wrong answer matches, else keep the plain description."""
+    if verdict.misconception is None:
+        match = diagnose(task, args, answer)
+        if match is not None:
+            return _CaseVerdict(False, match.message, match.key)
+    return verdict
+
+
+def _judge_record(task: str, case: Case, record: dict, expected: Any) -> _CaseVerdict:
+    status = record["status"]
+    if status == "timeout":
+        return _CaseVerdict(
+            False, f"did not finish within {record['seconds']:g} s (an endless loop?)"
+        )
+    if status == "skipped":
+        return _CaseVerdict(False, "not run, because an earlier case timed out")
+    if status == "raised":
+        return _CaseVerdict(False, f"raised {record['error']}")
+    if record["modified"]:
+        return _CaseVerdict(False, INPUT_MODIFIED.message, INPUT_MODIFIED.key)
+    return _judge_value(task, case.args, record["value"], expected)
+
+
+def _check_record(raw: Any) -> dict:
+    """Validate and decode one case record of a payload (raises WireError)."""
+    if not isinstance(raw, dict):
+        raise WireError("a case record must be an object")
+    status = raw.get("status")
+    if status == "returned":
+        if set(raw) != {"status", "value", "modified"} or not isinstance(raw["modified"], bool):
+            raise WireError("malformed case record")
+        return {"status": status, "value": decode(raw["value"]), "modified": raw["modified"]}
+    if status == "raised" and set(raw) == {"status", "error"} and isinstance(raw["error"], str):
+        return {"status": status, "error": raw["error"][:300]}
+    if status == "timeout" and set(raw) == {"status", "seconds"}:
+        seconds = raw["seconds"]
+        if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+            return {"status": status, "seconds": float(seconds)}
+    if status == "skipped" and set(raw) == {"status"}:
+        return {"status": status}
+    raise WireError("malformed case record")
+
+
+# ---------------------------------------------------------------- hand-computed values
+
+
+def _hand_values() -> dict[str, Any]:
+    """The worked example's exact values (Fractions): the answers to the *_by_hand tasks."""
+    X, F = to_fractions(example.X), to_fractions(example.F)
+    O = reference.conv2d_forward(X, F)
+    Z = reference.gap_forward(O)
+    dO = reference.gap_backward(Fraction(example.dZ), O.shape)
+    return {
+        "O_by_hand": O,
+        "Z_by_hand": Z,
+        "dO_by_hand": dO,
+        "dF_by_hand": reference.conv2d_backward_filter(X, dO),
+        "dX_by_hand": reference.conv2d_backward_input(dO, F),
+    }
+
+
+_HAND_VALUES = _hand_values()
+
+
+def _exact(value: Any) -> Fraction | np.ndarray | None:
+    """An exact version of a hand-computed answer, or None if it is not numbers."""
+    if isinstance(value, (tuple, list)):
+        value = np.array(value, dtype=object)  # ragged lists become arrays of lists
+    if isinstance(value, np.ndarray):
+        out = np.empty(value.shape, dtype=object)
+        for index in np.ndindex(value.shape):
+            element = _exact(value[index])
+            if not isinstance(element, Fraction):
+                return None
+            out[index] = element
+        return out
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, np.number)):
+        return None
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return None
+    return Fraction(value.item() if isinstance(value, np.generic) else value)
+
+
+def _judge_hand_value(task: str, record: dict) -> _CaseVerdict:
+    expected = _HAND_VALUES[task]
+    answer = _exact(record["value"])
+    if isinstance(answer, np.ndarray) and answer.shape == ():
+        answer = answer[()]
+    if answer is None:
+        return _CaseVerdict(False, "give numbers: ints, Fractions, floats, lists or an array")
+    if isinstance(expected, Fraction):
+        if answer == expected:
+            return _CaseVerdict(True)
+        if not isinstance(answer, Fraction):
+            return _CaseVerdict(False, "give one number")
+        match = diagnose(task, (), answer)
+        if match is None:
+            return _CaseVerdict(False, "the value is not right")
+        return _CaseVerdict(False, match.message, match.key)
+    if not isinstance(answer, np.ndarray) or answer.shape != expected.shape:
+        got = np.shape(answer) if isinstance(answer, np.ndarray) else "one number"
+        return _CaseVerdict(False, f"give an array of shape {expected.shape}, not {got}")
+    wrong = answer != expected
+    if not wrong.any():
+        return _CaseVerdict(True)
+    match = diagnose(task, (), answer)
+    if match is not None:
+        return _CaseVerdict(False, match.message, match.key)
+    first = [int(i) for i in np.argwhere(wrong)[0]]
+    return _CaseVerdict(
+        False, f"entry {first} is not right ({int(wrong.sum())} of {wrong.size} entries are wrong)"
+    )
+
+
+# ----------------------------------------------------------------------- verifying
+
+
+@dataclass
+class _CellResult:
+    tasks: list[str]
+    cases: int = 0
+    passed: int = 0
+    lines: list[str] = field(default_factory=list)  # one per distinct problem
+    misconceptions: list[str] = field(default_factory=list)
+    problem: str | None = None  # fails the whole cell closed
+
+
+def _payloads(outputs: list[NotebookNode]) -> list[Any]:
+    found = []
+    for output in outputs:
+        data = output.get("data", {})
+        if MIME_TYPE in data:
+            found.append(data[MIME_TYPE])
+    return found
+
+
+def _neutralised(outputs: list[NotebookNode]) -> list[NotebookNode]:
+    """The student's outputs as plain, score-neutral outputs: visible, but they cannot
+    make determine_grade fail (errors, stderr) or award partial credit (results)."""
+    kept = []
+    for output in outputs:
+        kind = output.output_type
+        if MIME_TYPE in output.get("data", {}):
+            continue
+        if kind == "stream":
+            kept.append(from_dict({"output_type": "stream", "name": "stdout", "text": output.text}))
+        elif kind == "error":
+            text = _ANSI.sub("", f"{output.ename}: {output.evalue}")
+            kept.append(from_dict({"output_type": "stream", "name": "stdout", "text": text + "\n"}))
+        elif kind in ("execute_result", "display_data"):
+            kept.append(
+                from_dict(
+                    {
+                        "output_type": "display_data",
+                        "data": dict(output.get("data", {})),
+                        "metadata": dict(output.get("metadata", {})),
+                    }
+                )
+            )
+    return kept
+
+
+def _first_error(outputs: list[NotebookNode]) -> str | None:
+    for output in outputs:
+        if output.output_type == "error":
+            return _ANSI.sub("", f"{output.ename}: {output.evalue}")[:200]
+    return None
+
+
+class VerifyProbes(NbGraderPreprocessor):
+    """Judge the probes' answers and write each test cell's verdict (after ``Execute``)."""
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        armed = resources.get(RESOURCES_KEY)
+        if not isinstance(armed, dict):
+            raise RuntimeError(
+                "VerifyProbes found no armed probes: ArmProbes must run before Execute in "
+                "the same Autograde.autograde_preprocessors list. Refusing to grade."
+            )
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            if not _is_test_cell(cell):
+                cell.outputs = [o for o in cell.outputs if MIME_TYPE not in o.get("data", {})]
+                continue
+            state = armed.get(cell.metadata.nbgrader.grade_id)
+            if state is None:
+                state = _ArmedCell(cell.source, problem="this test cell was never armed")
+            result = self._verify_cell(cell.outputs, state)
+            points = float(cell.metadata.nbgrader.get("points", 0))
+            cell.outputs = _neutralised(cell.outputs) + _verdict_outputs(result, points)
+            cell.source = state.trusted_source
+            cell.metadata[VERDICT_METADATA_KEY] = {
+                "tasks": result.tasks,
+                "cases": result.cases,
+                "passed": result.passed,
+                "misconceptions": result.misconceptions,
+                "problem": result.problem,
+            }
+        return nb, resources
+
+    def _verify_cell(self, outputs: list[NotebookNode], state: _ArmedCell) -> _CellResult:
+        result = _CellResult(tasks=[armed.call.task for armed in state.calls])
+        if state.problem is not None:
+            result.problem = state.problem
+            return result
+        by_nonce: dict[str, list[Any]] = {}
+        for payload in _payloads(outputs):
+            nonce = payload.get("nonce") if isinstance(payload, dict) else None
+            by_nonce.setdefault(nonce if isinstance(nonce, str) else "", []).append(payload)
+        expected_nonces = {armed.nonce for armed in state.calls}
+        if set(by_nonce) - expected_nonces:
+            result.problem = "the cell's output holds probe answers the grader did not ask for"
+            return result
+        for armed in state.calls:
+            received = by_nonce.get(armed.nonce, [])
+            if len(received) != 1:
+                error = _first_error(outputs)
+                result.problem = (
+                    f"no answers for `{armed.call.task}` were collected"
+                    + (f" ({error})" if error else "")
+                    if not received
+                    else f"the answers for `{armed.call.task}` arrived more than once"
+                )
+                return result
+            try:
+                self._judge_call(armed, received[0], result)
+            except WireError as error:
+                result.problem = f"the answers for `{armed.call.task}` are malformed ({error})"
+                return result
+        return result
+
+    def _judge_call(self, armed: _ArmedCall, payload: Any, result: _CellResult) -> None:
+        task = armed.call.task
+        if (
+            set(payload) != {"protocol", "nonce", "task", "cases"}
+            or payload["protocol"] != PROTOCOL
+            or payload["task"] != task
+            or not isinstance(payload["cases"], list)
+        ):
+            raise WireError("the payload does not match the call")
+        expected_count = len(armed.cases) if armed.call.kind == "probe" else 1
+        if len(payload["cases"]) != expected_count:
+            raise WireError(f"{len(payload['cases'])} answers for {expected_count} cases")
+        records = [_check_record(raw) for raw in payload["cases"]]
+        if armed.call.kind == "probe_value":
+            verdicts = [(None, _judge_hand_value(task, records[0]))]
+        else:
+            solve = getattr(reference, task)
+            verdicts = [
+                (case, _judge_record(task, case, record, solve(*case.args)))
+                for case, record in zip(armed.cases, records, strict=True)
+            ]
+        grouped: dict[str, tuple[bool, list[str]]] = {}  # message -> (named?, case labels)
+        for case, verdict in verdicts:
+            result.cases += 1
+            if verdict.passed:
+                result.passed += 1
+                continue
+            named, labels = grouped.setdefault(
+                verdict.message, (verdict.misconception is not None, [])
+            )
+            labels.append(case.label if case else task)
+            if named and verdict.misconception not in result.misconceptions:
+                result.misconceptions.append(verdict.misconception)
+        # Named misconceptions first: they teach more than a wrong position does.
+        for message, (_, labels) in sorted(grouped.items(), key=lambda item: not item[1][0]):
+            if armed.call.kind == "probe_value":
+                result.lines.append(f"`{task}`: {message}")
+            else:
+                result.lines.append(f"`{task}` on {'; '.join(labels)}: {message}")
+
+
+def _verdict_outputs(result: _CellResult, points: float) -> list[NotebookNode]:
+    """The outputs nbgrader scores: a pass, a partial-credit number, or an error."""
+    tasks = ", ".join(f"`{task}`" for task in result.tasks) or "this cell"
+    if result.problem is not None:
+        summary = f"Hidden tests failed for {tasks}: {result.problem}."
+        return [_error(summary, [])]
+    inputs = "challenge input" if result.cases == 1 else "challenge inputs"
+    if result.passed == result.cases:
+        summary = f"Hidden tests passed: {tasks} correct on all {result.cases} {inputs}."
+        return [_text(summary)]
+    lines = result.lines[:_MAX_LISTED_PROBLEMS]
+    if len(result.lines) > len(lines):
+        lines.append(f"... and {len(result.lines) - len(lines)} more kinds of problem.")
+    if result.passed == 0:
+        summary = f"Hidden tests failed: {tasks} wrong on all {result.cases} {inputs}."
+        return [_error(summary, lines)]
+    score = points * result.passed / result.cases
+    summary = (
+        f"Hidden tests: {tasks} correct on {result.passed} of {result.cases} challenge inputs "
+        f"({score:.2f} of {points:g} points)."
+    )
+    return [
+        _text("\n".join([summary, *(f"- {line}" for line in lines)])),
+        from_dict(
+            {
+                "output_type": "execute_result",
+                "execution_count": None,
+                "data": {"text/plain": repr(score)},
+                "metadata": {},
+            }
+        ),
+    ]
+
+
+def _text(text: str) -> NotebookNode:
+    return from_dict({"output_type": "display_data", "data": {"text/plain": text}, "metadata": {}})
+
+
+def _error(summary: str, lines: list[str]) -> NotebookNode:
+    return from_dict(
+        {
+            "output_type": "error",
+            "ename": "HiddenTestsFailed",
+            "evalue": summary,
+            "traceback": [summary, *(f"- {line}" for line in lines)],
+        }
+    )
+
+
+# ------------------------------------------------------------------- failing closed
+
+
+class RefuseToGrade(NbGraderPreprocessor):
+    """Stops autograding: installed by the fail-closed guard config (see
+    ``etc/jupyter/nbgrader_config.py``) and replaced only by a course config that loads."""
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        raise RuntimeError(
+            "Refusing to grade: the trusted grader is not configured. The course's "
+            "nbgrader_config.py did not load (see the error logged above), or nbgrader "
+            "was not run from the course folder. Nothing was scored."
+        )

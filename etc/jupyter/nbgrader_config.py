@@ -1,0 +1,23 @@
+"""Fail-closed guard for the conv-backprop trusted grader.
+
+``pip install`` of this project puts this file in ``<environment>/etc/jupyter/``, a
+directory nbgrader reads *before* the course's own ``nbgrader_config.py``. nbgrader
+only logs an exception in a config file and grades on with whatever else loaded, so
+without this guard a broken course config would mean stock grading: hidden tests in the
+student's kernel, which a student can fool.
+
+Here autograding refuses to run and feedback hides hidden tests. The course config
+(``autograder.trusted_config.configure``) overrides both, but only if it loads without
+error. Plain strings, no imports: this file itself cannot fail.
+Keep the lists equal to ``GUARD_AUTOGRADE`` and ``SAFE_FEEDBACK`` in
+``autograder/trusted_config.py`` (``tests/test_verifier.py`` checks it).
+"""
+
+c = get_config()  # noqa: F821 -- provided by traitlets when nbgrader loads this file
+
+c.Autograde.autograde_preprocessors = ["autograder.verifier.RefuseToGrade"]
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
