@@ -31,9 +31,16 @@ $(STUDENT_VENV)/.installed: requirements-student.txt $(VENV)/.installed
 	$(PYTHON) -m venv $(STUDENT_VENV)
 	$(STUDENT_VENV)/bin/pip install --quiet --upgrade pip
 	$(STUDENT_VENV)/bin/pip install --quiet -r requirements-student.txt
-	$(STUDENT_VENV)/bin/python -m ipykernel install --prefix $(CURDIR)/$(VENV) \
-		--name $(KERNEL_NAME) --display-name "Python 3 (conv-backprop student runtime)"
 	touch $@
+
+# The grading kernelspec: the student runtime's interpreter runs
+# autograder/kernel_wrapper.py, which jails the kernel with bubblewrap while nbgrader
+# autogrades (autograder/sandbox.py) and is a plain kernel otherwise.
+KERNELSPEC := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
+setup: $(KERNELSPEC)
+$(KERNELSPEC): autograder/sandbox.py $(STUDENT_VENV)/.installed
+	$(BIN)/python -m autograder.sandbox install-kernel --prefix $(CURDIR)/$(VENV) \
+		--student-python $(CURDIR)/$(STUDENT_VENV)/bin/python
 
 demo: setup
 	$(BIN)/nbgrader generate_assignment conv_backprop --force
