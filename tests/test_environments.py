@@ -103,7 +103,7 @@ def test_the_grader_environment_has_what_is_pinned() -> None:
     """`make setup` reinstalls when pyproject.toml changes, so the pins are what runs."""
     installed = {name: importlib.metadata.version(name) for name in _pip_pins()}
     assert installed == _pip_pins()
-    assert Path(sys.prefix) == REPO / ".venv", "run the tests with the grader environment"
+    assert Path(sys.prefix).resolve() == (REPO / ".venv").resolve(), "run with the grader env"
 
 
 def test_student_requirements_hold_only_the_runtime() -> None:
@@ -111,14 +111,6 @@ def test_student_requirements_hold_only_the_runtime() -> None:
     # package), and the pins are the runtime only: no scipy, no autograder.
     pins = _student_pins()
     assert set(pins) == {"numpy", "matplotlib", "ipykernel"}
-
-
-def test_student_runtime_draws_with_the_graders_numpy() -> None:
-    """The probe (student side) and the verifier (grader side) must draw the same
-    challenge inputs from one seed, so both sides run the same numpy (and matplotlib)."""
-    student, grader = _student_pins(), _pip_pins()
-    assert student["numpy"] == grader["numpy"]
-    assert student["matplotlib"] == grader["matplotlib"]
 
 
 # -------------------------------------------------------------- the student runtime
