@@ -7,6 +7,8 @@ analytic gradient, and identities every correct implementation satisfies.
 
 from __future__ import annotations
 
+import inspect
+import re
 from fractions import Fraction
 from itertools import pairwise
 
@@ -17,7 +19,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.signal import convolve2d, correlate2d
 
-from autograder import example
+import autograder
+from autograder import example, reference
 from autograder.exact import to_fractions
 from autograder.reference import (
     conv2d_backward_filter,
@@ -519,3 +522,24 @@ BAD_INPUT = [
 def test_bad_input_gets_a_clear_value_error(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ------------------------------------------------------------------- public API
+
+
+@pytest.mark.parametrize("name", reference.__all__)
+def test_public_function_documents_every_argument(name: str) -> None:
+    """numpy-style docstrings: every argument in order, every array with a shape."""
+    function = getattr(reference, name)
+    assert getattr(autograder, name) is function  # the package re-exports the maths
+    doc = inspect.getdoc(function)
+    assert "\nReturns\n-------\n" in doc
+    parameters = doc.split("Parameters\n----------\n", 1)[1].split("\n\nReturns", 1)[0]
+    described = {}
+    for match in re.finditer(r"^(\w+(?:, \w+)*) : (.+)$", parameters, flags=re.MULTILINE):
+        described |= dict.fromkeys(match.group(1).split(", "), match.group(2))
+    signature = inspect.signature(function)
+    assert list(described) == list(signature.parameters)
+    for argument, parameter in signature.parameters.items():
+        if "ndarray" in str(parameter.annotation):
+            assert "shape" in described[argument], f"{name}: give {argument} a shape"
