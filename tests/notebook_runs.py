@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -99,3 +102,14 @@ def errors(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
         for output in cell.outputs
         if output.output_type == "error"
     ]
+
+
+def in_parallel(function: Callable[..., Any], items: Iterable[Any]) -> list[Any]:
+    """``[function(item) for item in items]``, three kernels at a time.
+
+    Most of a notebook's run is kernel start-up and waiting on it, so a few side by side
+    finish much sooner than one after the other, even on two cores. Separate processes
+    keep each run's working directory and event loop to itself.
+    """
+    with ProcessPoolExecutor(max_workers=3) as pool:
+        return list(pool.map(function, items))
