@@ -1,0 +1,211 @@
+"""What a person does in JupyterLab, as Playwright steps: open, type, run, read, validate.
+
+Selectors are the ones shown robust on JupyterLab 4.6 (see the team's browser notes).
+Every step that changes the page can leave a screenshot in the flow's folder.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page
+
+__all__ = ["STDERR", "CellView", "NotebookPage", "Screenshots", "ValidationResult"]
+
+STDERR = "application/vnd.jupyter.stderr"
+_CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
+_STATUS_BAR = "#jp-main-statusbar"
+_RUN_TIMEOUT_MS = 120_000
+_OPEN_TIMEOUT_MS = 60_000
+
+
+@dataclass
+class Screenshots:
+    """A numbered series of screenshots in one folder, named after the step they show."""
+
+    folder: Path
+    taken: list[Path] = field(default_factory=list)
+
+    def take(self, target: Page | Locator, step: str) -> Path:
+        """Save a PNG of a page (its viewport) or of one element, and return its path."""
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", step).strip("-")
+        path = self.folder / f"{len(self.taken) + 1:03d}-{name}.png"
+        target.screenshot(path=str(path))
+        self.taken.append(path)
+        return path
+
+
+@dataclass(frozen=True)
+class CellView:
+    """One cell as the page shows it.
+
+    Attributes
+    ----------
+    kind : str
+        ``"code"``, ``"markdown"`` or ``"raw"``.
+    prompt : str
+        A code cell's prompt: ``[3]:`` once run, ``[ ]:`` if not, ``[*]:`` while running.
+    outputs : list of (str, str)
+        Each output's MIME type as JupyterLab rendered it, and its visible text.
+        Tracebacks and stderr are ``application/vnd.jupyter.stderr``.
+    image_widths : list of int
+        The natural width of each output image; 0 for an image that did not load.
+    """
+
+    kind: str
+    prompt: str
+    outputs: list[tuple[str, str]]
+    image_widths: list[int]
+
+    @property
+    def ran(self) -> bool:
+        return re.fullmatch(r"\[\d+\]:", self.prompt) is not None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(text for _, text in self.outputs)
+
+    @property
+    def errors(self) -> list[str]:
+        return [text for mime, text in self.outputs if mime == STDERR]
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What nbgrader's Validate dialog said.
+
+    Attributes
+    ----------
+    passed : bool
+        True for nbgrader's success dialog, False for its error dialog.
+    text : str
+        The dialog's whole text, as the student reads it.
+    """
+
+    passed: bool
+    text: str
+
+
+class NotebookPage:
+    """One notebook open in JupyterLab, driven like a student would.
+
+    Parameters
+    ----------
+    page : Page
+        A Playwright page already at the notebook's URL (see :meth:`open`).
+    shots : Screenshots
+        Where screenshots of each step go.
+    """
+
+    def __init__(self, page: Page, shots: Screenshots) -> None:
+        self.page = page
+        self.shots = shots
+
+    @classmethod
+    def open(cls, page: Page, url: str, shots: Screenshots) -> NotebookPage:
+        """Go to a ``/lab/tree/...`` URL and wait until the notebook's kernel is idle."""
+        page.goto(url)
+        page.locator(_CELLS).first.wait_for(timeout=_OPEN_TIMEOUT_MS)
+        notebook = cls(page, shots)
+        notebook.wait_until_idle()
+        shots.take(page, "opened")
+        return notebook
+
+    # ------------------------------------------------------------------ cells
+
+    def cells(self) -> Locator:
+        """Every cell of the notebook, in order."""
+        return self.page.locator(_CELLS)
+
+    def cell(self, index: int) -> Locator:
+        """The cell at ``index`` (0-based, in notebook order)."""
+        return self.cells().nth(index)
+
+    def type_into_cell(self, index: int, text: str) -> None:
+        """Replace a cell's text by typing, as a student would, into its editor.
+
+        A rendered markdown cell is opened for editing first (double-click).
+        """
+        cell = self.cell(index)
+        cell.scroll_into_view_if_needed()
+        editor = cell.locator(".cm-content")
+        if "jp-MarkdownCell" in (cell.get_attribute("class") or "") and not editor.is_visible():
+            cell.locator(".jp-MarkdownOutput").dblclick()
+        editor.click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.insert_text(text)
+        self.page.keyboard.press("Escape")  # leave edit mode; the next click selects afresh
+
+    # -------------------------------------------------------------- running
+
+    def wait_until_idle(self, timeout_ms: int = _OPEN_TIMEOUT_MS) -> None:
+        """Wait for the status bar to say the kernel is idle (the toolbar says so too early)."""
+        self.page.locator(_STATUS_BAR).filter(has_text="| Idle").wait_for(timeout=timeout_ms)
+
+    def run_all(self) -> None:
+        """Run > Run All Cells, then wait until no cell is queued or running."""
+        self.page.locator(".lm-MenuBar-item", has_text="Run").first.click()
+        self.page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+        # A run that stops at an error leaves the later cells unnumbered, so "done" is:
+        # no [*] prompt left, and the kernel idle again.
+        self.page.wait_for_function(
+            """selector => {
+                const prompts = [...document.querySelectorAll(selector + ' .jp-InputArea-prompt')];
+                return prompts.some(p => /\\[\\d+\\]/.test(p.textContent))
+                    && !prompts.some(p => p.textContent.includes('*'));
+            }""",
+            arg=_CELLS,
+            timeout=_RUN_TIMEOUT_MS,
+        )
+        self.wait_until_idle(_RUN_TIMEOUT_MS)
+
+    def save(self) -> None:
+        """Save with Ctrl+S and wait until the title shows no unsaved changes."""
+        self.page.keyboard.press("Control+S")
+        self.page.locator(".jp-mod-dirty").first.wait_for(state="detached", timeout=30_000)
+
+    # -------------------------------------------------------------- reading
+
+    def read_cells(self) -> list[CellView]:
+        """What the page shows for every cell, read in one pass."""
+        views = self.page.evaluate(
+            """selector => [...document.querySelectorAll(selector)].map(cell => ({
+                kind: cell.classList.contains('jp-CodeCell') ? 'code'
+                    : cell.classList.contains('jp-MarkdownCell') ? 'markdown' : 'raw',
+                prompt: (cell.querySelector('.jp-InputArea-prompt') || {}).textContent || '',
+                outputs: [...cell.querySelectorAll('.jp-OutputArea-output')].map(out => [
+                    out.getAttribute('data-mime-type') || '', out.innerText,
+                ]),
+                images: [...cell.querySelectorAll('.jp-OutputArea-output img')].map(
+                    img => img.complete && img.naturalWidth > 0 ? img.naturalWidth : 0
+                ),
+            }))""",
+            _CELLS,
+        )
+        return [
+            CellView(
+                kind=view["kind"],
+                prompt=view["prompt"].strip(),
+                outputs=[(mime, text) for mime, text in view["outputs"]],
+                image_widths=view["images"],
+            )
+            for view in views
+        ]
+
+    # ------------------------------------------------------------- validate
+
+    def validate(self) -> ValidationResult:
+        """Press nbgrader's Validate button (it saves first) and read its dialog."""
+        self.page.locator(".jp-NotebookPanel-toolbar .validate-button").click()
+        dialog = self.page.locator(".nbgrader-SuccessDialog, .nbgrader-ErrorDialog")
+        dialog.wait_for(timeout=_RUN_TIMEOUT_MS)
+        self.shots.take(self.page, "validate-dialog")
+        result = ValidationResult(
+            passed="nbgrader-SuccessDialog" in (dialog.get_attribute("class") or ""),
+            text=dialog.inner_text(),
+        )
+        dialog.locator("button.jp-Dialog-button").first.click()
+        dialog.wait_for(state="detached")
+        return result

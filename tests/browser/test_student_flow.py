@@ -1,0 +1,250 @@
+"""A student in a real browser: open each released notebook, type the answers, run, validate.
+
+Two students work on their own copies of a fresh release, each in their own JupyterLab
+(cwd = their copy, kernel = the student runtime as ``python3``):
+
+- alice types the instructor's answer to every exercise of every notebook, runs all cells
+  and presses Validate;
+- bob makes a typical mistake (the kernel flipped in the forward pass; the filter not
+  rotated in dL/dX) and must read its name next to the exercise, and from Validate.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+from course import (
+    ASSIGNMENT,
+    NOTEBOOKS,
+    build_release,
+    expected_pictures,
+    grade_id,
+    instructor_answers,
+)
+from lab_page import CellView, NotebookPage, Screenshots, ValidationResult
+from lab_server import STUDENT_PYTHON, LabServer
+from playwright.sync_api import BrowserContext
+
+from autograder.misconceptions import CATALOGUE
+
+# What a visible check prints when it passes (conv_checks' contract: one short line).
+PASS_LINE = re.compile(r"(?P<task>\w+): (correct on the worked example|exactly right)\.")
+
+FLIPPED_FORWARD = '''\
+def conv2d_forward(X, F):
+    """Slide F over X, but flip it first, as a textbook convolution does."""
+    X = np.asarray(X, dtype=float)
+    F = np.asarray(F, dtype=float)[::-1, ::-1]
+    kh, kw = F.shape
+    O = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+    for a in range(O.shape[0]):
+        for b in range(O.shape[1]):
+            O[a, b] = np.sum(X[a : a + kh, b : b + kw] * F)
+    return O'''
+
+UNROTATED_BACKWARD_INPUT = '''\
+def conv2d_backward_input(dO, F):
+    """Pad dO and correlate it with F, forgetting to rotate F."""
+    F = np.asarray(F, dtype=float)
+    kh, kw = F.shape
+    return conv2d_forward(pad2d(dO, (kh - 1, kw - 1)), F)'''
+
+
+@dataclass(frozen=True)
+class Mistake:
+    notebook: str
+    task: str
+    code: str
+    misconception: str
+
+    @property
+    def message(self) -> str:
+        (match,) = (m for m in CATALOGUE[self.task] if m.key == self.misconception)
+        return match.message
+
+
+MISTAKES = [
+    Mistake("01_forward.ipynb", "conv2d_forward", FLIPPED_FORWARD, "kernel_flipped"),
+    Mistake(
+        "04_input_gradient.ipynb",
+        "conv2d_backward_input",
+        UNROTATED_BACKWARD_INPUT,
+        "filter_not_rotated",
+    ),
+]
+
+
+@dataclass
+class StudentRun:
+    """One notebook after a student typed answers, ran all cells and pressed Validate."""
+
+    notebook: str
+    screenshots: Screenshots
+    release: nbformat.NotebookNode
+    cells: list[CellView]
+    validation: ValidationResult
+    mistake: Mistake | None = None
+
+    def check_cells(self) -> dict[str, CellView]:
+        """The graded test cells as the page shows them, by the task they check."""
+        return {
+            grade_id(cell).removeprefix("test_"): self.cells[index]
+            for index, cell in enumerate(self.release.cells)
+            if cell.metadata.get("nbgrader", {}).get("grade")
+        }
+
+
+# ------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_release(
+        tmp_path_factory.mktemp("course"), tmp_path_factory.mktemp("nbgrader-home")
+    )
+
+
+def _student_lab(
+    name: str,
+    release: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    lab_factory: Callable[..., LabServer],
+) -> LabServer:
+    copy = tmp_path_factory.mktemp(name) / ASSIGNMENT
+    shutil.copytree(release, copy)
+    return lab_factory(copy)
+
+
+@pytest.fixture(scope="module")
+def alice_lab(release, tmp_path_factory, lab_factory) -> LabServer:
+    return _student_lab("alice", release, tmp_path_factory, lab_factory)
+
+
+@pytest.fixture(scope="module")
+def bob_lab(release, tmp_path_factory, lab_factory) -> LabServer:
+    return _student_lab("bob", release, tmp_path_factory, lab_factory)
+
+
+def _answer_run_validate(
+    server: LabServer,
+    context: BrowserContext,
+    screenshots: Screenshots,
+    notebook: str,
+    answers: dict[str, str],
+) -> StudentRun:
+    """Open a notebook, type each answer into its cell, Run All, look, and Validate."""
+    release = nbformat.read(server.root / notebook, as_version=4)
+    page = context.new_page()
+    try:
+        lab = NotebookPage.open(page, server.url(f"/lab/tree/{notebook}?reset"), screenshots)
+        for index, cell in enumerate(release.cells):
+            if grade_id(cell) in answers:
+                lab.type_into_cell(index, answers[grade_id(cell)])
+        screenshots.take(page, "answered")
+        lab.run_all()
+        screenshots.take(page, "ran-all")
+        cells = lab.read_cells()
+        for index, cell in enumerate(release.cells):
+            if cells[index].outputs:
+                screenshots.take(lab.cell(index), f"cell-{index:02d}-{grade_id(cell) or 'output'}")
+        validation = lab.validate()
+    finally:
+        page.close()
+    return StudentRun(notebook, screenshots, release, cells, validation)
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS)
+def alice(request, alice_lab, browser_context, new_screenshots) -> StudentRun:
+    """alice's run of one notebook, every exercise answered as the instructor would."""
+    notebook = request.param
+    screenshots = new_screenshots(request, f"alice-{notebook}")
+    return _answer_run_validate(
+        alice_lab, browser_context, screenshots, notebook, instructor_answers(notebook)
+    )
+
+
+@pytest.fixture(scope="module", params=MISTAKES, ids=lambda m: m.misconception)
+def bob(request, bob_lab, browser_context, new_screenshots) -> StudentRun:
+    """bob's run of one notebook: right answers, except one typical mistake."""
+    mistake: Mistake = request.param
+    screenshots = new_screenshots(request, f"bob-{mistake.misconception}")
+    answers = instructor_answers(mistake.notebook) | {mistake.task: mistake.code}
+    run = _answer_run_validate(bob_lab, browser_context, screenshots, mistake.notebook, answers)
+    run.mistake = mistake
+    return run
+
+
+# -------------------------------------------------------- the right answers
+
+
+def test_students_kernel_is_the_student_runtime(alice_lab: LabServer) -> None:
+    """Every released notebook asks for python3, which this JupyterLab runs in .student-venv."""
+    kernelspecs = alice_lab.api("kernelspecs")["kernelspecs"]
+    assert kernelspecs["python3"]["spec"]["argv"][0] == str(STUDENT_PYTHON)
+    for notebook in NOTEBOOKS:
+        metadata = nbformat.read(alice_lab.root / notebook, as_version=4).metadata
+        assert metadata["kernelspec"]["name"] == "python3", notebook
+
+
+def test_every_cell_runs_without_an_error(alice: StudentRun) -> None:
+    code_cells = [cell for cell in alice.cells if cell.kind == "code"]
+    assert code_cells
+    not_run = [
+        index for index, cell in enumerate(alice.cells) if cell.kind == "code" and not cell.ran
+    ]
+    assert not_run == [], f"cells {not_run} did not run"
+    errors = [(index, cell.errors) for index, cell in enumerate(alice.cells) if cell.errors]
+    assert errors == []
+
+
+def test_every_visible_check_shows_its_pass_message(alice: StudentRun) -> None:
+    checks = alice.check_cells()
+    assert checks, f"{alice.notebook} has no graded check"
+    for task, cell in checks.items():
+        assert [mime for mime, _ in cell.outputs] == ["application/vnd.jupyter.stdout"], task
+        shown = PASS_LINE.fullmatch(cell.text.strip())
+        assert shown and shown["task"] == task, f"{task}: the page shows {cell.text!r}"
+
+
+def test_every_picture_is_drawn(alice: StudentRun) -> None:
+    for index, cell in enumerate(alice.release.cells):
+        if cell.cell_type != "code":
+            continue
+        view = alice.cells[index]
+        assert len(view.image_widths) == expected_pictures(cell.source), f"cell {index}"
+        assert all(width > 100 for width in view.image_widths), f"cell {index} has a blank image"
+        assert "<Figure size" not in view.text, (
+            f"cell {index} printed a figure instead of drawing it"
+        )
+
+
+def test_validate_passes(alice: StudentRun) -> None:
+    assert alice.validation.passed, alice.validation.text
+    assert "Success! Your notebook passes all the tests." in alice.validation.text
+
+
+# ------------------------------------------------------ a typical mistake
+
+
+def test_mistake_is_named_next_to_its_exercise(bob: StudentRun) -> None:
+    mistake, run = bob.mistake, bob
+    check = run.check_cells()[mistake.task]
+    assert mistake.message in check.text
+    assert check.errors, "the message should be an error in the check's own output"
+    # Only that check complains, and Run All stopped there.
+    complaining = [index for index, cell in enumerate(run.cells) if cell.errors]
+    assert len(complaining) == 1
+    assert not any(cell.ran for cell in run.cells[complaining[0] + 1 :])
+
+
+def test_validate_reports_the_mistake(bob: StudentRun) -> None:
+    mistake, run = bob.mistake, bob
+    assert not run.validation.passed
+    assert "The following cell failed" in run.validation.text
+    assert mistake.message in run.validation.text
