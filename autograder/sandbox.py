@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
@@ -225,7 +225,7 @@ class SandboxedExecute(Execute):
             self._plan = sandbox.plan(self._workdir, self.log)
             self._max_output = sandbox.max_output_bytes
             self._output_used: dict[int, int] = {}
-            self._death: str | None = None
+            self._stopped: str | None = None
             return super().preprocess(nb, resources, km)
 
     def create_kernel_manager(self) -> Any:
@@ -253,26 +253,39 @@ class SandboxedExecute(Execute):
     def preprocess_cell(
         self, cell: NotebookNode, resources: Any, index: int
     ) -> tuple[NotebookNode, Any]:
-        """Run one cell; once the kernel has died, mark each later code cell as not run."""
-        if self._death is None:
+        """Run one cell; once the kernel is dead or stuck, mark each later code cell as not run.
+
+        Stock nbgrader gives up on the whole notebook (no score at all) when the kernel
+        dies or a cell ignores the interrupt after its timeout; here the cells before it
+        keep their results and the batch goes on.
+        """
+        if self._stopped is None:
             try:
                 return super().preprocess_cell(cell, resources, index)
             except DeadKernelError:
-                self._death = f"The kernel died while running cell {index + 1}"
-                self.log.warning("%s; later cells are not run", self._death)
-                message = f"{self._death} (it crashed, called os._exit, or hit a limit)."
-                cell.outputs.append(_error_output("DeadKernelError", message))
-                return cell, resources
-        if cell.cell_type == "code":
-            message = f"Not run: {self._death[0].lower()}{self._death[1:]}."
+                self._stopped = f"the kernel died while running cell {index + 1}"
+                detail = "it crashed, called os._exit, or hit a CPU or memory limit"
+            except CellTimeoutError:
+                self._stopped = f"cell {index + 1} kept running after its timeout"
+                detail = "it ignored the interrupt, so the kernel was stopped"
+                self.shutdown_kernel = "immediate"
+            self.log.warning("%s; later cells are not run", self._stopped)
+            message = f"{self._stopped[0].upper()}{self._stopped[1:]} ({detail})."
+            cell.outputs.append(_error_output("DeadKernelError", message))
+        elif cell.cell_type == "code":
+            message = f"Not run: {self._stopped}."
             cell.outputs = [_error_output("DeadKernelError", message)]
         return cell, resources
 
     def process_message(
         self, msg: dict[str, Any], cell: NotebookNode, cell_index: int
     ) -> NotebookNode | None:
-        """Keep a message's output only while the cell's output budget lasts."""
-        if msg["msg_type"] not in _CONTROL_MESSAGES:
+        """Keep a message's output only while the cell's output budget lasts.
+
+        Errors are always kept, shortened, so that a flood cannot hide a failure.
+        """
+        msg_type = msg["msg_type"]
+        if msg_type not in _CONTROL_MESSAGES:
             used = self._output_used.get(cell_index, 0)
             size = _text_size(msg["content"])
             self._output_used[cell_index] = used + size
@@ -285,8 +298,23 @@ class SandboxedExecute(Execute):
                     cell.outputs.append(
                         NotebookNode(output_type="stream", name="stdout", text=note)
                     )
-                return None
+                if msg_type != "error":
+                    return None
+                msg = {**msg, "content": _shortened_error(msg["content"])}
         return super().process_message(msg, cell, cell_index)
+
+
+def _shortened_error(content: dict[str, Any], limit: int = 2000) -> dict[str, Any]:
+    """An error message's content cut to ``limit`` characters per field and 50 lines."""
+    traceback = [str(line)[:limit] for line in content.get("traceback", [])]
+    if len(traceback) > 50:
+        traceback = [*traceback[:25], "...", *traceback[-24:]]
+    return {
+        **content,
+        "ename": str(content.get("ename", ""))[:limit],
+        "evalue": str(content.get("evalue", ""))[:limit],
+        "traceback": traceback,
+    }
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:

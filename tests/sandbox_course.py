@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
+from nbgrader.api import Gradebook
 
 ASSIGNMENT = "conv_backprop"
 NOTEBOOK = "sandbox_check"
@@ -61,11 +62,26 @@ def _source_notebook() -> nbformat.NotebookNode:
     return notebook
 
 
+# nbgrader, reporting its own peak memory on stderr when it exits.
+_NBGRADER = """\
+import atexit, resource, sys
+from nbgrader.apps.nbgraderapp import main
+atexit.register(lambda: print(
+    f"nbgrader max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KiB",
+    file=sys.stderr))
+sys.argv[0] = "nbgrader"
+sys.exit(main())
+"""
+
+
 def nbgrader(course: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ``nbgrader *args`` in ``course`` with the grader venv first on PATH."""
+    """Run ``nbgrader *args`` in ``course`` with the grader venv first on PATH.
+
+    Its stderr ends with a line ``nbgrader max RSS: <n> KiB``: the grader's peak memory.
+    """
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
-        [str(VENV_BIN / "nbgrader"), *args],
+        [str(VENV_BIN / "python"), "-c", _NBGRADER, *args],
         cwd=course,
         env=env,
         capture_output=True,
@@ -111,3 +127,19 @@ def make_course(course: Path, attacks: dict[str, str], **config) -> None:
             cell.source = answers.get(cell.metadata["nbgrader"]["grade_id"], cell.source)
         nbformat.write(notebook, folder / f"{NOTEBOOK}.ipynb")
         (folder / "conv_probe.py").write_text('MARKER = "forged by the student"\n')
+
+
+def scores(course: Path) -> dict[str, float]:
+    """Student id -> total score of the assignment, read from the course's gradebook."""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {
+            submission.student_id: submission.score
+            for submission in gradebook.assignment_submissions(ASSIGNMENT)
+        }
+
+
+def graded_cells(course: Path, student: str) -> dict[str, nbformat.NotebookNode]:
+    """Grade id -> cell of ``student``'s autograded notebook."""
+    path = course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    notebook = nbformat.read(path, 4)
+    return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in notebook.cells}

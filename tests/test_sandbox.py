@@ -1,0 +1,363 @@
+"""The grading sandbox: what a graded kernel can see and do, and attacks on the grader.
+
+One module-scoped batch grades a course whose students each attack the sandbox (see
+tests/sandbox_course.py) with plain ``nbgrader autograde``; the tests then read the
+gradebook, the autograded notebooks and the spy's report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute, SaveAutoGrades
+from traitlets.config import Config
+
+sys.path.insert(0, str(Path(__file__).parent))
+import sandbox_course as course_kit
+
+from autograder import sandbox
+from autograder.kernel_wrapper import PLAN_VARIABLE
+
+REPO = Path(__file__).resolve().parents[1]
+MAX_OUTPUT = 100_000
+CPU_SECONDS = 12
+
+# Reports, as JSON on stdout, everything the kernel should not be able to reach.
+SPY = r"""
+import importlib.util, json, os, site, socket, subprocess, sys
+COURSE, REPO, PORT = {course!r}, {repo!r}, {port}
+facts = {{"prefix": sys.prefix, "cwd": os.getcwd(), "cwd_files": sorted(os.listdir("."))}}
+reachable, folder = [], os.getcwd()
+while True:
+    reachable += [os.path.join(folder, name) for name in os.listdir(folder)]
+    if folder == "/":
+        break
+    folder = os.path.dirname(folder)
+facts["walk_up"] = reachable
+facts["exists"] = [p for p in [COURSE, COURSE + "/source", COURSE + "/gradebook.db",
+    COURSE + "/submitted/honest", COURSE + "/autograded/spy", REPO + "/autograder",
+    REPO + "/.venv/lib/python3.11/site-packages"] if os.path.exists(p)]
+
+def attempt(action):
+    try:
+        action()
+        return "succeeded"
+    except BaseException as error:
+        return type(error).__name__
+
+def load_reference():
+    spec = importlib.util.spec_from_file_location("ref", REPO + "/autograder/reference.py")
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+def import_autograder(path):
+    def action():
+        sys.modules.pop("autograder", None)
+        if path:
+            site.addsitedir(path)
+            sys.path.insert(0, path)
+        import autograder
+    return action
+
+facts["imports"] = {{
+    "plain": attempt(import_autograder(None)),
+    "repo_on_path": attempt(import_autograder(REPO)),
+    "grader_site": attempt(import_autograder(REPO + "/.venv/lib/python3.11/site-packages")),
+    "spec_from_file": attempt(load_reference),
+}}
+facts["network"] = attempt(lambda: socket.create_connection(("127.0.0.1", PORT), timeout=3))
+facts["subprocess"] = attempt(lambda: subprocess.run(["/bin/true"], check=True))
+facts["thread"] = attempt(lambda: __import__("threading").Thread(target=print).start())
+facts["write_helper"] = attempt(lambda: open("conv_probe.py", "a").write("# edited"))
+facts["write_home"] = attempt(lambda: open("notes.txt", "w").write("scratch is writable"))
+import conv_probe
+facts["helper_marker"] = conv_probe.MARKER
+facts["helper_file"] = conv_probe.__file__
+facts["env"] = sorted(os.environ)
+facts["capabilities"] = [line.split()[1] for line in open("/proc/self/status")
+                         if line.startswith("CapEff")]
+print(json.dumps(facts))
+"""
+
+# Tries to damage everything it can reach: the course, other students, the helpers.
+VANDAL = r"""
+import os, shutil
+COURSE = {course!r}
+for target in [COURSE + "/gradebook.db", COURSE + "/submitted/honest/conv_backprop",
+               COURSE + "/source", "conv_probe.py"]:
+    for action in (os.remove, os.unlink, shutil.rmtree):
+        try:
+            action(target)
+        except Exception:
+            pass
+for root, folders, files in os.walk("/"):
+    folders[:] = [f for f in folders if os.path.join(root, f) not in ("/proc", "/dev", "/usr")]
+    for name in files:
+        try:
+            with open(os.path.join(root, name), "a") as f:
+                f.write("vandalised")
+        except Exception:
+            pass
+"""
+
+ATTACKS = {
+    "honest": "attack = None",
+    "exit": "import os\nos._exit(1)",
+    "loop": "while True:\n    pass",
+    "stubborn": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile 1:\n    pass",
+    "memory": "blocks = []\nwhile True:\n    blocks.append(bytearray(50_000_000))",
+    "flood": 'line = "x" * 100_000\nwhile True:\n    print(line, flush=True)',
+    "forkbomb": "import os\nwhile True:\n    os.fork()",
+}
+#: Points each submission should keep: 1 where the kernel dies in the attack cell.
+EXPECTED_SCORES = {
+    "honest": 2,
+    "exit": 1,
+    "loop": 2,
+    "stubborn": 1,
+    "memory": 2,
+    "flood": 2,
+    "forkbomb": 2,
+    "spy": 2,
+    "vandal": 2,
+}
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP server on the host's loopback that the sandboxed kernel must not reach."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, listener):
+    """Grade every attack once; return the course, nbgrader's result and file digests."""
+    course = tmp_path_factory.mktemp("sandbox course")
+    port = listener.getsockname()[1]
+    attacks = {
+        **ATTACKS,
+        "spy": SPY.format(course=str(course), repo=str(REPO), port=port),
+        "vandal": VANDAL.format(course=str(course)),
+    }
+    extra = (
+        f"c.Sandbox.max_output_bytes = {MAX_OUTPUT}\n"
+        f"c.Sandbox.cpu_seconds = {CPU_SECONDS}\nc.Sandbox.memory_mb = 1024"
+    )
+    course_kit.make_course(course, attacks, extra=extra)
+    before = {name: _digest(course / name) for name in ("source", "submitted")}
+    done = course_kit.nbgrader(course, "autograde", course_kit.ASSIGNMENT)
+    after = {name: _digest(course / name) for name in ("source", "submitted")}
+    return {"course": course, "done": done, "before": before, "after": after}
+
+
+@pytest.fixture(scope="module")
+def spy(batch):
+    (output,) = course_kit.graded_cells(batch["course"], "spy")["attack"].outputs
+    return json.loads(output.text)
+
+
+def test_the_batch_finishes_and_grades_every_submission(batch):
+    assert batch["done"].returncode == 0, batch["done"].stderr[-3000:]
+    assert course_kit.scores(batch["course"]) == EXPECTED_SCORES
+
+
+def test_no_attack_changes_the_course_files_or_other_submissions(batch):
+    assert batch["after"] == batch["before"]
+
+
+def test_the_kernel_runs_the_student_runtime_in_an_empty_scratch_dir(spy):
+    assert spy["prefix"] == str(REPO / ".student-venv")
+    assert spy["cwd"] == "/home/student"
+    assert spy["cwd_files"] == [".ipython", "conv_checks_expected.json", "conv_probe.py"]
+
+
+def test_nothing_of_the_course_or_the_grader_is_reachable(spy, batch):
+    assert spy["exists"] == []
+    course = str(batch["course"])
+    reachable = "\n".join(spy["walk_up"])
+    assert course not in reachable and "gradebook" not in reachable
+    assert ".ipynb" not in reachable
+
+
+def test_the_reference_cannot_be_imported_by_any_path(spy):
+    assert spy["imports"] == {
+        "plain": "ModuleNotFoundError",
+        "repo_on_path": "ModuleNotFoundError",
+        "grader_site": "ModuleNotFoundError",
+        "spec_from_file": "FileNotFoundError",
+    }
+
+
+def test_the_network_is_unreachable(spy, listener):
+    with socket.create_connection(listener.getsockname(), timeout=3):
+        pass  # the server is up and reachable from the host
+    listener.accept()[0].close()
+    assert spy["network"] == "ConnectionRefusedError"
+    with pytest.raises(BlockingIOError):
+        listener.accept()  # nothing from the kernel ever arrived
+
+
+def test_the_trusted_helper_is_imported_and_read_only(spy):
+    assert spy["helper_marker"] == course_kit.TRUSTED_MARKER
+    assert spy["helper_file"] == "/home/student/conv_probe.py"
+    assert spy["write_helper"] == "OSError"
+    assert spy["write_home"] == "succeeded"
+
+
+def test_no_processes_no_capabilities_no_grader_environment(spy):
+    assert spy["subprocess"] == "BlockingIOError"
+    assert spy["thread"] == "succeeded"
+    assert spy["capabilities"] == ["0000000000000000"]
+    assert PLAN_VARIABLE not in spy["env"]
+    assert "JPY_PARENT_PID" not in spy["env"]
+    assert "NBGRADER_EXECUTION" not in spy["env"]
+
+
+def _attack_outputs(batch, student: str) -> tuple[list, list]:
+    cells = course_kit.graded_cells(batch["course"], student)
+    return cells["attack"].outputs, cells["test_after"].outputs
+
+
+def test_a_dead_kernel_marks_its_cell_and_every_later_cell(batch):
+    attack, after = _attack_outputs(batch, "exit")
+    assert [o.ename for o in attack] == ["DeadKernelError"]
+    assert after[0].evalue == "Not run: the kernel died while running cell 3."
+
+
+def test_an_infinite_loop_is_interrupted_and_later_cells_run(batch):
+    attack, after = _attack_outputs(batch, "loop")
+    assert "KeyboardInterrupt" in [o.get("ename") for o in attack]
+    assert after == []
+
+
+def test_a_loop_that_ignores_interrupts_stops_the_kernel_and_later_cells(batch):
+    attack, after = _attack_outputs(batch, "stubborn")
+    assert "kept running after its timeout" in attack[-1].evalue
+    assert after[0].evalue == "Not run: cell 3 kept running after its timeout."
+
+
+def test_a_memory_bomb_gets_a_memory_error(batch):
+    attack, after = _attack_outputs(batch, "memory")
+    assert attack[-1].ename == "MemoryError"
+    assert after == []
+
+
+def test_a_fork_bomb_cannot_fork(batch):
+    attack, _ = _attack_outputs(batch, "forkbomb")
+    assert attack[-1].ename == "BlockingIOError"
+
+
+def test_an_output_flood_is_cut_and_the_grader_stays_small(batch):
+    attack, after = _attack_outputs(batch, "flood")
+    kept = sum(len(o.get("text", "")) for o in attack)
+    assert kept <= MAX_OUTPUT
+    notes = [o.text for o in attack if o.output_type == "stream"]
+    assert "output truncated" in notes[-1]
+    assert "KeyboardInterrupt" in [o.get("ename") for o in attack]
+    assert after == []
+    path = batch["course"] / "autograded/flood" / course_kit.ASSIGNMENT
+    assert (path / f"{course_kit.NOTEBOOK}.ipynb").stat().st_size < 3 * MAX_OUTPUT
+    peak_kib = int(re.search(r"nbgrader max RSS: (\d+) KiB", batch["done"].stderr)[1])
+    assert peak_kib < 400_000, "the grader kept the flood in memory"
+
+
+# ------------------------------------------------------------------ without the sandbox
+
+
+@pytest.fixture
+def small_course(tmp_path, listener):
+    course = tmp_path / "course"
+    course.mkdir()
+    spy = SPY.format(course=str(course), repo=str(REPO), port=listener.getsockname()[1])
+    course_kit.make_course(course, {"honest": "attack = None", "spy": spy})
+    return course
+
+
+def test_without_bwrap_grading_refuses_unless_explicitly_allowed(small_course):
+    missing = 'c.Sandbox.bwrap = "/nonexistent/bwrap"'
+    course_kit.write_config(small_course, extra=missing)
+    refused = course_kit.nbgrader(small_course, "autograde", course_kit.ASSIGNMENT)
+    assert refused.returncode != 0
+    assert "Refusing to grade: the grading sandbox is unavailable" in refused.stderr
+    assert "/nonexistent/bwrap" in refused.stderr
+    assert not list((small_course / "autograded").rglob("*.ipynb"))
+
+    course_kit.write_config(small_course, extra=f"{missing}\nc.Sandbox.allow_unsandboxed = True")
+    allowed = course_kit.nbgrader(small_course, "autograde", course_kit.ASSIGNMENT)
+    assert allowed.returncode == 0, allowed.stderr[-3000:]
+    assert "GRADING WITHOUT THE SANDBOX" in allowed.stderr
+    assert course_kit.scores(small_course) == {"honest": 2, "spy": 2}
+    (output,) = course_kit.graded_cells(small_course, "spy")["attack"].outputs
+    spied = json.loads(output.text)
+    # Still the student runtime, in a scratch copy of the trusted helpers only.
+    assert spied["prefix"] == str(REPO / ".student-venv")
+    assert spied["helper_marker"] == course_kit.TRUSTED_MARKER
+    assert spied["cwd_files"] == [".ipython", "conv_checks_expected.json", "conv_probe.py"]
+
+
+def test_the_kernelspec_refuses_to_start_for_autograde_without_a_plan(tmp_path):
+    # What stock nbgrader would do if nbgrader_config.py failed to load and the
+    # notebook's kernelspec were used without SandboxedExecute (and its plan).
+    env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
+    with pytest.raises(RuntimeError, match="Kernel died before replying"):
+        start_new_kernel(kernel_name=sandbox.KERNEL_NAME, cwd=str(tmp_path), env=env)
+
+
+# --------------------------------------------------------------------- outside grading
+
+
+def test_outside_grading_the_kernelspec_is_a_plain_kernel(tmp_path):
+    (tmp_path / "data.txt").write_text("beside the notebook")
+    notebook = new_notebook(cells=[new_code_cell("print(open('data.txt').read())")])
+    NotebookClient(notebook, kernel_name=sandbox.KERNEL_NAME, timeout=60).execute(cwd=str(tmp_path))
+    assert notebook.cells[0].outputs[0].text == "beside the notebook\n"
+
+
+def test_configure_sandboxes_the_configured_or_default_execute():
+    verifier = "autograder.verifier.Verifier"
+    c = Config()
+    default = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    c.Autograde.autograde_preprocessors = [*default[:-3], verifier, *default[-3:]]
+    sandbox.configure(c, "/course", "tiny")
+    configured = c.Autograde.autograde_preprocessors
+    assert configured[0] is sandbox.SandboxedExecute and Execute not in configured
+    assert configured.index(verifier) == configured.index(SaveAutoGrades) - 1
+    assert c.Execute.kernel_name == sandbox.KERNEL_NAME
+    assert c.Sandbox.helper_dir == "/course/source/tiny"
+
+    fresh = Config()
+    sandbox.configure(fresh, "/course")
+    assert fresh.Autograde.autograde_preprocessors[0] is sandbox.SandboxedExecute
+
+    with pytest.raises(ValueError, match="no Execute"):
+        sandbox.configure(Config({"Autograde": {"autograde_preprocessors": [verifier]}}), "/")
+
+
+def test_the_installed_kernelspec_runs_the_wrapper_in_the_student_runtime(tmp_path):
+    folder = sandbox.install_kernel(str(tmp_path), "/student/bin/python")
+    spec = json.loads((folder / "kernel.json").read_text())
+    assert spec["argv"][0] == "/student/bin/python"
+    assert Path(spec["argv"][3]) == REPO / "autograder" / "kernel_wrapper.py"
+    assert spec["argv"][-1] == "{connection_file}"
+    assert spec["interrupt_mode"] == "message"
