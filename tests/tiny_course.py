@@ -1,0 +1,128 @@
+"""A two-notebook nbgrader course, small enough to grade in a second, for pipeline tests.
+
+It runs in the student kernel with plain nbgrader settings, so the pipeline is tested on
+its own; the real course and its verifier are covered by tests/test_demo.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ASSIGNMENT = "tiny"
+VENV_BIN = Path(sys.executable).parent
+
+CONFIG = """\
+from pathlib import Path
+
+from autograder.sandbox import configure
+
+c = get_config()
+c.CourseDirectory.course_id = "tiny"
+configure(c, Path(__file__).resolve().parent, "tiny")
+c.Execute.timeout = {timeout}
+"""
+
+#: The correct answers, by notebook: each has one function worth 2 points and one worth 3.
+ANSWERS = {
+    "01_add": {"add": "def add(a, b):\n    return a + b"},
+    "02_mul": {"mul": "def mul(a, b):\n    return a * b"},
+}
+TESTS = {
+    "01_add": 'assert add(2, 3) == 5\nassert add(-1, 1) == 0\nprint("ok")',
+    "02_mul": 'assert mul(2, 3) == 6\nassert mul(0, 7) == 0\nprint("ok")',
+}
+POINTS = {"01_add": 2, "02_mul": 3}
+
+
+def _source_notebook(name: str) -> nbformat.NotebookNode:
+    ((function, answer),) = ANSWERS[name].items()
+    solution = f"### BEGIN SOLUTION\n{answer}\n### END SOLUTION"
+    cells = [
+        new_markdown_cell(f"Write `{function}`."),
+        new_code_cell(
+            solution,
+            metadata={
+                "nbgrader": {
+                    "grade": False,
+                    "solution": True,
+                    "locked": False,
+                    "grade_id": f"{function}_answer",
+                    "schema_version": 3,
+                }
+            },
+        ),
+        new_code_cell(
+            TESTS[name],
+            metadata={
+                "nbgrader": {
+                    "grade": True,
+                    "solution": False,
+                    "locked": True,
+                    "points": POINTS[name],
+                    "grade_id": f"{function}_test",
+                    "schema_version": 3,
+                }
+            },
+        ),
+    ]
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {
+        "name": "conv-backprop-student",
+        "display_name": "student",
+        "language": "python",
+    }
+    return notebook
+
+
+def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the nbgrader command in ``course`` with the grader venv first on PATH."""
+    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        [str(VENV_BIN / "nbgrader"), *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def make_course(root: Path, *, timeout: int = 10) -> Path:
+    """Write the course's config and source notebooks, then generate the release."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "nbgrader_config.py").write_text(CONFIG.format(timeout=timeout))
+    source = root / "source" / ASSIGNMENT
+    source.mkdir(parents=True)
+    for name in ANSWERS:
+        nbformat.write(_source_notebook(name), source / f"{name}.ipynb")
+    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    return root
+
+
+def submit(course: Path, student: str, answers: dict[str, str | bytes | None]) -> Path:
+    """Write a submission from the release: per notebook, answer code, raw bytes, or None.
+
+    A notebook left out of ``answers`` is submitted blank (as released); None leaves it
+    out of the submission; bytes are written as they are (a corrupt file).
+    """
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    for name in ANSWERS:
+        answer = answers.get(name, "")
+        if answer is None:
+            continue
+        target = folder / f"{name}.ipynb"
+        if isinstance(answer, bytes):
+            target.write_bytes(answer)
+            continue
+        notebook = nbformat.read(course / "release" / ASSIGNMENT / f"{name}.ipynb", 4)
+        if answer:
+            notebook.cells[1].source = answer
+        nbformat.write(notebook, target)
+    return folder
