@@ -29,7 +29,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         metavar="URL",
-        help="gradebook URL, e.g. postgresql://user@host/db "
+        help="gradebook URL, e.g. postgresql+psycopg2://user:password@host/db "
         "(default: CourseDirectory.db_url, a SQLite file in the course folder)",
     )
 
