@@ -345,29 +345,29 @@ def _type_name(value: Any) -> str:
 
 
 def _judge_value(task: str, args: tuple, answer: Any, expected: Any) -> _CaseVerdict:
-    """Compare one returned answer with the reference's (shapes exact, rtol 1e-7)."""
+    """Compare one returned answer with the reference's (shapes exact, rtol 1e-7) and,
+    when it is wrong, name the catalogued misconception it matches."""
+    verdict = _compare(task, answer, expected)
+    if verdict.passed or verdict.misconception is not None:
+        return verdict
+    match = diagnose(task, args, tuple(answer) if isinstance(answer, list) else answer)
+    return verdict if match is None else _CaseVerdict(False, match.message, match.key)
+
+
+def _compare(task: str, answer: Any, expected: Any) -> _CaseVerdict:
     if task == "conv2d_output_shape":
         return _judge_shape_tuple(answer, expected)
     if task == "training_step":
         if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
             return _CaseVerdict(False, f"returned {_type_name(answer)}; return (new_F, loss)")
-        new_F, loss = (
-            _judge_array(task, args, answer[0], expected[0]),
-            _judge_scalar(answer[1], expected[1]),
-        )
-        if new_F.passed and loss.passed:
-            return new_F
-        return _explain(task, args, tuple(answer), expected, new_F if not new_F.passed else loss)
+        new_F = _judge_array(task, answer[0], expected[0])
+        return new_F if not new_F.passed else _judge_scalar(answer[1], expected[1])
     if task in _SCALAR_TASKS:
-        verdict = _judge_scalar(answer, expected)
-    else:
-        verdict = _judge_array(task, args, answer, expected)
-    if verdict.passed:
-        return verdict
-    return _explain(task, args, answer, expected, verdict)
+        return _judge_scalar(answer, expected)
+    return _judge_array(task, answer, expected)
 
 
-def _judge_array(task: str, args: tuple, answer: Any, expected: np.ndarray) -> _CaseVerdict:
+def _judge_array(task: str, answer: Any, expected: np.ndarray) -> _CaseVerdict:
     if not (isinstance(answer, np.ndarray) and answer.dtype.kind in "biuf"):
         return _CaseVerdict(
             False, f"returned {_type_name(answer)}; it should return a numpy array of numbers"
@@ -388,9 +388,9 @@ def _judge_array(task: str, args: tuple, answer: Any, expected: np.ndarray) -> _
 def _judge_scalar(answer: Any, expected: float) -> _CaseVerdict:
     if not _is_real_scalar(answer):
         return _CaseVerdict(False, f"returned {_type_name(answer)}; it should return one number")
-    value = float(answer)
-    if not _close(np.array(value), np.array(expected)):
-        return _CaseVerdict(False, _first_wrong(np.array(value), np.array(expected)))
+    value = np.array(float(answer))
+    if not _close(value, np.array(expected)):
+        return _CaseVerdict(False, _first_wrong(value, np.array(expected)))
     return _CaseVerdict(True)
 
 
@@ -400,23 +400,12 @@ def _judge_shape_tuple(answer: Any, expected: tuple[int, int]) -> _CaseVerdict:
     if not (
         isinstance(answer, (tuple, list))
         and len(answer) == 2
-        and all(_is_real_scalar(n) and float(n) == int(n) for n in answer)
+        and all(_is_real_scalar(n) and float(n).is_integer() for n in answer)
     ):
         return _CaseVerdict(False, f"returned {_type_name(answer)}; return a tuple (Ho, Wo)")
     if tuple(int(n) for n in answer) != tuple(expected):
         return _CaseVerdict(False, "the output shape is wrong")
     return _CaseVerdict(True)
-
-
-def _explain(
-    task: str, args: tuple, answer: Any, expected: Any, verdict: _CaseVerdict
-) -> _CaseVerdict:
-    """Name the misconception a wrong answer matches, else keep the plain description."""
-    if verdict.misconception is None:
-        match = diagnose(task, args, answer)
-        if match is not None:
-            return _CaseVerdict(False, match.message, match.key)
-    return verdict
 
 
 def _judge_record(task: str, case: Case, record: dict, expected: Any) -> _CaseVerdict:

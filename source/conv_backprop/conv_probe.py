@@ -274,13 +274,15 @@ def probe(task: str, func: Callable, challenge: str | None = None) -> None:
         return
     seconds = float(armed["seconds"])
     results: list[dict] = []
+    timed_out = False
     for encoded_args in armed["cases"]:
-        if results and results[-1]["status"] == "timeout":
+        if timed_out:
             # One slow case is enough evidence; the rest would only burn the cell's time.
             results.append({"status": "skipped"})
             continue
         args = tuple(_decode(arg) for arg in encoded_args)
         results.append(_run_case(func, args, seconds))
+        timed_out = results[-1]["status"] == "timeout"
     payload = {"protocol": _PROTOCOL, "nonce": armed["nonce"], "task": task, "cases": results}
     _emit(payload, f"conv_probe: answers for `{task}` collected for the grader.")
 
