@@ -177,6 +177,14 @@ def test_a_call_past_its_time_limit_is_stopped_and_the_rest_skipped(conv_probe, 
     assert [r["status"] for r in _records(displayed)] == ["timeout", "skipped", "skipped"]
 
 
+def test_sys_exit_in_an_answer_is_recorded_not_raised(conv_probe, displayed):
+    def leaves(F):
+        raise SystemExit(3)
+
+    conv_probe.probe("rot180", leaves, challenge=_challenge("rot180", [(np.ones((2, 2)),)]))
+    assert _records(displayed) == [{"status": "raised", "error": "SystemExit: 3"}]
+
+
 def test_probe_value_sends_the_value_exactly(conv_probe, displayed):
     value = [[Fraction(9, 4), 3.25], [7 / 4, 0]]
     armed = json.dumps(

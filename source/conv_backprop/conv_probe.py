@@ -215,7 +215,7 @@ def _run_case(func: Callable, args: tuple, seconds: float) -> dict:
             answer = func(*args)
     except _CallTimedOut:
         return {"status": "timeout", "seconds": seconds}
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # sys.exit() in an answer is an answer too
         return {"status": "raised", "error": _describe_exception(error)}
     return {"status": "returned", "value": _encode(answer), "modified": _was_modified(args, before)}
 
