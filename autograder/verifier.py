@@ -245,7 +245,10 @@ class ArmProbes(NbGraderPreprocessor):
     """Arm every probe call with fresh challenge inputs (runs just before ``Execute``)."""
 
     seconds_per_call = Float(
-        5.0, help="Wall-time limit of one call of a student's function inside the probe."
+        2.0,
+        help="Wall-time limit of one call of a student's function inside the probe. After "
+        "one timeout the probe skips that function's other cases; keep the number of cases "
+        "(at most 10) times this below Execute.timeout, or a slow answer scores nothing.",
     ).tag(config=True)
 
     def preprocess(
