@@ -19,6 +19,7 @@ import argparse
 import importlib.util
 import json
 import sys
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
@@ -92,7 +93,17 @@ def _by_hand_values() -> dict[str, Any]:
     }
 
 
-def _case(task: str, args: tuple, expected: Any, exact: bool, matches) -> dict[str, Any]:
+def _exactly_equal(answer: Any, expected: Any) -> bool:
+    return bool(np.array_equal(to_fractions(answer), to_fractions(expected)))
+
+
+def _case(
+    task: str,
+    args: tuple,
+    expected: Any,
+    exact: bool,
+    matches: Callable[[Any, Any], bool],
+) -> dict[str, Any]:
     mistakes = []
     for misconception in CATALOGUE[task]:
         try:
@@ -129,14 +140,10 @@ def render_expected(checks: ModuleType | None = None) -> str:
     for task, cases in checks.example_arguments().items():
         implementation = getattr(reference, task)
         tasks[task] = [
-            _case(task, args, implementation(*args), False, checks._matches) for args in cases
+            _case(task, args, implementation(*args), False, checks.answers_match) for args in cases
         ]
     for task, value in _by_hand_values().items():
-
-        def exactly_equal(answer: Any, expected: Any) -> bool:
-            return bool(np.array_equal(to_fractions(answer), to_fractions(expected)))
-
-        tasks[task] = [_case(task, (), value, True, exactly_equal)]
+        tasks[task] = [_case(task, (), value, True, _exactly_equal)]
     data = {
         "generated_by": "python -m autograder.visible_checks",
         "input_modified": INPUT_MODIFIED.message,

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "EXPECTED_FILE",
+    "answers_match",
     "check_O_by_hand",
     "check_Z_by_hand",
     "check_conv2d_backward_filter",
@@ -43,6 +45,8 @@ __all__ = [
     "check_relative_error",
     "check_rot180",
     "check_training_step",
+    "cube_sum",
+    "example_arguments",
 ]
 
 EXPECTED_FILE = Path(__file__).with_name("conv_checks_expected.json")
@@ -138,13 +142,27 @@ def _is_integer_array(value: Any) -> bool:
     )
 
 
-def _matches(answer: Any, expected: Any) -> bool:
-    """Same structure and shapes, values equal within a tight tolerance."""
+def answers_match(answer: Any, expected: Any) -> bool:
+    """Whether an answer equals an expected one: same structure and shapes, close values.
+
+    Parameters
+    ----------
+    answer : array, number, or tuple of them
+        What a function returned.
+    expected : array, number, or tuple of them
+        The value to compare with; a tuple asks for a tuple (or list) of the same length.
+
+    Returns
+    -------
+    bool
+        True when every part has the expected shape and values within a relative
+        tolerance of 1e-7 (absolute 1e-9).
+    """
     if isinstance(expected, tuple):
         return (
             isinstance(answer, (tuple, list))
             and len(answer) == len(expected)
-            and all(_matches(a, e) for a, e in zip(answer, expected, strict=True))
+            and all(answers_match(a, e) for a, e in zip(answer, expected, strict=True))
         )
     try:
         got = np.asarray(answer, dtype=float)
@@ -160,7 +178,7 @@ def _first_difference(answer: Any, expected: Any, part: str = "") -> str:
         if not isinstance(answer, (tuple, list)) or len(answer) != len(expected):
             return f"expected a tuple of {len(expected)} values, got {answer!r}"
         for index, (a, e) in enumerate(zip(answer, expected, strict=True)):
-            if not _matches(a, e):
+            if not answers_match(a, e):
                 return _first_difference(a, e, f"part {index} of the result: ")
     try:
         got = np.asarray(answer, dtype=float)
@@ -195,9 +213,9 @@ def _check_function(task: str, func: Callable) -> None:
         answer = func(*args)
         if not _unchanged(args, before):
             raise AssertionError(f"{task}: {data['input_modified']}")
-        if not _matches(answer, case["expected"]):
+        if not answers_match(answer, case["expected"]):
             for mistake in case["mistakes"]:
-                if _matches(answer, mistake["answer"]):
+                if answers_match(answer, mistake["answer"]):
                     raise AssertionError(f"{task}: {mistake['message']}")
             raise AssertionError(f"{task}: {_first_difference(answer, case['expected'])}.")
         parts = answer if isinstance(answer, tuple) else (answer,)
