@@ -1,0 +1,227 @@
+"""Grading throughput: plain ``nbgrader autograde`` vs ``conv-grader grade``, side by side.
+
+One run builds an N-student class from the bundled samples (the correct styles and the
+typical mistakes; no timeouts or crashes, which would only measure the time limit),
+copies the course once per contender, and grades each copy from scratch:
+
+1. ``nbgrader autograde conv_backprop`` in the course root, as an instructor runs it;
+2. ``conv-grader grade --jobs 1``;
+3. ``conv-grader grade --jobs <cores>``.
+
+It also measures the floor: one jailed kernel started and the notebook run in it
+(nbgrader's own sandboxed ``Execute`` preprocessor, no gradebook, no verifier), for
+every notebook of one submission. Then it profiles one worker grading two students
+in-process with cProfile and prints where the time goes.
+
+    .venv/bin/python benchmarks/bench_grading.py            # N = 40
+    .venv/bin/python benchmarks/bench_grading.py --students 8 --skip-plain
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from itertools import cycle
+from pathlib import Path
+
+import nbformat
+
+from autograder import pipeline
+from autograder.build import build
+from autograder.pipeline import load_course_config
+from autograder.samples import SAMPLE_CLASS, write_submission
+
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "conv_backprop"
+BIN = Path(sys.executable).parent
+# Samples whose grading time is the notebooks', not a time limit's or a crash's.
+_STEADY = [s for s in SAMPLE_CLASS if s.lms_id not in {"jon", "mia", "kim", "leo"}]
+
+
+def _make_class(root: Path, students: int) -> Path:
+    course = root / "course"
+    course.mkdir(parents=True)
+    shutil.copy2(REPO / "nbgrader_config.py", course)
+    shutil.copytree(REPO / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
+    release = build(course, ASSIGNMENT).release_dir
+    source = course / "source" / ASSIGNMENT
+    for index, sample in zip(range(students), cycle(_STEADY), strict=False):
+        folder = course / "submitted" / f"s{index:03d}" / ASSIGNMENT
+        write_submission(sample, release, source, folder)
+    return course
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _timed(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=_env(), check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+@contextmanager
+def _quiet():
+    """Send this process's fds 1 and 2 (which kernels inherit) to /dev/null."""
+    saved = os.dup(1), os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
+
+
+def _floor(course: Path, repeats: int) -> float:
+    """Seconds per notebook to start a jailed kernel and run the submitted notebook."""
+    from autograder.sandbox import SandboxedExecute
+
+    config = load_course_config(course)
+    folder = course / "submitted" / "s000" / ASSIGNMENT
+    notebooks = sorted(folder.glob("*.ipynb"))
+    started = time.perf_counter()
+    with _quiet():
+        for _ in range(repeats):
+            for path in notebooks:
+                executor = SandboxedExecute(config=config)
+                notebook = nbformat.read(path, as_version=4)
+                executor.preprocess(notebook, {"metadata": {"path": "."}})
+    return (time.perf_counter() - started) / (repeats * len(notebooks))
+
+
+def _gradebook_writer(db_url: str, writer: int, writes: int) -> tuple[int, float]:
+    """One process's gradebook writes, as nbgrader makes them (a session per operation)."""
+    import warnings
+
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import OperationalError
+
+    warnings.simplefilter("ignore")
+    failures, slowest = 0, 0.0
+    for index in range(writes):
+        started = time.perf_counter()
+        try:
+            with Gradebook(db_url, "conv_backprop") as gradebook:
+                gradebook.update_or_create_student(f"w{writer}-{index}", first_name="x")
+                gradebook.update_or_create_submission(ASSIGNMENT, f"w{writer}-{index}")
+        except OperationalError:
+            failures += 1
+        slowest = max(slowest, time.perf_counter() - started)
+    return failures, slowest
+
+
+def _gradebook_contention(course: Path, writers: int, writes: int = 20) -> None:
+    """Concurrent gradebook writers on SQLite, with pysqlite's 5 s and our 60 s timeout."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    base = f"sqlite:///{course / 'gradebook.db'}"
+    for label, url in (
+        ("5 s (pysqlite default)", base),
+        ("60 s (conv-grader)", base + "?timeout=60"),
+    ):
+        with ProcessPoolExecutor(writers) as pool:
+            done = list(
+                pool.map(_gradebook_writer, [url] * writers, range(writers), [writes] * writers)
+            )
+        failed = sum(f for f, _ in done)
+        slowest = max(s for _, s in done)
+        print(
+            f"  busy timeout {label:22s} {writers} writers x {writes} submissions: "
+            f"{failed} 'database is locked' failures, slowest write {slowest:.2f} s"
+        )
+
+
+def _profile(course: Path, students: int = 2) -> str:
+    """cProfile of one worker grading ``students`` students in this process."""
+    config = load_course_config(course)
+    config.CourseDirectory.assignment_id = ASSIGNMENT
+    logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    notebooks = tuple(sorted(p.stem for p in (course / "source" / ASSIGNMENT).glob("*.ipynb")))
+    profile = cProfile.Profile()
+    with _quiet():
+        pipeline._worker_init(config, str(logs))  # also points fds 1 and 2 at the log
+        for index in range(students):
+            task = pipeline._Task(f"s{index:03d}", "", notebooks, ())
+            profile.runcall(pipeline._grade_student, task)
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
+    stats.print_stats(
+        r"(autograde|preprocess\b|_grade_student|start_new_kernel|async_execute_cell|"
+        r"setup_kernel|Gradebook\.__init__|verifier|sandbox|nbformat/__init__|"
+        r"save_autograde|from_filename|init_assignment|_wait_for_reply|run_cell)",
+        25,
+    )
+    return out.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--floor-repeats", type=int, default=3)
+    parser.add_argument("--skip-plain", action="store_true", help="skip plain nbgrader")
+    args = parser.parse_args(argv)
+
+    root = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    template = _make_class(root, args.students)
+    notebooks = args.students * len(list((template / "release" / ASSIGNMENT).glob("*.ipynb")))
+    runs: dict[str, float] = {}
+    contenders = {
+        "plain nbgrader autograde": [str(BIN / "nbgrader"), "autograde", ASSIGNMENT],
+        "conv-grader grade --jobs 1": [str(BIN / "conv-grader"), "grade", "--jobs", "1"],
+    }
+    for jobs in (args.jobs, 2 * args.jobs):  # more workers than cores: kernels often wait
+        contenders[f"conv-grader grade --jobs {jobs}"] = [
+            str(BIN / "conv-grader"),
+            "grade",
+            "--jobs",
+            str(jobs),
+        ]
+    if args.skip_plain:
+        contenders.pop("plain nbgrader autograde")
+    for name, command in contenders.items():
+        course = root / name.replace(" ", "_")
+        shutil.copytree(template, course)
+        if "conv-grader" in command[0]:
+            command = [*command, "--course", str(course), "--no-progress"]
+        runs[name] = _timed(command, course)
+        print(f"{name:36s} {runs[name]:8.1f} s  {notebooks / runs[name]:6.2f} notebooks/s")
+    floor = _floor(template, args.floor_repeats)
+    print(f"{'floor: jailed kernel + notebook':36s} {floor:8.2f} s per notebook")
+
+    print(f"\n{args.students} students, {notebooks} notebooks, {os.cpu_count()} cores")
+    baseline = runs.get("plain nbgrader autograde")
+    for name, seconds in runs.items():
+        per_notebook = seconds / notebooks
+        line = f"{name:36s} {per_notebook:6.2f} s/notebook"
+        if baseline:
+            line += f"  {baseline / seconds:5.2f}x plain"
+        print(
+            f"{line}  {per_notebook / floor:5.2f}x floor (per notebook, one worker)"
+            if "--jobs 1" in name
+            else line
+        )
+    print("\ngradebook contention (SQLite, every write a new nbgrader Gradebook session):")
+    _gradebook_contention(root / f"conv-grader_grade_--jobs_{args.jobs}", 4 * args.jobs)
+    print("\nwhere one worker's time goes (cProfile, 2 students, cumulative):")
+    print(_profile(template))
+    shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
