@@ -45,6 +45,12 @@ $(KERNELSPEC): autograder/sandbox.py $(STUDENT_VENV)/.installed
 demo: setup
 	$(BIN)/nbgrader generate_assignment conv_backprop --force
 
+# The self-study edition (notebooks/) and the visible checks' expected values are
+# generated from source/; tests prove the committed copies are in sync.
+notebooks: setup
+	$(BIN)/python -m autograder.visible_checks
+	$(BIN)/python -m autograder.self_study
+
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
