@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import zmq
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
@@ -101,6 +103,12 @@ class Sandbox(Configurable):
         64,
         help="Size in MiB of each writable tmpfs in the jail (working directory, /tmp, "
         "/dev/shm) and the largest file the kernel may write (RLIMIT_FSIZE).",
+    ).tag(config=True)
+    max_message_mb = Integer(
+        64,
+        help="Largest single message, in MiB, the grader accepts from the kernel: ZeroMQ "
+        "drops a larger one unread (and briefly the connection with it) instead of "
+        "the grader holding it in memory.",
     ).tag(config=True)
     max_output_bytes = Integer(
         1_000_000,
@@ -224,13 +232,16 @@ class SandboxedExecute(Execute):
             self._workdir = Path(workdir)
             self._plan = sandbox.plan(self._workdir, self.log)
             self._max_output = sandbox.max_output_bytes
+            self._max_message = sandbox.max_message_mb * 1024 * 1024
             self._output_used: dict[int, int] = {}
             self._stopped: str | None = None
             return super().preprocess(nb, resources, km)
 
     def create_kernel_manager(self) -> Any:
         """A kernel manager for the sandbox kernelspec, on IPC sockets in this kernel's dir."""
+        self.kernel_manager_class = _BoundedKernelManager
         km = super().create_kernel_manager()
+        km.max_message_bytes = self._max_message
         if self._plan["bwrap"] and not _runs_wrapper(km.kernel_spec.argv):
             raise SandboxUnavailableError(
                 f"Refusing to grade: kernelspec {self.kernel_name!r} does not run "
@@ -266,8 +277,11 @@ class SandboxedExecute(Execute):
                 self._stopped = f"the kernel died while running cell {index + 1}"
                 detail = "it crashed, called os._exit, or hit a CPU or memory limit"
             except CellTimeoutError:
-                self._stopped = f"cell {index + 1} kept running after its timeout"
-                detail = "it ignored the interrupt, so the kernel was stopped"
+                self._stopped = f"cell {index + 1} did not finish cleanly"
+                detail = (
+                    "it kept running after its timeout and ignored the interrupt, or its "
+                    "output was lost for being too large; the kernel was stopped"
+                )
                 self.shutdown_kernel = "immediate"
             self.log.warning("%s; later cells are not run", self._stopped)
             message = f"{self._stopped[0].upper()}{self._stopped[1:]} ({detail})."
@@ -315,6 +329,18 @@ def _shortened_error(content: dict[str, Any], limit: int = 2000) -> dict[str, An
         "evalue": str(content.get("evalue", ""))[:limit],
         "traceback": traceback,
     }
+
+
+class _BoundedKernelManager(AsyncKernelManager):
+    """A kernel manager whose clients refuse any single message over a size."""
+
+    max_message_bytes = Integer(64 * 1024 * 1024)
+
+    def client(self, **kwargs: Any) -> Any:
+        client = super().client(**kwargs)
+        # Default options of sockets the client's (own) context creates from now on.
+        client.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        return client
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:

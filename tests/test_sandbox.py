@@ -120,6 +120,7 @@ ATTACKS = {
     "memory": "blocks = []\nwhile True:\n    blocks.append(bytearray(50_000_000))",
     "flood": 'line = "x" * 100_000\nwhile True:\n    print(line, flush=True)',
     "forkbomb": "import os\nwhile True:\n    os.fork()",
+    "bigmessage": 'print("x" * 40_000_000)',
 }
 #: Points each submission should keep: 1 where the kernel dies in the attack cell.
 EXPECTED_SCORES = {
@@ -130,6 +131,7 @@ EXPECTED_SCORES = {
     "memory": 2,
     "flood": 2,
     "forkbomb": 2,
+    "bigmessage": 1,
     "spy": 2,
     "vandal": 2,
 }
@@ -164,7 +166,8 @@ def batch(tmp_path_factory, listener):
     }
     extra = (
         f"c.Sandbox.max_output_bytes = {MAX_OUTPUT}\n"
-        f"c.Sandbox.cpu_seconds = {CPU_SECONDS}\nc.Sandbox.memory_mb = 1024"
+        f"c.Sandbox.cpu_seconds = {CPU_SECONDS}\nc.Sandbox.memory_mb = 1024\n"
+        "c.Sandbox.max_message_mb = 8"
     )
     course_kit.make_course(course, attacks, extra=extra)
     before = {name: _digest(course / name) for name in ("source", "submitted")}
@@ -256,7 +259,7 @@ def test_an_infinite_loop_is_interrupted_and_later_cells_run(batch):
 def test_a_loop_that_ignores_interrupts_stops_the_kernel_and_later_cells(batch):
     attack, after = _attack_outputs(batch, "stubborn")
     assert "kept running after its timeout" in attack[-1].evalue
-    assert after[0].evalue == "Not run: cell 3 kept running after its timeout."
+    assert after[0].evalue == "Not run: cell 3 did not finish cleanly."
 
 
 def test_a_memory_bomb_gets_a_memory_error(batch):
@@ -283,6 +286,14 @@ def test_an_output_flood_is_cut_and_the_grader_stays_small(batch):
     peak_kib = int(re.search(r"nbgrader max RSS: (\d+) KiB", batch["done"].stderr)[1])
     # Measured: ~180 MiB with the cap, ~440 MiB without it (5 s of flood).
     assert peak_kib < 300_000, "the grader kept the flood in memory"
+
+
+def test_a_message_too_large_never_reaches_the_notebook(batch):
+    attack, after = _attack_outputs(batch, "bigmessage")
+    assert "output was lost for being too large" in attack[-1].evalue
+    assert after[0].ename == "DeadKernelError"
+    path = batch["course"] / "autograded/bigmessage" / course_kit.ASSIGNMENT
+    assert (path / f"{course_kit.NOTEBOOK}.ipynb").stat().st_size < 3 * MAX_OUTPUT
 
 
 # ------------------------------------------------------------------ without the sandbox
