@@ -137,7 +137,9 @@ def seccomp_program(machine: str | None = None) -> bytes:
     prog += [_sock_filter(jeq, clone3, jf=1), _sock_filter(ret, errno | enosys)]
     for number in forks:
         prog += [_sock_filter(jeq, number, jf=1), _sock_filter(ret, errno | eagain)]
-    prog += [_sock_filter(jeq, clone, jf=1 + 3), _sock_filter(ld, 16)]
+    # clone: allowed only with CLONE_THREAD in its flags (low word of argument 0, at
+    # offset 16); any other system call jumps over these four instructions to ALLOW.
+    prog += [_sock_filter(jeq, clone, jf=4), _sock_filter(ld, 16)]
     prog += [_sock_filter(and_, clone_thread), _sock_filter(jeq, clone_thread, jt=1)]
     prog.append(_sock_filter(ret, errno | eagain))
     prog.append(_sock_filter(ret, allow))

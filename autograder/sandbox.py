@@ -229,8 +229,7 @@ class SandboxedExecute(Execute):
         """Execute ``nb`` in a jailed kernel that lives in a private temporary directory."""
         sandbox = Sandbox(parent=self)
         with tempfile.TemporaryDirectory(prefix="conv-sandbox-") as workdir:
-            self._workdir = Path(workdir)
-            self._plan = sandbox.plan(self._workdir, self.log)
+            self._plan = sandbox.plan(Path(workdir), self.log)
             self._max_output = sandbox.max_output_bytes
             self._max_message = sandbox.max_message_mb * 1024 * 1024
             self._output_used: dict[int, int] = {}
@@ -242,7 +241,7 @@ class SandboxedExecute(Execute):
         self.kernel_manager_class = _BoundedKernelManager
         km = super().create_kernel_manager()
         km.max_message_bytes = self._max_message
-        if self._plan["bwrap"] and not _runs_wrapper(km.kernel_spec.argv):
+        if not _runs_wrapper(km.kernel_spec.argv):
             raise SandboxUnavailableError(
                 f"Refusing to grade: kernelspec {self.kernel_name!r} does not run "
                 f"{_WRAPPER.name}; set c.Execute.kernel_name = {KERNEL_NAME!r} and run "
@@ -351,7 +350,9 @@ def _runs_wrapper(argv: Sequence[str]) -> bool:
     return any(Path(arg).name == _WRAPPER.name for arg in argv)
 
 
-def configure(c: Config, course_root: str | os.PathLike[str], assignment: str = "conv_backprop"):
+def configure(
+    c: Config, course_root: str | os.PathLike[str], assignment: str = "conv_backprop"
+) -> None:
     """Grade in the sandbox: call from nbgrader_config.py as ``configure(c, COURSE_ROOT)``.
 
     Sets the kernelspec, points ``Sandbox.helper_dir`` at the assignment's source folder
@@ -405,7 +406,9 @@ def install_kernel(prefix: str, student_python: str) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m autograder.sandbox install-kernel | check``."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.sandbox", description=__doc__.splitlines()[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     install = commands.add_parser("install-kernel", help="install the grading kernelspec")
     install.add_argument("--prefix", default=sys.prefix, help="environment to install into")
