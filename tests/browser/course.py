@@ -12,21 +12,51 @@ from lab_server import GRADER_BIN, REPO, isolated_environment
 
 __all__ = [
     "ASSIGNMENT",
+    "FLIPPED_FORWARD",
     "NOTEBOOKS",
+    "PASS_LINE",
+    "SELF_STUDY",
     "SOURCE",
+    "UNROTATED_BACKWARD_INPUT",
     "build_release",
     "expected_pictures",
     "grade_id",
+    "graded_tasks",
     "instructor_answers",
 ]
 
 ASSIGNMENT = "conv_backprop"
 SOURCE = REPO / "source" / ASSIGNMENT
 NOTEBOOKS = sorted(path.name for path in SOURCE.glob("*.ipynb"))
+SELF_STUDY = REPO / "notebooks"
+
+#: What a visible check prints when it passes (conv_checks' contract: one short line).
+PASS_LINE = re.compile(r"(?P<task>\w+): (correct on the worked example|exactly right)\.")
 
 _SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 # Every picture the notebooks draw goes through a plotting helper or plt.show().
 _PICTURE_CALL = re.compile(r"\b(?:plots\.show_\w+|plt\.show)\(")
+
+
+# Two typical mistakes, as a student would type them.
+FLIPPED_FORWARD = '''\
+def conv2d_forward(X, F):
+    """Slide F over X, but flip it first, as a textbook convolution does."""
+    X = np.asarray(X, dtype=float)
+    F = np.asarray(F, dtype=float)[::-1, ::-1]
+    kh, kw = F.shape
+    O = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
+    for a in range(O.shape[0]):
+        for b in range(O.shape[1]):
+            O[a, b] = np.sum(X[a : a + kh, b : b + kw] * F)
+    return O'''
+
+UNROTATED_BACKWARD_INPUT = '''\
+def conv2d_backward_input(dO, F):
+    """Pad dO and correlate it with F, forgetting to rotate F."""
+    F = np.asarray(F, dtype=float)
+    kh, kw = F.shape
+    return conv2d_forward(pad2d(dO, (kh - 1, kw - 1)), F)'''
 
 
 def build_release(course: Path, home: Path) -> Path:
@@ -61,6 +91,15 @@ def build_release(course: Path, home: Path) -> Path:
 
 def grade_id(cell: nbformat.NotebookNode) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def graded_tasks(notebook: nbformat.NotebookNode) -> dict[str, int]:
+    """The task each graded test cell checks (its grade_id without ``test_``), by cell index."""
+    return {
+        grade_id(cell).removeprefix("test_"): index
+        for index, cell in enumerate(notebook.cells)
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+    }
 
 
 def instructor_answers(notebook: str) -> dict[str, str]:

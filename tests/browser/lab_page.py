@@ -15,7 +15,9 @@ from playwright.sync_api import Locator, Page
 __all__ = ["STDERR", "CellView", "NotebookPage", "Screenshots", "ValidationResult"]
 
 STDERR = "application/vnd.jupyter.stderr"
-_CELLS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
+# The notebook in the current tab: Lumino hides the others with lm-mod-hidden.
+_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+_CELLS = f"{_PANEL} .jp-Notebook .jp-Cell"
 _STATUS_BAR = "#jp-main-statusbar"
 _RUN_TIMEOUT_MS = 120_000
 _OPEN_TIMEOUT_MS = 60_000
@@ -28,11 +30,14 @@ class Screenshots:
     folder: Path
     taken: list[Path] = field(default_factory=list)
 
-    def take(self, target: Page | Locator, step: str) -> Path:
-        """Save a PNG of a page (its viewport) or of one element, and return its path."""
+    def take(self, target: Page | Locator, step: str, *, full_page: bool = False) -> Path:
+        """Save a PNG of a page (its viewport, or all of it) or of one element; return it."""
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", step).strip("-")
         path = self.folder / f"{len(self.taken) + 1:03d}-{name}.png"
-        target.screenshot(path=str(path))
+        if isinstance(target, Page):
+            target.screenshot(path=str(path), full_page=full_page)
+        else:
+            target.screenshot(path=str(path))
         self.taken.append(path)
         return path
 
@@ -94,7 +99,8 @@ class NotebookPage:
     Parameters
     ----------
     page : Page
-        A Playwright page already at the notebook's URL (see :meth:`open`).
+        A Playwright page with JupyterLab, the notebook in its current tab (see
+        :meth:`open`, :meth:`open_from_file_browser` and :meth:`follow_link`).
     shots : Screenshots
         Where screenshots of each step go.
     """
@@ -104,13 +110,41 @@ class NotebookPage:
         self.shots = shots
 
     @classmethod
-    def open(cls, page: Page, url: str, shots: Screenshots) -> NotebookPage:
-        """Go to a ``/lab/tree/...`` URL and wait until the notebook's kernel is idle."""
+    def open(cls, page: Page, url: str, path: str, shots: Screenshots) -> NotebookPage:
+        """Load JupyterLab at a notebook's ``/lab/tree/<path>`` URL; return that notebook."""
         page.goto(url)
+        return cls._opened(page, path, shots)
+
+    @classmethod
+    def open_from_file_browser(cls, page: Page, name: str, shots: Screenshots) -> NotebookPage:
+        """Double-click a notebook in the file browser of an open JupyterLab; return it."""
+        page.locator(".jp-DirListing-item", has_text=name).first.dblclick()
+        return cls._opened(page, name, shots)
+
+    def follow_link(self, text: str, path: str) -> NotebookPage:
+        """Click a markdown link to another notebook; return that notebook.
+
+        Parameters
+        ----------
+        text : str
+            The link's visible text.
+        path : str
+            The notebook it opens, relative to the server root.
+        """
+        self.page.locator(f"{_PANEL} .jp-RenderedMarkdown a", has_text=text).click()
+        return NotebookPage._opened(self.page, path, self.shots)
+
+    @classmethod
+    def _opened(cls, page: Page, path: str, shots: Screenshots) -> NotebookPage:
+        """Wait until ``path`` is the current tab, shows its cells and its kernel is idle."""
+        # A tab's tooltip names the document's path ("Path: solutions/x.ipynb").
+        page.locator(f'.lm-TabBar-tab.lm-mod-current[title*="Path: {path}"]').wait_for(
+            timeout=_OPEN_TIMEOUT_MS
+        )
         page.locator(_CELLS).first.wait_for(timeout=_OPEN_TIMEOUT_MS)
         notebook = cls(page, shots)
         notebook.wait_until_idle()
-        shots.take(page, "opened")
+        shots.take(page, f"opened-{path}")
         return notebook
 
     # ------------------------------------------------------------------ cells
@@ -161,11 +195,6 @@ class NotebookPage:
         )
         self.wait_until_idle(_RUN_TIMEOUT_MS)
 
-    def save(self) -> None:
-        """Save with Ctrl+S and wait until the title shows no unsaved changes."""
-        self.page.keyboard.press("Control+S")
-        self.page.locator(".jp-mod-dirty").first.wait_for(state="detached", timeout=30_000)
-
     # -------------------------------------------------------------- reading
 
     def read_cells(self) -> list[CellView]:
@@ -198,7 +227,7 @@ class NotebookPage:
 
     def validate(self) -> ValidationResult:
         """Press nbgrader's Validate button (it saves first) and read its dialog."""
-        self.page.locator(".jp-NotebookPanel-toolbar .validate-button").click()
+        self.page.locator(f"{_PANEL} .jp-NotebookPanel-toolbar .validate-button").click()
         dialog = self.page.locator(".nbgrader-SuccessDialog, .nbgrader-ErrorDialog")
         dialog.wait_for(timeout=_RUN_TIMEOUT_MS)
         self.shots.take(self.page, "validate-dialog")

@@ -11,9 +11,8 @@ Two students work on their own copies of a fresh release, each in their own Jupy
 
 from __future__ import annotations
 
-import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,39 +20,21 @@ import nbformat
 import pytest
 from course import (
     ASSIGNMENT,
+    FLIPPED_FORWARD,
     NOTEBOOKS,
+    PASS_LINE,
+    UNROTATED_BACKWARD_INPUT,
     build_release,
     expected_pictures,
     grade_id,
+    graded_tasks,
     instructor_answers,
 )
 from lab_page import CellView, NotebookPage, Screenshots, ValidationResult
 from lab_server import STUDENT_PYTHON, LabServer
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, Page
 
 from autograder.misconceptions import CATALOGUE
-
-# What a visible check prints when it passes (conv_checks' contract: one short line).
-PASS_LINE = re.compile(r"(?P<task>\w+): (correct on the worked example|exactly right)\.")
-
-FLIPPED_FORWARD = '''\
-def conv2d_forward(X, F):
-    """Slide F over X, but flip it first, as a textbook convolution does."""
-    X = np.asarray(X, dtype=float)
-    F = np.asarray(F, dtype=float)[::-1, ::-1]
-    kh, kw = F.shape
-    O = np.zeros((X.shape[0] - kh + 1, X.shape[1] - kw + 1))
-    for a in range(O.shape[0]):
-        for b in range(O.shape[1]):
-            O[a, b] = np.sum(X[a : a + kh, b : b + kw] * F)
-    return O'''
-
-UNROTATED_BACKWARD_INPUT = '''\
-def conv2d_backward_input(dO, F):
-    """Pad dO and correlate it with F, forgetting to rotate F."""
-    F = np.asarray(F, dtype=float)
-    kh, kw = F.shape
-    return conv2d_forward(pad2d(dO, (kh - 1, kw - 1)), F)'''
 
 
 @dataclass(frozen=True)
@@ -93,11 +74,7 @@ class StudentRun:
 
     def check_cells(self) -> dict[str, CellView]:
         """The graded test cells as the page shows them, by the task they check."""
-        return {
-            grade_id(cell).removeprefix("test_"): self.cells[index]
-            for index, cell in enumerate(self.release.cells)
-            if cell.metadata.get("nbgrader", {}).get("grade")
-        }
+        return {task: self.cells[index] for task, index in graded_tasks(self.release).items()}
 
 
 # ------------------------------------------------------------------ fixtures
@@ -110,72 +87,77 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
-def _student_lab(
+@dataclass
+class Student:
+    """A student's own JupyterLab (serving their copy of the release) open in a browser tab."""
+
+    lab: LabServer
+    page: Page
+
+
+def _student(
     name: str,
     release: Path,
     tmp_path_factory: pytest.TempPathFactory,
     lab_factory: Callable[..., LabServer],
-) -> LabServer:
+    context: BrowserContext,
+) -> Iterator[Student]:
     copy = tmp_path_factory.mktemp(name) / ASSIGNMENT
     shutil.copytree(release, copy)
-    return lab_factory(copy)
+    lab = lab_factory(copy)
+    page = context.new_page()
+    page.goto(lab.url("/lab?reset"))
+    page.locator(".jp-DirListing-item").first.wait_for(timeout=60_000)
+    yield Student(lab, page)
+    page.close()
 
 
 @pytest.fixture(scope="module")
-def alice_lab(release, tmp_path_factory, lab_factory) -> LabServer:
-    return _student_lab("alice", release, tmp_path_factory, lab_factory)
+def alice_desk(release, tmp_path_factory, lab_factory, browser_context) -> Iterator[Student]:
+    yield from _student("alice", release, tmp_path_factory, lab_factory, browser_context)
 
 
 @pytest.fixture(scope="module")
-def bob_lab(release, tmp_path_factory, lab_factory) -> LabServer:
-    return _student_lab("bob", release, tmp_path_factory, lab_factory)
+def bob_desk(release, tmp_path_factory, lab_factory, browser_context) -> Iterator[Student]:
+    yield from _student("bob", release, tmp_path_factory, lab_factory, browser_context)
 
 
 def _answer_run_validate(
-    server: LabServer,
-    context: BrowserContext,
-    screenshots: Screenshots,
-    notebook: str,
-    answers: dict[str, str],
+    student: Student, screenshots: Screenshots, notebook: str, answers: dict[str, str]
 ) -> StudentRun:
     """Open a notebook, type each answer into its cell, Run All, look, and Validate."""
-    release = nbformat.read(server.root / notebook, as_version=4)
-    page = context.new_page()
-    try:
-        lab = NotebookPage.open(page, server.url(f"/lab/tree/{notebook}?reset"), screenshots)
-        for index, cell in enumerate(release.cells):
-            if grade_id(cell) in answers:
-                lab.type_into_cell(index, answers[grade_id(cell)])
-        screenshots.take(page, "answered")
-        lab.run_all()
-        screenshots.take(page, "ran-all")
-        cells = lab.read_cells()
-        for index, cell in enumerate(release.cells):
-            if cells[index].outputs:
-                screenshots.take(lab.cell(index), f"cell-{index:02d}-{grade_id(cell) or 'output'}")
-        validation = lab.validate()
-    finally:
-        page.close()
+    page = student.page
+    release = nbformat.read(student.lab.root / notebook, as_version=4)
+    lab = NotebookPage.open_from_file_browser(page, notebook, screenshots)
+    for index, cell in enumerate(release.cells):
+        if grade_id(cell) in answers:
+            lab.type_into_cell(index, answers[grade_id(cell)])
+    screenshots.take(page, "answered")
+    lab.run_all()
+    screenshots.take(page, "ran-all")
+    cells = lab.read_cells()
+    for index, cell in enumerate(release.cells):
+        if cells[index].outputs:
+            screenshots.take(lab.cell(index), f"cell-{index:02d}-{grade_id(cell) or 'output'}")
+    validation = lab.validate()
     return StudentRun(notebook, screenshots, release, cells, validation)
 
 
 @pytest.fixture(scope="module", params=NOTEBOOKS)
-def alice(request, alice_lab, browser_context, new_screenshots) -> StudentRun:
+def alice(request, alice_desk, new_screenshots) -> StudentRun:
     """alice's run of one notebook, every exercise answered as the instructor would."""
     notebook = request.param
     screenshots = new_screenshots(request, f"alice-{notebook}")
-    return _answer_run_validate(
-        alice_lab, browser_context, screenshots, notebook, instructor_answers(notebook)
-    )
+    return _answer_run_validate(alice_desk, screenshots, notebook, instructor_answers(notebook))
 
 
 @pytest.fixture(scope="module", params=MISTAKES, ids=lambda m: m.misconception)
-def bob(request, bob_lab, browser_context, new_screenshots) -> StudentRun:
+def bob(request, bob_desk, new_screenshots) -> StudentRun:
     """bob's run of one notebook: right answers, except one typical mistake."""
     mistake: Mistake = request.param
     screenshots = new_screenshots(request, f"bob-{mistake.misconception}")
     answers = instructor_answers(mistake.notebook) | {mistake.task: mistake.code}
-    run = _answer_run_validate(bob_lab, browser_context, screenshots, mistake.notebook, answers)
+    run = _answer_run_validate(bob_desk, screenshots, mistake.notebook, answers)
     run.mistake = mistake
     return run
 
@@ -183,12 +165,12 @@ def bob(request, bob_lab, browser_context, new_screenshots) -> StudentRun:
 # -------------------------------------------------------- the right answers
 
 
-def test_students_kernel_is_the_student_runtime(alice_lab: LabServer) -> None:
+def test_students_kernel_is_the_student_runtime(alice_desk: Student) -> None:
     """Every released notebook asks for python3, which this JupyterLab runs in .student-venv."""
-    kernelspecs = alice_lab.api("kernelspecs")["kernelspecs"]
+    kernelspecs = alice_desk.lab.api("kernelspecs")["kernelspecs"]
     assert kernelspecs["python3"]["spec"]["argv"][0] == str(STUDENT_PYTHON)
     for notebook in NOTEBOOKS:
-        metadata = nbformat.read(alice_lab.root / notebook, as_version=4).metadata
+        metadata = nbformat.read(alice_desk.lab.root / notebook, as_version=4).metadata
         assert metadata["kernelspec"]["name"] == "python3", notebook
 
 

@@ -1,0 +1,168 @@
+"""The instructor in a real browser: formgrader after ``conv-grader grade``.
+
+A fresh course is built and two submissions are graded with the instructor's command
+line (``python -m autograder.cli build`` then ``grade``): alice answers everything as the
+instructor would; bob flips the kernel, by hand and in ``conv2d_forward``. The instructor
+then opens JupyterLab with formgrader and reads the submissions list, bob's notebooks
+and bob's graded forward-pass notebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from course import ASSIGNMENT, FLIPPED_FORWARD, NOTEBOOKS, SOURCE
+from lab_page import Screenshots
+from lab_server import GRADER_BIN, REPO, isolated_environment
+from playwright.sync_api import Page
+
+from autograder.misconceptions import CATALOGUE, diagnose
+from autograder.samples import SampleStudent, write_submission
+
+FLIPPED_BY_HAND = [[8, 1], [7, 0]]
+ALICE = SampleStudent("alice", "every answer as the instructor wrote it")
+BOB = SampleStudent(
+    "bob",
+    "the kernel flipped, by hand and in code",
+    {"O_by_hand": f"O_by_hand = {FLIPPED_BY_HAND}", "conv2d_forward": FLIPPED_FORWARD},
+)
+BOBS_NOTEBOOK = "01_forward"
+_TIMEOUT_MS = 60_000
+_SCORE = re.compile(r"^\s*([\d.]+) / ([\d.]+)\s*$")
+
+
+@dataclass
+class FormgraderView:
+    """What formgrader showed, and the gradebook CSV to compare it with."""
+
+    screenshots: Screenshots
+    csv_scores: dict[str, tuple[float, float]]  # student -> (score, max score)
+    submissions: dict[str, str]  # student -> the Score column's text
+    bobs_notebooks: dict[str, str]  # notebook -> the Overall Score column's text
+    bobs_cells: dict[str, str]  # test cell grade_id -> its header, source and outputs, as text
+
+
+def _score(text: str) -> tuple[float, float]:
+    match = _SCORE.match(text)
+    assert match, f"not a score: {text!r}"
+    return float(match[1]), float(match[2])
+
+
+def _run(home: Path, course: Path, *command: str) -> None:
+    result = subprocess.run(
+        command,
+        cwd=course,
+        env=isolated_environment(home),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A course built and graded with conv-grader, and its gradebook exported as CSV."""
+    course = tmp_path_factory.mktemp("instructor") / "course"
+    home = tmp_path_factory.mktemp("grader-home")
+    shutil.copytree(SOURCE, course / "source" / ASSIGNMENT)
+    shutil.copy(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
+    cli = [str(GRADER_BIN / "python"), "-m", "autograder.cli"]
+    _run(home, course, *cli, "build", "--course", str(course), "--no-notebooks")
+    for student in (ALICE, BOB):
+        write_submission(
+            student,
+            course / "release" / ASSIGNMENT,
+            course / "source" / ASSIGNMENT,
+            course / "submitted" / student.lms_id / ASSIGNMENT,
+        )
+    _run(home, course, *cli, "grade", "--course", str(course), "--no-progress", "--jobs", "2")
+    _run(home, course, str(GRADER_BIN / "nbgrader"), "export", "--to", "gradebook.csv")
+    return course
+
+
+def _table(page: Page) -> list[list[str]]:
+    return page.locator("table tbody tr").evaluate_all(
+        "rows => rows.map(row => [...row.cells].map(cell => cell.innerText.trim()))"
+    )
+
+
+@pytest.fixture(scope="module")
+def formgrader(
+    request, graded_course, lab_factory, browser_context, new_screenshots
+) -> FormgraderView:
+    screenshots = new_screenshots(request, "formgrader")
+    with (graded_course / "gradebook.csv").open(newline="") as file:
+        csv_scores = {
+            row["student_id"]: (float(row["score"]), float(row["max_score"]))
+            for row in csv.DictReader(file)
+        }
+    server = lab_factory(graded_course, formgrader=True)
+    page = browser_context.new_page()
+    # formgrader's pages fetch their tables with requests that carry no token of their own.
+    page.set_extra_http_headers({"Authorization": f"token {server.token}"})
+    try:
+        page.goto(f"{server.base_url}/formgrader/manage_submissions/{ASSIGNMENT}")
+        page.locator("td.student-id", has_text=BOB.lms_id).wait_for(timeout=_TIMEOUT_MS)
+        screenshots.take(page, "submissions", full_page=True)
+        columns = page.locator("table thead th").all_inner_texts()
+        student, score = columns.index("Student ID"), columns.index("Score")
+        submissions = {row[student]: row[score] for row in _table(page)}
+
+        page.goto(f"{server.base_url}/formgrader/manage_students/{BOB.lms_id}/{ASSIGNMENT}")
+        page.locator("td", has_text=BOBS_NOTEBOOK).first.wait_for(timeout=_TIMEOUT_MS)
+        screenshots.take(page, "bobs-notebooks", full_page=True)
+        columns = page.locator("table thead th").all_inner_texts()
+        notebook, overall = columns.index("Notebook ID"), columns.index("Overall Score")
+        bobs_notebooks = {row[notebook]: row[overall] for row in _table(page)}
+
+        page.locator("a", has_text=BOBS_NOTEBOOK).click()
+        page.locator(".nbgrader_cell").first.wait_for(timeout=_TIMEOUT_MS)
+        page.wait_for_load_state("networkidle")
+        screenshots.take(page, "bobs-graded-notebook", full_page=True)
+        bobs_cells = {}
+        for cell in page.locator(".cell:has(.nbgrader-label code)").all():
+            grade_id = cell.locator(".nbgrader-label code").inner_text().strip()
+            bobs_cells[grade_id] = cell.inner_text()
+    finally:
+        page.close()
+    return FormgraderView(screenshots, csv_scores, submissions, bobs_notebooks, bobs_cells)
+
+
+def test_submissions_list_shows_the_gradebook_csv_scores(formgrader: FormgraderView) -> None:
+    assert set(formgrader.csv_scores) == {ALICE.lms_id, BOB.lms_id}
+    assert set(formgrader.submissions) == set(formgrader.csv_scores)
+    for student, shown in formgrader.submissions.items():
+        assert _score(shown) == pytest.approx(formgrader.csv_scores[student], abs=0.01), student
+    # The two differ, so the comparison tells the rows apart.
+    assert formgrader.csv_scores[ALICE.lms_id] == (100.0, 100.0)
+    assert formgrader.csv_scores[BOB.lms_id][0] < 100.0
+
+
+def test_a_students_notebook_scores_add_up_to_the_csv_total(formgrader: FormgraderView) -> None:
+    assert sorted(formgrader.bobs_notebooks) == [Path(name).stem for name in NOTEBOOKS]
+    scores = [_score(text) for text in formgrader.bobs_notebooks.values()]
+    total = (sum(score for score, _ in scores), sum(most for _, most in scores))
+    assert total == pytest.approx(formgrader.csv_scores[BOB.lms_id], abs=0.01)
+    score, most = _score(formgrader.bobs_notebooks[BOBS_NOTEBOOK])
+    assert score < most
+
+
+def test_graded_cells_show_the_verifiers_diagnostics(formgrader: FormgraderView) -> None:
+    by_hand = diagnose("O_by_hand", (), FLIPPED_BY_HAND)
+    (in_code,) = (m for m in CATALOGUE["conv2d_forward"] if m.key == "kernel_flipped")
+    assert by_hand is not None
+    for task, misconception in (("O_by_hand", by_hand), ("conv2d_forward", in_code)):
+        shown = formgrader.bobs_cells[f"test_{task}"]
+        # The verdict (failed, or partial credit where a challenge's filter is symmetric),
+        # then the misconception it matches.
+        assert re.search(rf"Hidden tests( failed)?: `{task}`", shown), shown
+        assert misconception.message in shown
+    assert "Hidden tests passed" in formgrader.bobs_cells["test_conv2d_output_shape"]
