@@ -202,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         _COMMANDS[args.command](args)
-    except (GradingError, FileExistsError) as error:
+    except (GradingError, FileExistsError, FileNotFoundError) as error:
         print(f"conv-grader {args.command}: {error}", file=sys.stderr)
         return 2
     return 0

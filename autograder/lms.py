@@ -259,6 +259,8 @@ def unpack_lms_download(
     list of UnpackedStudent
         One entry per LMS id found, in id order; problems say what was refused.
     """
+    if not Path(download).exists():
+        raise FileNotFoundError(f"no LMS download at {download}")
     limits = limits or Limits()
     course_root = Path(course_root)
     submitted = course_root / "submitted"

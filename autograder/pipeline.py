@@ -1,15 +1,17 @@
 """Autograde every submission with nbgrader, in parallel, flagging what needs a human.
 
 This wraps nbgrader, it does not replace it: each notebook is graded by nbgrader's own
-``Autograde`` (through :class:`nbgrader.apps.NbGraderAPI`, in-process, so the ~3 s start-up
-of the ``nbgrader`` command is paid once per worker, not once per student), configured by
-the course's ``nbgrader_config.py`` exactly as ``nbgrader autograde`` would be. Scores land
-in nbgrader's gradebook and ``autograded/``, where the formgrader shows them.
+``Autograde`` (through :class:`nbgrader.apps.NbGraderAPI`, in-process, so the ~3 s
+start-up of the ``nbgrader`` command is paid once per worker, never per student or
+notebook), configured by the course's ``nbgrader_config.py`` exactly as
+``nbgrader autograde`` would be. Scores land in nbgrader's gradebook and
+``autograded/``, where the formgrader shows them.
 
 What this module adds:
 
-- **Workers.** ``jobs`` processes, each with one long-lived API object and its own
-  directory for kernel sockets, take one student at a time.
+- **Workers.** ``jobs`` processes, each with one long-lived API object, take one
+  student at a time. (Each kernel gets its own socket directory from the sandbox's
+  ``SandboxedExecute``, so concurrent kernels never share socket names.)
 - **One notebook at a time.** nbgrader drops a student's whole ``autograded/`` folder
   when any notebook fails; grading notebook by notebook keeps the ones that worked. A
   missing notebook is scored 0 by nbgrader; a corrupt one (not JSON, not a valid
@@ -18,15 +20,18 @@ What this module adds:
   notebook, timeout, dead kernel, a failure nbgrader reported, an odd folder name.
 - **A ledger.** ``grading_ledger.jsonl`` gets one line per finished student, holding a
   fingerprint of the submission and the course files. A killed run is resumed by running
-  it again: students whose fingerprint is already in the ledger are skipped, the rest are
+  it again: students whose fingerprint (files, course, gradebook URL) is already in the
+  ledger are skipped unless nbgrader failed on one of their notebooks; the rest are
   regraded from scratch (``force``), so the gradebook ends as one clean run leaves it.
 
 Gradebook concurrency: every nbgrader operation opens its own SQLAlchemy session and
 commits at once, and SQLite serialises writers with a file lock. The parent creates the
 gradebook, the students and their submission rows before any worker starts (so no two
 processes race to create a table or a row), and workers connect with a 60 s busy timeout
-instead of pysqlite's 5 s, so a writer waits for the lock rather than failing. See
-``benchmarks/bench_grading.py`` for the measured lock waits. PostgreSQL needs neither.
+instead of pysqlite's 5 s, so a writer waits for the lock rather than failing. Two
+writers that both read first can still deadlock, and SQLite then fails one at once; that
+notebook is graded again (up to three times). ``benchmarks/bench_grading.py`` measures
+the lock failures and waits. PostgreSQL needs none of this.
 """
 
 from __future__ import annotations
@@ -36,7 +41,6 @@ import json
 import multiprocessing
 import os
 import re
-import shutil
 import time
 import warnings
 from collections.abc import Iterable
@@ -67,6 +71,7 @@ LEDGER_FILE = "grading_ledger.jsonl"
 _SAFE_FOLDER = re.compile(r"^[A-Za-z0-9_-]+$")
 _GLOB_CHARACTERS = re.compile(r"[*?\[\]]")
 _SQLITE_BUSY_TIMEOUT_S = 60
+_LOCK_RETRIES = 3
 
 
 class GradingError(RuntimeError):
@@ -207,7 +212,9 @@ def _hash_tree(digest: Any, root: Path) -> None:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
-def submission_fingerprint(course_root: Path, assignment_id: str, student_id: str) -> str:
+def submission_fingerprint(
+    course_root: Path, assignment_id: str, student_id: str, db_url: str = ""
+) -> str:
     """A hash of one submission together with everything that decides its grade.
 
     Parameters
@@ -216,15 +223,17 @@ def submission_fingerprint(course_root: Path, assignment_id: str, student_id: st
         The course folder.
     assignment_id, student_id : str
         Which submission.
+    db_url : str
+        The gradebook the grade goes to: grading into another one is not "done".
 
     Returns
     -------
     str
-        Hex SHA-256 over the submitted files, the assignment's source folder and
-        ``nbgrader_config.py``: it changes when any of them does.
+        Hex SHA-256 over the gradebook URL, the submitted files, the assignment's source
+        folder and ``nbgrader_config.py``: it changes when any of them does.
     """
     course_root = Path(course_root)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(db_url.encode("utf-8") + b"\0")
     _hash_tree(digest, course_root / "submitted" / student_id / assignment_id)
     digest.update(b"\0source\0")
     _hash_tree(digest, course_root / "source" / assignment_id)
@@ -338,6 +347,29 @@ def _kernel_trouble(autograded: Path) -> str:
     return "; ".join(reasons)
 
 
+def _autograde_notebook(assignment_id: str, student_id: str, notebook: str) -> dict[str, Any]:
+    """nbgrader's autograde of one notebook, retried when SQLite refused a write.
+
+    Two SQLite writers that both read first can deadlock; SQLite then fails one at once
+    rather than letting it wait out the busy timeout. Grading that notebook again is
+    safe: nbgrader's ``force`` starts it from scratch.
+    """
+    coursedir = _API.coursedir
+    for attempt in range(_LOCK_RETRIES + 1):
+        coursedir.notebook_id = notebook
+        try:
+            result = _API.autograde(assignment_id, student_id, force=True, create=True)
+        except Exception as error:  # the batch goes on whatever one notebook does
+            result = {"success": False, "error": f"{type(error).__name__}: {error}"}
+        finally:
+            coursedir.notebook_id = "*"
+        locked = "database is locked" in f"{result.get('error', '')}{result.get('log', '')}"
+        if result["success"] or not locked:
+            break
+        time.sleep(0.5 * (attempt + 1))
+    return result
+
+
 def _grade_student(task: _Task) -> StudentOutcome:
     """Autograde one student's notebooks one by one in this worker."""
     started = time.perf_counter()
@@ -353,13 +385,7 @@ def _grade_student(task: _Task) -> StudentOutcome:
         if problem := _notebook_problem(path):
             outcome.notebooks.append(NotebookOutcome(name, "corrupt", problem))
             continue
-        coursedir.notebook_id = name
-        try:
-            result = _API.autograde(assignment_id, task.student_id, force=True, create=True)
-        except Exception as error:  # the batch goes on whatever one notebook does
-            result = {"success": False, "error": f"{type(error).__name__}: {error}"}
-        finally:
-            coursedir.notebook_id = "*"
+        result = _autograde_notebook(assignment_id, task.student_id, name)
         if not result["success"]:
             outcome.notebooks.append(NotebookOutcome(name, "failed", _failure_reason(result)))
             continue
@@ -497,7 +523,10 @@ def grade(
     course_root = Path(course_root).resolve()
     config = load_course_config(course_root, db_url)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    url = _db_url(config)
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    url, autograded_dir = coursedir.db_url, coursedir.autograded_directory
     course_id = config.CourseDirectory.get("course_id", "default_course")
     notebooks = _assignment_notebooks(url, course_id, assignment_id)
     ledger = {} if force else read_ledger(course_root)
@@ -505,9 +534,15 @@ def grade(
     outcomes: dict[str, StudentOutcome] = {}
     tasks: list[_Task] = []
     for student_id, problems, gradable in _student_folders(course_root, assignment_id):
-        fingerprint = submission_fingerprint(course_root, assignment_id, student_id)
+        fingerprint = submission_fingerprint(course_root, assignment_id, student_id, url)
         previous = ledger.get(student_id)
-        if previous is not None and previous.fingerprint == fingerprint:
+        autograded = Path(coursedir.format_path(autograded_dir, student_id, assignment_id))
+        done = (
+            previous is not None
+            and previous.fingerprint == fingerprint
+            and all(notebook.status != "failed" for notebook in previous.notebooks)
+        )
+        if done and (autograded.is_dir() or not gradable):
             outcomes[student_id] = previous
         elif not gradable:
             outcomes[student_id] = StudentOutcome(student_id, fingerprint, problems=list(problems))
@@ -526,11 +561,3 @@ def grade(
             bar.set_postfix_str(outcome.student_id, refresh=False)
             bar.update()
     return [outcomes[student_id] for student_id in sorted(outcomes)]
-
-
-def remove_course_outputs(course_root: Path) -> None:
-    """Delete what grading produced (``autograded/``, ``feedback/``, ledger); never input."""
-    course_root = Path(course_root)
-    for name in ("autograded", "feedback"):
-        shutil.rmtree(course_root / name, ignore_errors=True)
-    (course_root / LEDGER_FILE).unlink(missing_ok=True)

@@ -207,7 +207,9 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
                 verdicts = _verdicts(autograded / f"{notebook.name}.ipynb")
                 result.notebook_scores[notebook.name] = float(notebook.score)
                 for grade in sorted(notebook.grades, key=lambda g: g.name):
-                    score = None if grade.score is None else float(grade.score)
+                    # nbgrader reports an ungraded cell as 0; keep it apart from a real 0.
+                    ungraded = grade.auto_score is None and grade.manual_score is None
+                    score = None if ungraded else float(grade.score)
                     result.exercises.append(
                         ExerciseScore(
                             notebook.name,

@@ -176,3 +176,9 @@ def test_corrupt_and_empty_zips_are_reported(tmp_path):
     assert "zip refused" in results["broken"].problems[0]
     assert results["empty"].problems == ["the zip holds no files"]
     assert not list((tmp_path / "course").glob(".unpack-*")), "scratch is cleaned up"
+
+
+def test_a_missing_download_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no LMS download"):
+        unpack_lms_download(tmp_path / "nowhere", tmp_path / "course", "conv_backprop")
+    assert not (tmp_path / "course").exists()

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from tiny_course import ANSWERS, ASSIGNMENT, make_course, submit
+from tiny_course import ANSWERS, ASSIGNMENT, CONFIG, make_course, submit
 
 from autograder.pipeline import (
     LEDGER_FILE,
@@ -22,6 +22,7 @@ from autograder.pipeline import (
     grade,
     load_course_config,
     read_ledger,
+    submission_fingerprint,
 )
 from autograder.report import GRADED, NEEDS_HUMAN, collect
 
@@ -99,6 +100,7 @@ def graded(tmp_path_factory):
         submit(course, student, answers)
     glob_folder = course / "submitted" / "glob[1]" / ASSIGNMENT
     shutil.copytree(course / "submitted" / "good" / ASSIGNMENT, glob_folder)
+    (course / "submitted" / "no_assignment").mkdir()
     before = _tree_digest(course / "submitted")
     outcomes = grade(course, ASSIGNMENT, jobs=2, progress=False)
     return course, before, {outcome.student_id: outcome for outcome in outcomes}
@@ -107,12 +109,17 @@ def graded(tmp_path_factory):
 def test_every_student_ends_graded_or_flagged_with_the_reason(graded):
     course, _, outcomes = graded
     results = {student.student_id: student for student in collect(course, ASSIGNMENT).students}
-    assert set(results) == set(CLASS) | {"glob[1]"}
+    assert set(results) == set(CLASS) | {"glob[1]", "no_assignment"}
+    assert results["no_assignment"].reasons == [
+        f"no {ASSIGNMENT}/ folder in submitted/no_assignment"
+    ]
     for student, (_, scores, status, reason) in CLASS.items():
         result = results[student]
         assert tuple(result.notebook_scores.values()) == scores, student
         assert result.status == status, (student, result.reasons)
         assert reason in "; ".join(result.reasons), (student, result.reasons)
+    corrupt_cells = [e for e in results["corrupt"].exercises if e.notebook == "02_mul"]
+    assert [e.score for e in corrupt_cells] == [None], "ungraded, not a real 0"
     assert results["glob[1]"].status == NEEDS_HUMAN
     assert "cannot be graded by nbgrader" in results["glob[1]"].reasons[0]
     assert outcomes["glob[1]"].notebooks == []
@@ -135,10 +142,18 @@ def test_regrading_gives_the_same_gradebook_and_a_rerun_skips_graded_work(graded
     started = time.perf_counter()
     again = grade(course, ASSIGNMENT, jobs=2, progress=False)
     assert time.perf_counter() - started < 5, "nothing changed, so nothing is regraded"
-    assert len(again) == len(CLASS) + 1
+    assert len(again) == len(CLASS) + 2
     assert _gradebook(course) == first
     grade(course, ASSIGNMENT, jobs=2, progress=False, force=True)
     assert _gradebook(course) == first
+
+
+def test_the_fingerprint_changes_with_the_files_and_the_gradebook(graded):
+    course, _, _ = graded
+    sqlite = submission_fingerprint(course, ASSIGNMENT, "good", "sqlite:///a.db")
+    assert sqlite == submission_fingerprint(course, ASSIGNMENT, "good", "sqlite:///a.db")
+    assert sqlite != submission_fingerprint(course, ASSIGNMENT, "good", "postgresql://b")
+    assert sqlite != submission_fingerprint(course, ASSIGNMENT, "wrong", "sqlite:///a.db")
 
 
 def test_a_broken_course_config_refuses_to_grade(tmp_path):
@@ -149,12 +164,11 @@ def test_a_broken_course_config_refuses_to_grade(tmp_path):
 
 
 def test_grading_before_build_says_so(tmp_path):
-    make_course(tmp_path / "course")
-    course = tmp_path / "course"
-    (course / "gradebook.db").unlink()
-    (course / "submitted").mkdir()
+    (tmp_path / "nbgrader_config.py").write_text(CONFIG.format(timeout=5))
+    (tmp_path / "source" / ASSIGNMENT).mkdir(parents=True)
+    (tmp_path / "submitted").mkdir()
     with pytest.raises(GradingError, match="run `build` first"):
-        grade(course, ASSIGNMENT, progress=False)
+        grade(tmp_path, ASSIGNMENT, progress=False)
 
 
 def _cli(course: Path, *args: str) -> list[str]:
@@ -174,7 +188,7 @@ def _cli(course: Path, *args: str) -> list[str]:
 
 def test_killing_a_run_halfway_and_rerunning_equals_one_clean_run(tmp_path):
     course = make_course(tmp_path / "killed", timeout=5)
-    for index in range(8):
+    for index in range(6):
         submit(course, f"s{index}", GOOD if index % 2 else {"01_add": GOOD["01_add"]})
     clean = tmp_path / "clean"
     shutil.copytree(course, clean)
@@ -196,12 +210,12 @@ def test_killing_a_run_halfway_and_rerunning_equals_one_clean_run(tmp_path):
     assert run.poll() is None, "the run finished before it could be killed"
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
-    assert 2 <= len(read_ledger(course)) < 8, "killed halfway"
+    assert 2 <= len(read_ledger(course)) < 6, "killed halfway"
 
     subprocess.run(_cli(course, "--jobs", "2"), env=env, check=True, capture_output=True)
     subprocess.run(_cli(clean, "--jobs", "2"), env=env, check=True, capture_output=True)
     resumed, reference = _gradebook(course), _gradebook(clean)
-    assert len(reference) == 16
+    assert len(reference) == 12
     assert resumed == reference
     assert sorted(read_ledger(course)) == sorted(read_ledger(clean))
 

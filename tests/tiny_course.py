@@ -6,16 +6,14 @@ its own; the real course and its verifier are covered by tests/test_demo.py.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from autograder.build import build
+
 ASSIGNMENT = "tiny"
-VENV_BIN = Path(sys.executable).parent
 
 CONFIG = """\
 from pathlib import Path
@@ -80,28 +78,16 @@ def _source_notebook(name: str) -> nbformat.NotebookNode:
     return notebook
 
 
-def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the nbgrader command in ``course`` with the grader venv first on PATH."""
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(
-        [str(VENV_BIN / "nbgrader"), *args],
-        cwd=course,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-
-
 def make_course(root: Path, *, timeout: int = 10) -> Path:
-    """Write the course's config and source notebooks, then generate the release."""
+    """Write the course's config and source notebooks, then generate the release (nbgrader's
+    generate_assignment, through :func:`autograder.build.build`)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(CONFIG.format(timeout=timeout))
     source = root / "source" / ASSIGNMENT
     source.mkdir(parents=True)
     for name in ANSWERS:
         nbformat.write(_source_notebook(name), source / f"{name}.ipynb")
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    build(root, ASSIGNMENT)
     return root
 
 
