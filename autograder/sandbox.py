@@ -93,6 +93,12 @@ class Sandbox(Configurable):
         "copied into the kernel's working directory (conv_probe.py, conv_checks.py and "
         "their data): the assignment's folder under source/, never a submission.",
     ).tag(config=True)
+    work_root = Unicode(
+        "",
+        help="Where each kernel's private folder (its sockets, the helper copies) is "
+        "made; empty: the system temp folder. The kernel can write files in its socket "
+        "folder, so a small dedicated tmpfs here bounds that too.",
+    ).tag(config=True)
     cpu_seconds = Integer(
         300, help="CPU seconds one notebook's kernel may use in total (RLIMIT_CPU)."
     ).tag(config=True)
@@ -228,7 +234,8 @@ class SandboxedExecute(Execute):
     ) -> tuple[NotebookNode, Any]:
         """Execute ``nb`` in a jailed kernel that lives in a private temporary directory."""
         sandbox = Sandbox(parent=self)
-        with tempfile.TemporaryDirectory(prefix="conv-sandbox-") as workdir:
+        work_root = sandbox.work_root or None
+        with tempfile.TemporaryDirectory(prefix="conv-sandbox-", dir=work_root) as workdir:
             self._plan = sandbox.plan(Path(workdir), self.log)
             self._max_output = sandbox.max_output_bytes
             self._max_message = sandbox.max_message_mb * 1024 * 1024

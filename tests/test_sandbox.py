@@ -28,7 +28,7 @@ from traitlets.config import Config
 sys.path.insert(0, str(Path(__file__).parent))
 import sandbox_course as course_kit
 
-from autograder import sandbox
+from autograder import kernel_wrapper, sandbox
 from autograder.kernel_wrapper import PLAN_VARIABLE
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,6 +86,7 @@ import conv_probe
 facts["helper_marker"] = conv_probe.MARKER
 facts["helper_file"] = conv_probe.__file__
 facts["env"] = sorted(os.environ)
+facts["connection_file"] = sys.argv[sys.argv.index("-f") + 1]
 facts["capabilities"] = [line.split()[1] for line in open("/proc/self/status")
                          if line.startswith("CapEff")]
 print(json.dumps(facts))
@@ -158,6 +159,7 @@ def listener():
 def batch(tmp_path_factory, listener):
     """Grade every attack once; return the course, nbgrader's result and file digests."""
     course = tmp_path_factory.mktemp("sandbox course")
+    work_root = tmp_path_factory.mktemp("kernel folders")
     port = listener.getsockname()[1]
     attacks = {
         **ATTACKS,
@@ -167,13 +169,20 @@ def batch(tmp_path_factory, listener):
     extra = (
         f"c.Sandbox.max_output_bytes = {MAX_OUTPUT}\n"
         f"c.Sandbox.cpu_seconds = {CPU_SECONDS}\nc.Sandbox.memory_mb = 1024\n"
-        "c.Sandbox.max_message_mb = 8"
+        "c.Sandbox.max_message_mb = 8\n"
+        f"c.Sandbox.work_root = {str(work_root)!r}"
     )
     course_kit.make_course(course, attacks, extra=extra)
     before = {name: _digest(course / name) for name in ("source", "submitted")}
     done = course_kit.nbgrader(course, "autograde", course_kit.ASSIGNMENT)
     after = {name: _digest(course / name) for name in ("source", "submitted")}
-    return {"course": course, "done": done, "before": before, "after": after}
+    return {
+        "course": course,
+        "done": done,
+        "before": before,
+        "after": after,
+        "leftovers": list(work_root.iterdir()),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -189,6 +198,13 @@ def test_the_batch_finishes_and_grades_every_submission(batch):
 
 def test_no_attack_changes_the_course_files_or_other_submissions(batch):
     assert batch["after"] == batch["before"]
+
+
+def test_each_kernel_gets_a_private_folder_in_work_root_removed_afterwards(spy, batch):
+    folder = Path(spy["connection_file"]).parents[1]
+    assert folder.parent.name.startswith("kernel folders")
+    assert folder.name.startswith("conv-sandbox-")
+    assert batch["leftovers"] == []
 
 
 def test_the_kernel_runs_the_student_runtime_in_an_empty_scratch_dir(spy):
@@ -368,6 +384,15 @@ def test_outside_grading_the_kernelspec_is_a_plain_kernel(tmp_path):
     notebook = new_notebook(cells=[new_code_cell("print(open('data.txt').read())")])
     NotebookClient(notebook, kernel_name=sandbox.KERNEL_NAME, timeout=60).execute(cwd=str(tmp_path))
     assert notebook.cells[0].outputs[0].text == "beside the notebook\n"
+
+
+def test_the_wrapper_refuses_a_plan_without_its_ipc_sockets(tmp_path, monkeypatch, capsys):
+    connection = tmp_path / "connection.json"
+    connection.write_text(json.dumps({"transport": "tcp", "ip": "127.0.0.1"}))
+    plan = {"bwrap": "/usr/bin/bwrap", "ipc_dir": str(tmp_path / "ipc")}
+    monkeypatch.setenv(PLAN_VARIABLE, json.dumps(plan))
+    assert kernel_wrapper.main(["kernel_wrapper.py", str(connection)]) == 1
+    assert "needs IPC transport" in capsys.readouterr().err
 
 
 def test_configure_sandboxes_the_configured_or_default_execute():
