@@ -149,7 +149,7 @@ def _gap_backward(rng: np.random.Generator) -> list[Case]:
     cases = []
     for shape, kind in _MAP_CLASSES:
         if kind == "int":
-            dZ: int | float = int(rng.integers(1, 6))
+            dZ: int | float = int(rng.choice([-1, 1]) * rng.integers(1, 50))
         else:
             dZ = float(rng.normal(0.0, 2.0))
         cases.append(Case(f"dZ {type(dZ).__name__}, shape {_size(shape)}", (dZ, shape)))

@@ -417,6 +417,7 @@ _FAKE_PAYLOAD = (
 #: Attack name -> prelude appended to the baseline.
 ATTACKS = {
     "allclose": "np.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True",
+    "exit": "import os\nos._exit(0)",
     "np_testing": (
         "np.testing.assert_allclose = lambda *a, **k: None\n"
         "np.testing.assert_array_equal = lambda *a, **k: None\n"
@@ -444,6 +445,7 @@ ATTACKS = {
         "from IPython.display import display\n"
         "def conv2d_forward(X, F):\n"
         f"    display({{{MIME_TYPE!r}: {_FAKE_PAYLOAD % 'conv2d_forward'}}}, raw=True)\n"
+        f"    print({_FAKE_PAYLOAD % 'conv2d_forward'})  # as text, too\n"
         "    return np.zeros((1, 1))"
     ),
     "forge_duplicate": (
@@ -456,7 +458,7 @@ ATTACKS = {
         "def _fake_probe(task, func, challenge=None):\n"
         "    armed = json.loads(challenge)\n"
         "    if callable(func):\n        return _real_probe(task, func, challenge)\n"
-        "    fake = {'status': 'returned', 'value': conv_probe._encode(np.ones((2, 2))),"
+        "    fake = {'status': 'returned', 'value': conv_probe._encode(np.full((2, 2), np.nan)),"
         " 'modified': False}\n"
         "    payload = {'protocol': 1, 'nonce': armed['nonce'], 'task': task,"
         " 'cases': [fake] * len(armed['cases'])}\n"
@@ -464,7 +466,7 @@ ATTACKS = {
         "conv_probe.probe = _fake_probe\n"
         "def _fake_value(task, value, challenge=None):\n"
         "    armed = json.loads(challenge)\n"
-        "    forged = np.ones((2, 2)) if isinstance(value, str) else value\n"
+        "    forged = np.full((2, 2), np.nan) if isinstance(value, str) else value\n"
         "    fake = {'status': 'returned', 'value': conv_probe._encode(forged),"
         " 'modified': False}\n"
         "    conv_probe._emit({'protocol': 1, 'nonce': armed['nonce'], 'task': task,"

@@ -285,7 +285,7 @@ def test_missing_duplicated_malformed_or_forged_payloads_fail_closed(monkeypatch
     assert reason in cell.metadata[VERDICT_METADATA_KEY]["problem"]
 
 
-def test_verifier_refuses_when_nothing_was_armed(monkeypatch):
+def test_verifier_refuses_when_nothing_was_armed():
     nb = new_notebook(cells=[_test_cell("conv2d_forward")])
     with pytest.raises(RuntimeError, match="Refusing to grade"):
         _verify(nb, {})
@@ -431,7 +431,12 @@ def test_attacks_leave_the_score_where_it_was(batch, attack):
 
 
 @pytest.mark.parametrize(
-    ("attack", "reason"), [("transformer", "no answers"), ("forge_duplicate", "more than once")]
+    ("attack", "reason"),
+    [
+        ("transformer", "no answers"),
+        ("exit", "DeadKernelError"),
+        ("forge_duplicate", "more than once"),
+    ],
 )
 def test_attacks_that_hide_or_repeat_the_probe_score_nothing(batch, attack, reason):
     course, graded = batch
