@@ -56,6 +56,13 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+# The real-browser tests alone (they are part of `make test` too). They drive Debian's
+# Chromium, which .ci/run installs: `apt-get install -y chromium fonts-dejavu-core`.
+# Never `playwright install`: it downloads a browser of its own.
+.PHONY: test-browser
+test-browser: setup
+	$(BIN)/pytest tests/browser
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from course import build_release
 from lab_page import Screenshots
 from lab_server import LabServer, start_lab
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
@@ -91,6 +92,17 @@ def new_screenshots(
         return Screenshots(folder)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A course folder with the assignment released by ``nbgrader generate_assignment``.
+
+    Students copy ``release/``; the instructor's tests grade submissions in it.
+    """
+    course = tmp_path_factory.mktemp("instructor") / "course"
+    build_release(course, tmp_path_factory.mktemp("nbgrader-home"))
+    return course
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """The instructor in a real browser: formgrader after ``conv-grader grade``.
 
-A fresh course is built and two submissions are graded with the instructor's command
-line (``python -m autograder.cli build`` then ``grade``): alice answers everything as the
-instructor would; bob flips the kernel, by hand and in ``conv2d_forward``. The instructor
+Two submissions to the released course are graded with the instructor's command line
+(``python -m autograder.cli grade``): alice answers everything as the instructor would;
+bob flips the kernel, by hand and in ``conv2d_forward``. The instructor
 then opens JupyterLab with formgrader and reads the submissions list, bob's notebooks
 and bob's graded forward-pass notebook.
 """
@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from course import ASSIGNMENT, FLIPPED_FORWARD, NOTEBOOKS, SOURCE
+from course import ASSIGNMENT, FLIPPED_FORWARD, NOTEBOOKS
 from lab_page import Screenshots
-from lab_server import GRADER_BIN, REPO, isolated_environment
+from lab_server import GRADER_BIN, isolated_environment
 from playwright.sync_api import Page
 
 from autograder.misconceptions import CATALOGUE, diagnose
@@ -68,14 +67,10 @@ def _run(home: Path, course: Path, *command: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A course built and graded with conv-grader, and its gradebook exported as CSV."""
-    course = tmp_path_factory.mktemp("instructor") / "course"
+def graded_course(released_course: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The course with two submissions graded by conv-grader, its gradebook exported as CSV."""
+    course = released_course
     home = tmp_path_factory.mktemp("grader-home")
-    shutil.copytree(SOURCE, course / "source" / ASSIGNMENT)
-    shutil.copy(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
-    cli = [str(GRADER_BIN / "python"), "-m", "autograder.cli"]
-    _run(home, course, *cli, "build", "--course", str(course), "--no-notebooks")
     for student in (ALICE, BOB):
         write_submission(
             student,
@@ -83,6 +78,7 @@ def graded_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
             course / "source" / ASSIGNMENT,
             course / "submitted" / student.lms_id / ASSIGNMENT,
         )
+    cli = [str(GRADER_BIN / "python"), "-m", "autograder.cli"]
     _run(home, course, *cli, "grade", "--course", str(course), "--no-progress", "--jobs", "2")
     _run(home, course, str(GRADER_BIN / "nbgrader"), "export", "--to", "gradebook.csv")
     return course

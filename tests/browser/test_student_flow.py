@@ -24,7 +24,6 @@ from course import (
     NOTEBOOKS,
     PASS_LINE,
     UNROTATED_BACKWARD_INPUT,
-    build_release,
     expected_pictures,
     grade_id,
     graded_tasks,
@@ -81,10 +80,8 @@ class StudentRun:
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_release(
-        tmp_path_factory.mktemp("course"), tmp_path_factory.mktemp("nbgrader-home")
-    )
+def release(released_course: Path) -> Path:
+    return released_course / "release" / ASSIGNMENT
 
 
 @dataclass
