@@ -11,9 +11,9 @@ What it does depends on the launch plan that the grader's ``SandboxedExecute`` p
 the environment variable named by ``PLAN_VARIABLE`` (see ``autograder.sandbox``):
 
 - plan with ``"bwrap"``: set CPU, memory and file-size limits, then ``exec`` bubblewrap,
-  which runs the kernel with no network, no capabilities, no way to start processes, a
-  fresh PID namespace, a minimal read-only file system and a small scratch directory
-  holding only the trusted helper files;
+  which runs the kernel with no network, no capabilities, no way to start processes or
+  use kernel keyrings, a fresh PID namespace, a minimal read-only file system (/proc
+  included) and a small scratch directory holding only the trusted helper files;
 - plan with ``"bwrap": null`` (unsandboxed grading, explicitly allowed by the
   instructor): the same limits, in a host scratch directory holding the helpers;
 - no plan, during ``nbgrader autograde``: refuse to start, because the grader is
@@ -101,12 +101,13 @@ def _sock_filter(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
 
 
 def seccomp_program(machine: str | None = None) -> bytes:
-    """A classic-BPF seccomp filter that forbids starting processes, threads excepted.
+    """A classic-BPF seccomp filter: no new processes (threads excepted), no keyrings.
 
     Root ignores RLIMIT_NPROC, so this filter is what stops a fork bomb: ``fork``,
     ``vfork`` and a ``clone`` without ``CLONE_THREAD`` fail with EAGAIN, ``clone3``
-    with ENOSYS (glibc then falls back to ``clone`` for threads), and any system call
-    made through a foreign ABI (x32, i386) fails with EPERM.
+    with ENOSYS (glibc then falls back to ``clone`` for threads). The kernel keyring
+    calls fail with EPERM (uid 0's keyrings are the host root's), and so does any
+    system call made through a foreign ABI (x32, i386).
 
     Parameters
     ----------
@@ -118,25 +119,27 @@ def seccomp_program(machine: str | None = None) -> bytes:
     bytes
         The ``struct sock_filter`` array bwrap's ``--seccomp`` reads.
     """
+    eagain, enosys, eperm, clone3 = 11, 38, 1, 435
     machine = machine or platform.machine()
     if machine == "x86_64":
-        audit_arch, clone, forks, abi_bit = 0xC000003E, 56, (57, 58), 0x40000000
+        audit_arch, clone, abi_bit = 0xC000003E, 56, 0x40000000
+        denied = {57: eagain, 58: eagain, 248: eperm, 249: eperm, 250: eperm}
     elif machine == "aarch64":
-        audit_arch, clone, forks, abi_bit = 0xC00000B7, 220, (), 0
+        audit_arch, clone, abi_bit = 0xC00000B7, 220, 0
+        denied = {217: eperm, 218: eperm, 219: eperm}
     else:
         raise RuntimeError(f"no seccomp filter for {machine}; set Sandbox.allow_processes")
+    denied[clone3] = enosys
     ld, jeq, jge, and_, ret = 0x20, 0x15, 0x35, 0x54, 0x06
-    allow, errno = 0x7FFF0000, 0x00050000
-    eagain, enosys, eperm, clone_thread, clone3 = 11, 38, 1, 0x00010000, 435
+    allow, errno, clone_thread = 0x7FFF0000, 0x00050000, 0x00010000
 
     prog = [_sock_filter(ld, 4), _sock_filter(jeq, audit_arch, jt=1)]
     prog.append(_sock_filter(ret, errno | eperm))
     prog.append(_sock_filter(ld, 0))
     if abi_bit:
         prog += [_sock_filter(jge, abi_bit, jf=1), _sock_filter(ret, errno | eperm)]
-    prog += [_sock_filter(jeq, clone3, jf=1), _sock_filter(ret, errno | enosys)]
-    for number in forks:
-        prog += [_sock_filter(jeq, number, jf=1), _sock_filter(ret, errno | eagain)]
+    for number, error in denied.items():
+        prog += [_sock_filter(jeq, number, jf=1), _sock_filter(ret, errno | error)]
     # clone: allowed only with CLONE_THREAD in its flags (low word of argument 0, at
     # offset 16); any other system call jumps over these four instructions to ALLOW.
     prog += [_sock_filter(jeq, clone, jf=4), _sock_filter(ld, 16)]
@@ -180,9 +183,11 @@ def bwrap_command(plan: dict, connection_file: str, kernel_argv: list[str]) -> l
     cmd += ["--size", size, "--tmpfs", SANDBOX_HOME]
     for helper in plan["helpers"]:
         cmd += ["--ro-bind", helper, f"{SANDBOX_HOME}/{os.path.basename(helper)}"]
-    # Everything mounted: make the sandbox's root and /dev read-only (the tmpfs
-    # mounts above stay writable, and bounded).
-    cmd += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", SANDBOX_HOME]
+    # Everything mounted: make the sandbox's root, /dev and /proc read-only (the tmpfs
+    # mounts above stay writable, and bounded). Root without capabilities may still
+    # write sysctls such as /proc/sys/kernel/core_pattern, which are the host's.
+    cmd += ["--remount-ro", "/dev", "--remount-ro", "/proc", "--remount-ro", "/"]
+    cmd += ["--chdir", SANDBOX_HOME]
     cmd += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     cmd += ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     env = {**_KERNEL_ENV, "HOME": SANDBOX_HOME, "PATH": f"{runtime[0]}/bin:/usr/bin:/bin"}

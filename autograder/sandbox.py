@@ -241,7 +241,12 @@ class SandboxedExecute(Execute):
             self._max_message = sandbox.max_message_mb * 1024 * 1024
             self._output_used: dict[int, int] = {}
             self._stopped: str | None = None
-            return super().preprocess(nb, resources, km)
+            self._kernel_log = Path(workdir) / "kernel.log"
+            try:
+                return super().preprocess(nb, resources, km)
+            except Exception:
+                self.log.error("The grading kernel's own output ended with:\n%s", self._tail())
+                raise
 
     def create_kernel_manager(self) -> Any:
         """A kernel manager for the sandbox kernelspec, on IPC sockets in this kernel's dir."""
@@ -260,9 +265,15 @@ class SandboxedExecute(Execute):
         return km
 
     async def async_start_new_kernel(self, **kwargs: Any) -> None:
-        """Start the kernel with the launch plan in its environment."""
+        """Start the kernel with the launch plan in its environment.
+
+        Its standard output and error go to a file of its private folder, not to the
+        grader's: otherwise a kernel could flood the grader's terminal or log.
+        """
         kwargs["env"] = {**os.environ, PLAN_VARIABLE: json.dumps(self._plan)}
-        await super().async_start_new_kernel(**kwargs)
+        with self._kernel_log.open("wb") as log:
+            kwargs["stdout"] = kwargs["stderr"] = log
+            await super().async_start_new_kernel(**kwargs)
 
     # nbclient binds the synchronous name to its own coroutine, so rebind it to ours.
     start_new_kernel = run_sync(async_start_new_kernel)
@@ -289,13 +300,25 @@ class SandboxedExecute(Execute):
                     "output was lost for being too large; the kernel was stopped"
                 )
                 self.shutdown_kernel = "immediate"
-            self.log.warning("%s; later cells are not run", self._stopped)
+            self.log.warning(
+                "%s; later cells are not run. The kernel's own output ended with:\n%s",
+                self._stopped,
+                self._tail(),
+            )
             message = f"{self._stopped[0].upper()}{self._stopped[1:]} ({detail})."
             cell.outputs.append(_error_output("DeadKernelError", message))
         elif cell.cell_type == "code":
             message = f"Not run: {self._stopped}."
             cell.outputs = [_error_output("DeadKernelError", message)]
         return cell, resources
+
+    def _tail(self, characters: int = 2000) -> str:
+        """The end of what the kernel process wrote to its stdout and stderr."""
+        if not self._kernel_log.exists():
+            return ""
+        with self._kernel_log.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - characters))
+            return log.read().decode("utf-8", errors="replace")
 
     def process_message(
         self, msg: dict[str, Any], cell: NotebookNode, cell_index: int

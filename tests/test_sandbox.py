@@ -85,6 +85,13 @@ facts["write_home"] = attempt(lambda: open("notes.txt", "w").write("scratch is w
 import conv_probe
 facts["helper_marker"] = conv_probe.MARKER
 facts["helper_file"] = conv_probe.__file__
+facts["core_pattern"] = attempt(lambda: open("/proc/sys/kernel/core_pattern", "w").write(
+    open("/proc/sys/kernel/core_pattern").read()))
+import ctypes, platform
+libc = ctypes.CDLL(None, use_errno=True)
+keyctl = {{"x86_64": 250, "aarch64": 219}}[platform.machine()]
+# keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0): uid 0's keyring is the host's.
+facts["keyctl"] = [libc.syscall(keyctl, 0, -4, 0), ctypes.get_errno()]
 facts["env"] = sorted(os.environ)
 facts["connection_file"] = sys.argv[sys.argv.index("-f") + 1]
 facts["capabilities"] = [line.split()[1] for line in open("/proc/self/status")
@@ -113,6 +120,17 @@ for root, folders, files in os.walk("/"):
             pass
 """
 
+# Writes to every pipe or terminal it inherited, hoping one is the grader's stdout/stderr.
+LEAK = r"""
+import os
+for fd in range(3, 256):
+    try:
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(("pipe:", "/dev/")):
+            os.write(fd, b"LEAKED-TO-GRADER\\n")
+    except OSError:
+        pass
+"""
+
 ATTACKS = {
     "honest": "attack = None",
     "exit": "import os\nos._exit(1)",
@@ -122,6 +140,7 @@ ATTACKS = {
     "flood": 'line = "x" * 100_000\nwhile True:\n    print(line, flush=True)',
     "forkbomb": "import os\nwhile True:\n    os.fork()",
     "bigmessage": 'print("x" * 40_000_000)',
+    "leak": LEAK,
 }
 #: Points each submission should keep: 1 where the kernel dies in the attack cell.
 EXPECTED_SCORES = {
@@ -133,6 +152,7 @@ EXPECTED_SCORES = {
     "flood": 2,
     "forkbomb": 2,
     "bigmessage": 1,
+    "leak": 2,
     "spy": 2,
     "vandal": 2,
 }
@@ -244,6 +264,15 @@ def test_the_trusted_helper_is_imported_and_read_only(spy):
     assert spy["helper_file"] == "/home/student/conv_probe.py"
     assert spy["write_helper"] == "OSError"
     assert spy["write_home"] == "succeeded"
+
+
+def test_no_host_sysctls_or_keyrings(spy):
+    assert spy["core_pattern"] == "OSError"
+    assert spy["keyctl"] == [-1, 1]  # EPERM
+
+
+def test_the_kernel_cannot_write_to_the_graders_output(batch):
+    assert "LEAKED-TO-GRADER" not in batch["done"].stdout + batch["done"].stderr
 
 
 def test_no_processes_no_capabilities_no_grader_environment(spy):
