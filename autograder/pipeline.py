@@ -12,10 +12,11 @@ What this module adds:
 - **Workers.** ``jobs`` processes, each with one long-lived API object, take one
   student at a time. (Each kernel gets its own socket directory from the sandbox's
   ``SandboxedExecute``, so concurrent kernels never share socket names.)
-- **One notebook at a time.** nbgrader drops a student's whole ``autograded/`` folder
-  when any notebook fails; grading notebook by notebook keeps the ones that worked. A
-  missing notebook is scored 0 by nbgrader; a corrupt one (not JSON, not a valid
-  notebook) is not handed to nbgrader at all and stays ungraded in the gradebook.
+- **One notebook at a time when needed.** nbgrader drops a student's whole
+  ``autograded/`` folder when any notebook fails; if that happens, each notebook is
+  graded on its own, which keeps the ones that worked. A missing notebook is scored 0
+  by nbgrader; a corrupt one (not JSON, not a valid notebook) is not handed to nbgrader
+  at all and stays ungraded in the gradebook.
 - **Flags.** Every student ends as graded or flagged with reasons: missing or corrupt
   notebook, timeout, dead kernel, a failure nbgrader reported, an odd folder name.
 - **A ledger.** ``grading_ledger.jsonl`` gets one line per finished student, holding a
@@ -371,29 +372,48 @@ def _autograde_notebook(assignment_id: str, student_id: str, notebook: str) -> d
 
 
 def _grade_student(task: _Task) -> StudentOutcome:
-    """Autograde one student's notebooks one by one in this worker."""
+    """Autograde one student's notebooks in this worker.
+
+    When every submitted notebook is readable, one nbgrader call grades them all (its
+    set-up, copying files and opening the gradebook, is paid once). If that call fails,
+    or a notebook is corrupt, each good notebook is graded on its own, so one failure
+    does not cost the others their grades.
+    """
     started = time.perf_counter()
     coursedir = _API.coursedir
+    assignment_id = coursedir.assignment_id
     outcome = StudentOutcome(task.student_id, task.fingerprint, problems=list(task.problems))
     folder = Path(coursedir.format_path(coursedir.submitted_directory, task.student_id, "."))
-    assignment_id = coursedir.assignment_id
+    autograded = Path(
+        coursedir.format_path(coursedir.autograded_directory, task.student_id, assignment_id)
+    )
+    unusable: dict[str, NotebookOutcome] = {}
     for name in task.notebooks:
         path = folder / assignment_id / f"{name}.ipynb"
         if not path.exists():
-            outcome.notebooks.append(NotebookOutcome(name, "missing", "missing notebook"))
-            continue
-        if problem := _notebook_problem(path):
-            outcome.notebooks.append(NotebookOutcome(name, "corrupt", problem))
-            continue
-        result = _autograde_notebook(assignment_id, task.student_id, name)
-        if not result["success"]:
-            outcome.notebooks.append(NotebookOutcome(name, "failed", _failure_reason(result)))
-            continue
-        autograded = Path(
-            coursedir.format_path(coursedir.autograded_directory, task.student_id, assignment_id)
-        )
-        trouble = _kernel_trouble(autograded / f"{name}.ipynb")
-        outcome.notebooks.append(NotebookOutcome(name, "graded", trouble))
+            unusable[name] = NotebookOutcome(name, "missing", "missing notebook")
+        elif problem := _notebook_problem(path):
+            unusable[name] = NotebookOutcome(name, "corrupt", problem)
+    gradable = [name for name in task.notebooks if name not in unusable]
+
+    results: dict[str, dict[str, Any]] = {}
+    if gradable and not any(o.status == "corrupt" for o in unusable.values()):
+        together = _autograde_notebook(assignment_id, task.student_id, "*")
+        if together["success"]:
+            results = dict.fromkeys(gradable, together)
+    for name in gradable:
+        if name not in results:
+            results[name] = _autograde_notebook(assignment_id, task.student_id, name)
+
+    for name in task.notebooks:
+        if name in unusable:
+            outcome.notebooks.append(unusable[name])
+        elif not results[name]["success"]:
+            reason = _failure_reason(results[name])
+            outcome.notebooks.append(NotebookOutcome(name, "failed", reason))
+        else:
+            trouble = _kernel_trouble(autograded / f"{name}.ipynb")
+            outcome.notebooks.append(NotebookOutcome(name, "graded", trouble))
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -520,14 +540,17 @@ def grade(
     list of StudentOutcome
         One per student folder, sorted by id, including those skipped as up to date.
     """
+    from nbgrader.coursedir import CourseDirectory
+
     course_root = Path(course_root).resolve()
     config = load_course_config(course_root, db_url)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    from nbgrader.coursedir import CourseDirectory
-
     coursedir = CourseDirectory(config=config)
-    url, autograded_dir = coursedir.db_url, coursedir.autograded_directory
-    course_id = config.CourseDirectory.get("course_id", "default_course")
+    url, autograded_dir, course_id = (
+        coursedir.db_url,
+        coursedir.autograded_directory,
+        coursedir.course_id,
+    )
     notebooks = _assignment_notebooks(url, course_id, assignment_id)
     ledger = {} if force else read_ledger(course_root)
 

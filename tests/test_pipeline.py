@@ -133,7 +133,9 @@ def test_submitted_is_never_modified(graded):
 def test_ledger_has_one_complete_line_per_student(graded):
     course, _, _ = graded
     lines = (course / LEDGER_FILE).read_text().splitlines()
-    assert sorted(json.loads(line)["student_id"] for line in lines) == sorted([*CLASS, "glob[1]"])
+    assert sorted(json.loads(line)["student_id"] for line in lines) == sorted(
+        [*CLASS, "glob[1]", "no_assignment"]
+    )
 
 
 def test_regrading_gives_the_same_gradebook_and_a_rerun_skips_graded_work(graded):
