@@ -45,6 +45,7 @@ class FormgraderView:
     submissions: dict[str, str]  # student -> the Score column's text
     bobs_notebooks: dict[str, str]  # notebook -> the Overall Score column's text
     bobs_cells: dict[str, str]  # test cell grade_id -> its header, source and outputs, as text
+    bobs_cell_scores: dict[str, float]  # test cell grade_id -> the autograded score shown
 
 
 def _score(text: str) -> tuple[float, float]:
@@ -127,9 +128,17 @@ def formgrader(
         for cell in page.locator(".cell:has(.nbgrader-label code)").all():
             grade_id = cell.locator(".nbgrader-label code").inner_text().strip()
             bobs_cells[grade_id] = cell.inner_text()
+        # Each score box shows the autograded score as its placeholder until a human
+        # types a manual one.
+        bobs_cell_scores = {
+            box.get_attribute("id"): float(box.get_attribute("placeholder"))
+            for box in page.locator("input.score").all()
+        }
     finally:
         page.close()
-    return FormgraderView(screenshots, csv_scores, submissions, bobs_notebooks, bobs_cells)
+    return FormgraderView(
+        screenshots, csv_scores, submissions, bobs_notebooks, bobs_cells, bobs_cell_scores
+    )
 
 
 def test_submissions_list_shows_the_gradebook_csv_scores(formgrader: FormgraderView) -> None:
@@ -149,6 +158,15 @@ def test_a_students_notebook_scores_add_up_to_the_csv_total(formgrader: Formgrad
     assert total == pytest.approx(formgrader.csv_scores[BOB.lms_id], abs=0.01)
     score, most = _score(formgrader.bobs_notebooks[BOBS_NOTEBOOK])
     assert score < most
+
+
+def test_graded_notebooks_cell_scores_add_up_to_its_listed_score(
+    formgrader: FormgraderView,
+) -> None:
+    assert set(formgrader.bobs_cell_scores) == set(formgrader.bobs_cells)
+    listed, _ = _score(formgrader.bobs_notebooks[BOBS_NOTEBOOK])
+    assert sum(formgrader.bobs_cell_scores.values()) == pytest.approx(listed, abs=0.01)
+    assert formgrader.bobs_cell_scores["test_O_by_hand"] == 0
 
 
 def test_graded_cells_show_the_verifiers_diagnostics(formgrader: FormgraderView) -> None:
