@@ -38,9 +38,6 @@ TASKS = FUNCTION_TASKS + HAND_VALUE_TASKS
 CONFIG = """\
 from pathlib import Path
 
-from autograder.sandbox import SandboxedExecute
-from autograder.sandbox import configure as configure_sandbox
-
 c = get_config()
 _repo_config = Path({repo_config!r})
 exec(
@@ -49,8 +46,6 @@ exec(
 )
 _root = Path(__file__).resolve().parent
 c.CourseDirectory.root = str(_root)
-if SandboxedExecute not in c.Autograde.autograde_preprocessors:
-    configure_sandbox(c, _root)  # in case the course config does not wire the sandbox
 c.Sandbox.helper_dir = str(_root / "source" / "conv_backprop")
 c.Execute.timeout = {timeout}
 {extra}
