@@ -94,8 +94,7 @@ keyctl = {{"x86_64": 250, "aarch64": 219}}[platform.machine()]
 facts["keyctl"] = [libc.syscall(keyctl, 0, -4, 0), ctypes.get_errno()]
 facts["env"] = sorted(os.environ)
 facts["connection_file"] = sys.argv[sys.argv.index("-f") + 1]
-facts["capabilities"] = [line.split()[1] for line in open("/proc/self/status")
-                         if line.startswith("CapEff")]
+facts["status"] = dict(line.split(":\t") for line in open("/proc/self/status"))
 print(json.dumps(facts))
 """
 
@@ -278,7 +277,11 @@ def test_the_kernel_cannot_write_to_the_graders_output(batch):
 def test_no_processes_no_capabilities_no_grader_environment(spy):
     assert spy["subprocess"] == "BlockingIOError"
     assert spy["thread"] == "succeeded"
-    assert spy["capabilities"] == ["0000000000000000"]
+    status = {key: value.strip() for key, value in spy["status"].items()}
+    assert status["CapEff"] == status["CapPrm"] == "0000000000000000"
+    # No exec (of a setuid binary, or as root) gains capabilities back; seccomp in force.
+    assert status["NoNewPrivs"] == "1"
+    assert status["Seccomp"] == "2"
     assert PLAN_VARIABLE not in spy["env"]
     assert "JPY_PARENT_PID" not in spy["env"]
     assert "NBGRADER_EXECUTION" not in spy["env"]
