@@ -2,9 +2,9 @@
 
 Every server listens on 127.0.0.1 only, on a port the OS picks, behind a random token.
 HOME, every Jupyter directory, IPYTHONDIR and TMPDIR live in the test's own folder, and
-the only kernelspec it can find is ``python3``, the student runtime. The server always
+``python3``, the kernelspec every notebook asks for, is the student runtime. The server
 runs in the grader environment (where nbgrader's Validate and formgrader handlers live);
-its kernels never do.
+the kernels it starts for notebooks do not.
 """
 
 from __future__ import annotations
@@ -160,6 +160,8 @@ def isolated_environment(home: Path) -> dict[str, str]:
     }
     (kernel_dir / "kernel.json").write_text(json.dumps(kernel, indent=1))
 
+    # Nothing of the caller's Jupyter, IPython or Python setup leaks in (an MPLBACKEND=agg,
+    # say, would stop the notebooks' pictures from reaching the page).
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -167,8 +169,8 @@ def isolated_environment(home: Path) -> dict[str, str]:
     }
     environment.update({name: str(folder) for name, folder in folders.items()})
     environment["JUPYTER_PATH"] = str(folders["JUPYTER_DATA_DIR"])
+    # nbgrader finds alembic through PATH.
     environment["PATH"] = f"{GRADER_BIN}{os.pathsep}{environment.get('PATH', '')}"
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
     return environment
 
 
@@ -216,7 +218,6 @@ def start_lab(root: Path, home: Path, *, formgrader: bool = False) -> LabServer:
         "--allow-root",  # CI runs as root; without it the server exits silently
         f"--LabApp.workspaces_dir={home / 'lab-workspaces'}",
         f"--LabApp.user_settings_dir={settings_dir}",
-        "--LabServerApp.open_browser=False",
     ]
     with log.open("wb") as log_file:
         process = subprocess.Popen(
