@@ -28,7 +28,6 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -38,11 +37,9 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float
 
-from autograder import example, reference
 from autograder.challenges import FUNCTION_TASKS, HAND_VALUE_TASKS, Case, generate
-from autograder.exact import to_fractions
-from autograder.misconceptions import INPUT_MODIFIED, INTEGER_RESULT, diagnose
-from autograder.wire import MIME_TYPE, PROTOCOL, Unsupported, WireError, decode, encode
+from autograder.judging import check_record, judge_hand_value, judge_record
+from autograder.wire import MIME_TYPE, PROTOCOL, WireError, encode
 
 __all__ = [
     "RESOURCES_KEY",
@@ -63,19 +60,7 @@ VERDICT_METADATA_KEY = "conv_backprop_verdict"
 
 _BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 _END_HIDDEN = "END HIDDEN TESTS"
-_RTOL = 1e-7
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-#: Float results are part of the contract for these (integer input must not truncate).
-_FLOAT_RESULT_TASKS = frozenset(
-    {
-        "conv2d_forward",
-        "gap_backward",
-        "conv2d_backward_filter",
-        "conv2d_backward_input",
-        "numerical_gradient",
-    }
-)
-_SCALAR_TASKS = frozenset({"gap_forward", "relative_error"})
 _MAX_LISTED_PROBLEMS = 6
 
 
@@ -297,226 +282,6 @@ class ArmProbes(NbGraderPreprocessor):
         return f"conv_probe.{call.kind}({call.task!r}, {call.argument}, challenge={text!r})"
 
 
-# ------------------------------------------------------------------------- judging
-
-
-@dataclass(frozen=True)
-class _CaseVerdict:
-    passed: bool
-    message: str | None = None
-    misconception: str | None = None
-
-
-def _close(answer: np.ndarray, expected: np.ndarray) -> bool:
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-    with np.errstate(all="ignore"):
-        return bool(np.allclose(answer, expected, rtol=_RTOL, atol=1e-9 * scale))
-
-
-def _is_real_scalar(value: Any) -> bool:
-    if isinstance(value, np.ndarray):
-        return value.shape == () and value.dtype.kind in "iuf"
-    return isinstance(value, (int, float, Fraction)) and not isinstance(value, bool)
-
-
-def _first_wrong(answer: np.ndarray, expected: np.ndarray) -> str:
-    """Where the first wrong entry is and how far off, without the expected value."""
-    expected = np.asarray(expected, dtype=np.float64)
-    answer = np.asarray(answer, dtype=np.float64)
-    scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-    with np.errstate(all="ignore"):
-        wrong = ~np.isclose(answer, expected, rtol=_RTOL, atol=1e-9 * scale)
-    index = tuple(int(i) for i in np.argwhere(wrong)[0])
-    a, e = answer[index], expected[index]
-    if not np.isfinite(a):
-        how = f"it is {a}"
-    else:
-        how = f"off by {abs(a - e) / max(abs(a), abs(e)):.0%} of its size"
-    where = f"entry {list(index)}" if index else "the value"
-    return f"{where} is wrong ({how}); {int(wrong.sum())} of {wrong.size} entries are wrong"
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, Unsupported):
-        if value.dtype is not None:
-            return f"an array of dtype {value.dtype} and shape {value.shape}"
-        return f"a {value.type_name}"
-    if isinstance(value, np.ndarray):
-        return f"an array of dtype {value.dtype}"
-    return f"a {type(value).__name__}"
-
-
-def _judge_value(task: str, args: tuple, answer: Any, expected: Any) -> _CaseVerdict:
-    """Compare one returned answer with the reference's (shapes exact, rtol 1e-7) and,
-    when it is wrong, name the catalogued misconception it matches."""
-    verdict = _compare(task, answer, expected)
-    if verdict.passed or verdict.misconception is not None:
-        return verdict
-    match = diagnose(task, args, tuple(answer) if isinstance(answer, list) else answer)
-    return verdict if match is None else _CaseVerdict(False, match.message, match.key)
-
-
-def _compare(task: str, answer: Any, expected: Any) -> _CaseVerdict:
-    if task == "conv2d_output_shape":
-        return _judge_shape_tuple(answer, expected)
-    if task == "training_step":
-        if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
-            return _CaseVerdict(False, f"returned {_type_name(answer)}; return (new_F, loss)")
-        new_F = _judge_array(task, answer[0], expected[0])
-        return new_F if not new_F.passed else _judge_scalar(answer[1], expected[1])
-    if task in _SCALAR_TASKS:
-        return _judge_scalar(answer, expected)
-    return _judge_array(task, answer, expected)
-
-
-def _judge_array(task: str, answer: Any, expected: np.ndarray) -> _CaseVerdict:
-    if not (isinstance(answer, np.ndarray) and answer.dtype.kind in "biuf"):
-        return _CaseVerdict(
-            False, f"returned {_type_name(answer)}; it should return a numpy array of numbers"
-        )
-    if answer.shape != expected.shape:
-        return _CaseVerdict(
-            False,
-            f"returned shape {answer.shape}; for these inputs the result has shape "
-            f"{expected.shape}",
-        )
-    if not _close(answer, expected):
-        return _CaseVerdict(False, _first_wrong(answer, expected))
-    if task in _FLOAT_RESULT_TASKS and answer.dtype.kind != "f":
-        return _CaseVerdict(False, INTEGER_RESULT.message, INTEGER_RESULT.key)
-    return _CaseVerdict(True)
-
-
-def _judge_scalar(answer: Any, expected: float) -> _CaseVerdict:
-    if not _is_real_scalar(answer):
-        return _CaseVerdict(False, f"returned {_type_name(answer)}; it should return one number")
-    value = np.array(float(answer))
-    if not _close(value, np.array(expected)):
-        return _CaseVerdict(False, _first_wrong(value, np.array(expected)))
-    return _CaseVerdict(True)
-
-
-def _judge_shape_tuple(answer: Any, expected: tuple[int, int]) -> _CaseVerdict:
-    if isinstance(answer, np.ndarray) and answer.ndim == 1:
-        answer = tuple(answer.tolist())
-    if not (
-        isinstance(answer, (tuple, list))
-        and len(answer) == 2
-        and all(_is_real_scalar(n) and float(n).is_integer() for n in answer)
-    ):
-        return _CaseVerdict(False, f"returned {_type_name(answer)}; return a tuple (Ho, Wo)")
-    if tuple(int(n) for n in answer) != tuple(expected):
-        return _CaseVerdict(False, "the output shape is wrong")
-    return _CaseVerdict(True)
-
-
-def _judge_record(task: str, case: Case, record: dict, expected: Any) -> _CaseVerdict:
-    status = record["status"]
-    if status == "timeout":
-        return _CaseVerdict(
-            False, f"did not finish within {record['seconds']:g} s (an endless loop?)"
-        )
-    if status == "skipped":
-        return _CaseVerdict(False, "not run, because an earlier case timed out")
-    if status == "raised":
-        return _CaseVerdict(False, f"raised {record['error']}")
-    if record["modified"]:
-        return _CaseVerdict(False, INPUT_MODIFIED.message, INPUT_MODIFIED.key)
-    return _judge_value(task, case.args, record["value"], expected)
-
-
-def _check_record(raw: Any) -> dict:
-    """Validate and decode one case record of a payload (raises WireError)."""
-    if not isinstance(raw, dict):
-        raise WireError("a case record must be an object")
-    status = raw.get("status")
-    if status == "returned":
-        if set(raw) != {"status", "value", "modified"} or not isinstance(raw["modified"], bool):
-            raise WireError("malformed case record")
-        return {"status": status, "value": decode(raw["value"]), "modified": raw["modified"]}
-    if status == "raised" and set(raw) == {"status", "error"} and isinstance(raw["error"], str):
-        return {"status": status, "error": raw["error"][:300]}
-    if status == "timeout" and set(raw) == {"status", "seconds"}:
-        seconds = raw["seconds"]
-        if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
-            return {"status": status, "seconds": float(seconds)}
-    if status == "skipped" and set(raw) == {"status"}:
-        return {"status": status}
-    raise WireError("malformed case record")
-
-
-# ---------------------------------------------------------------- hand-computed values
-
-
-def _hand_values() -> dict[str, Any]:
-    """The worked example's exact values (Fractions): the answers to the *_by_hand tasks."""
-    X, F = to_fractions(example.X), to_fractions(example.F)
-    O = reference.conv2d_forward(X, F)
-    Z = reference.gap_forward(O)
-    dO = reference.gap_backward(Fraction(example.dZ), O.shape)
-    return {
-        "O_by_hand": O,
-        "Z_by_hand": Z,
-        "dO_by_hand": dO,
-        "dF_by_hand": reference.conv2d_backward_filter(X, dO),
-        "dX_by_hand": reference.conv2d_backward_input(dO, F),
-    }
-
-
-_HAND_VALUES = _hand_values()
-
-
-def _exact(value: Any) -> Fraction | np.ndarray | None:
-    """An exact version of a hand-computed answer, or None if it is not numbers."""
-    if isinstance(value, (tuple, list)):
-        value = np.array(value, dtype=object)  # ragged lists become arrays of lists
-    if isinstance(value, np.ndarray):
-        out = np.empty(value.shape, dtype=object)
-        for index in np.ndindex(value.shape):
-            element = _exact(value[index])
-            if not isinstance(element, Fraction):
-                return None
-            out[index] = element
-        return out
-    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction, np.number)):
-        return None
-    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
-        return None
-    return Fraction(value.item() if isinstance(value, np.generic) else value)
-
-
-def _judge_hand_value(task: str, record: dict) -> _CaseVerdict:
-    expected = _HAND_VALUES[task]
-    answer = _exact(record["value"])
-    if isinstance(answer, np.ndarray) and answer.shape == ():
-        answer = answer[()]
-    if answer is None:
-        return _CaseVerdict(False, "give numbers: ints, Fractions, floats, lists or an array")
-    if isinstance(expected, Fraction):
-        if answer == expected:
-            return _CaseVerdict(True)
-        if not isinstance(answer, Fraction):
-            return _CaseVerdict(False, "give one number")
-        match = diagnose(task, (), answer)
-        if match is None:
-            return _CaseVerdict(False, "the value is not right")
-        return _CaseVerdict(False, match.message, match.key)
-    if not isinstance(answer, np.ndarray) or answer.shape != expected.shape:
-        got = np.shape(answer) if isinstance(answer, np.ndarray) else "one number"
-        return _CaseVerdict(False, f"give an array of shape {expected.shape}, not {got}")
-    wrong = answer != expected
-    if not wrong.any():
-        return _CaseVerdict(True)
-    match = diagnose(task, (), answer)
-    if match is not None:
-        return _CaseVerdict(False, match.message, match.key)
-    first = [int(i) for i in np.argwhere(wrong)[0]]
-    return _CaseVerdict(
-        False, f"entry {first} is not right ({int(wrong.sum())} of {wrong.size} entries are wrong)"
-    )
-
-
 # ----------------------------------------------------------------------- verifying
 
 
@@ -649,13 +414,12 @@ class VerifyProbes(NbGraderPreprocessor):
         expected_count = len(armed.cases) if armed.call.kind == "probe" else 1
         if len(payload["cases"]) != expected_count:
             raise WireError(f"{len(payload['cases'])} answers for {expected_count} cases")
-        records = [_check_record(raw) for raw in payload["cases"]]
+        records = [check_record(raw) for raw in payload["cases"]]
         if armed.call.kind == "probe_value":
-            verdicts = [(None, _judge_hand_value(task, records[0]))]
+            verdicts = [(None, judge_hand_value(task, records[0]))]
         else:
-            solve = getattr(reference, task)
             verdicts = [
-                (case, _judge_record(task, case, record, solve(*case.args)))
+                (case, judge_record(task, case, record))
                 for case, record in zip(armed.cases, records, strict=True)
             ]
         grouped: dict[str, tuple[bool, list[str]]] = {}  # message -> (named?, case labels)
