@@ -1,10 +1,10 @@
 """A one-notebook nbgrader course whose submissions attack the grading sandbox.
 
 Each student's submission is the released notebook, answered, with one cell (``attack``)
-holding that student's code.
-Around that cell sit two graded tests worth one point each, so a score tells how far
-grading got: 2 when the attack cost nothing, 1 when the kernel died in the attack.
-The ``spy`` submission reports what the kernel can see as JSON on stdout.
+holding that student's code (the attacks are in tests/test_sandbox.py). Around that
+cell sit two graded tests worth one point each, so a score tells how far grading got:
+2 when the attack cost nothing, 1 when the kernel stopped in the attack. Every
+submission also ships a forged ``conv_probe.py``, which grading must ignore.
 
 Used by tests/test_sandbox.py and benchmarks/sandbox_overhead.py.
 """

@@ -92,6 +92,9 @@ libc = ctypes.CDLL(None, use_errno=True)
 keyctl = {{"x86_64": 250, "aarch64": 219}}[platform.machine()]
 # keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0): uid 0's keyring is the host's.
 facts["keyctl"] = [libc.syscall(keyctl, 0, -4, 0), ctypes.get_errno()]
+import resource
+facts["limits"] = [resource.getrlimit(getattr(resource, "RLIMIT_" + name))
+                   for name in ("CPU", "AS", "FSIZE")]
 facts["env"] = sorted(os.environ)
 facts["connection_file"] = sys.argv[sys.argv.index("-f") + 1]
 facts["status"] = dict(line.split(":\t") for line in open("/proc/self/status"))
@@ -263,6 +266,14 @@ def test_the_trusted_helper_is_imported_and_read_only(spy):
     assert spy["helper_file"] == "/home/student/conv_probe.py"
     assert spy["write_helper"] == "OSError"
     assert spy["write_home"] == "succeeded"
+
+
+def test_the_kernel_runs_under_the_configured_limits(spy):
+    mib = 1024 * 1024
+    cpu, memory, file_size = spy["limits"]
+    assert cpu == [CPU_SECONDS, CPU_SECONDS + 1]
+    assert memory == [1024 * mib, 1024 * mib]
+    assert file_size == [64 * mib, 64 * mib]
 
 
 def test_no_host_sysctls_or_keyrings(spy):
