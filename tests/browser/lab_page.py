@@ -223,6 +223,12 @@ class NotebookPage:
             for view in views
         ]
 
+    def alerts(self) -> list[str]:
+        """Error or warning notifications and open dialogs: anything JupyterLab raised."""
+        return self.page.locator(
+            ".Toastify__toast--error, .Toastify__toast--warning, .jp-Dialog"
+        ).all_inner_texts()
+
     # ------------------------------------------------------------- validate
 
     def validate(self) -> ValidationResult:

@@ -28,6 +28,7 @@ class SolutionRun:
     exercise_cells: list[CellView]
     solution: nbformat.NotebookNode
     cells: list[CellView]
+    alerts: list[str]
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +51,14 @@ def revealed(request, self_study_lab, browser_context, new_screenshots) -> Solut
         lab.run_all()
         screenshots.take(page, "ran-all")
         cells = lab.read_cells()
+        alerts = lab.alerts()
         for index, cell in enumerate(cells):
             if cell.image_widths:
                 screenshots.take(lab.cell(index), f"cell-{index:02d}-pictures")
     finally:
         page.close()
     solution = nbformat.read(self_study_lab.root / SOLUTION, as_version=4)
-    return SolutionRun(screenshots, exercise_cells, solution, cells)
+    return SolutionRun(screenshots, exercise_cells, solution, cells, alerts)
 
 
 def test_the_exercise_notebook_opens_unrun(revealed: SolutionRun) -> None:
@@ -69,6 +71,7 @@ def test_the_solution_runs_and_every_check_passes(revealed: SolutionRun) -> None
     assert code
     assert all(cell.ran for cell in code)
     assert [cell.errors for cell in revealed.cells if cell.errors] == []
+    assert revealed.alerts == []
     tasks = graded_tasks(revealed.solution)
     assert "conv2d_backward_input" in tasks
     for task, index in tasks.items():

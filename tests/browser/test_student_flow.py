@@ -68,6 +68,7 @@ class StudentRun:
     screenshots: Screenshots
     release: nbformat.NotebookNode
     cells: list[CellView]
+    alerts: list[str]
     validation: ValidationResult
     mistake: Mistake | None = None
 
@@ -133,11 +134,12 @@ def _answer_run_validate(
     lab.run_all()
     screenshots.take(page, "ran-all")
     cells = lab.read_cells()
+    alerts = lab.alerts()
     for index, cell in enumerate(release.cells):
         if cells[index].outputs:
             screenshots.take(lab.cell(index), f"cell-{index:02d}-{grade_id(cell) or 'output'}")
     validation = lab.validate()
-    return StudentRun(notebook, screenshots, release, cells, validation)
+    return StudentRun(notebook, screenshots, release, cells, alerts, validation)
 
 
 @pytest.fixture(scope="module", params=NOTEBOOKS)
@@ -180,6 +182,7 @@ def test_every_cell_runs_without_an_error(alice: StudentRun) -> None:
     assert not_run == [], f"cells {not_run} did not run"
     errors = [(index, cell.errors) for index, cell in enumerate(alice.cells) if cell.errors]
     assert errors == []
+    assert alice.alerts == []
 
 
 def test_every_visible_check_shows_its_pass_message(alice: StudentRun) -> None:
