@@ -38,6 +38,8 @@ from autograder.misconceptions import CATALOGUE
 
 @dataclass(frozen=True)
 class Mistake:
+    """A typical mistake typed in place of one exercise's answer, and the one it names."""
+
     notebook: str
     task: str
     code: str
@@ -215,18 +217,16 @@ def test_validate_passes(alice: StudentRun) -> None:
 
 
 def test_mistake_is_named_next_to_its_exercise(bob: StudentRun) -> None:
-    mistake, run = bob.mistake, bob
-    check = run.check_cells()[mistake.task]
-    assert mistake.message in check.text
+    index = graded_tasks(bob.release)[bob.mistake.task]
+    check = bob.cells[index]
+    assert bob.mistake.message in check.text
     assert check.errors, "the message should be an error in the check's own output"
-    # Only that check complains, and Run All stopped there.
-    complaining = [index for index, cell in enumerate(run.cells) if cell.errors]
-    assert len(complaining) == 1
-    assert not any(cell.ran for cell in run.cells[complaining[0] + 1 :])
+    # Nothing else complains, and Run All stopped at that check.
+    assert [i for i, cell in enumerate(bob.cells) if cell.errors] == [index]
+    assert not any(cell.ran for cell in bob.cells[index + 1 :])
 
 
 def test_validate_reports_the_mistake(bob: StudentRun) -> None:
-    mistake, run = bob.mistake, bob
-    assert not run.validation.passed
-    assert "The following cell failed" in run.validation.text
-    assert mistake.message in run.validation.text
+    assert not bob.validation.passed
+    assert "The following cell failed" in bob.validation.text
+    assert bob.mistake.message in bob.validation.text
