@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
 from probe_course import (
@@ -46,6 +47,7 @@ from probe_submissions import (
     style_submission,
 )
 from traitlets.config import Config, PyFileConfigLoader
+from traitlets.utils.importstring import import_item
 
 from autograder import reference
 from autograder.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT
@@ -347,6 +349,8 @@ def test_guard_config_refuses_and_is_installed_in_this_environment():
     loaded = PyFileConfigLoader(guard.name, path=str(guard.parent)).load_config()
     assert loaded.Autograde.autograde_preprocessors == GUARD_AUTOGRADE
     assert loaded.GenerateFeedback.preprocessors == SAFE_FEEDBACK
+    for name in GUARD_AUTOGRADE + SAFE_FEEDBACK:
+        assert issubclass(import_item(name), Preprocessor), name
     installed = Path(sys.prefix) / "etc" / "jupyter" / "nbgrader_config.py"
     assert installed.read_text() == guard.read_text(), "run `make setup` to install the guard"
 
