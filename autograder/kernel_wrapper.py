@@ -38,6 +38,8 @@ PLAN_VARIABLE = "CONV_BACKPROP_SANDBOX_PLAN"
 
 #: Where the scratch working directory appears inside the sandbox.
 SANDBOX_HOME = "/home/student"
+#: Where ``install-kernel`` leaves matplotlib's font list, inside the student runtime.
+FONT_CACHE = os.path.join("share", "conv-backprop", "matplotlib")
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/libx32", "/sbin")
 _MIB = 1024 * 1024
@@ -158,7 +160,8 @@ def bwrap_command(plan: dict, connection_file: str, kernel_argv: list[str]) -> l
         The grader's launch plan: ``bwrap`` (path to the binary), ``ipc_dir`` (the
         directory holding the kernel's sockets), ``helpers`` (host paths of the trusted
         helper files), ``scratch_mb`` and ``allow_processes``; with
-        ``allow_processes`` false, ``seccomp_fd`` (an inherited file descriptor).
+        ``allow_processes`` false, ``seccomp_fd`` (an inherited file descriptor);
+        optionally ``font_cache_fds`` (file name -> inherited descriptor to copy in).
     connection_file : str
         The kernel's connection file, bound read-only at the same path.
     kernel_argv : list of str
@@ -183,6 +186,10 @@ def bwrap_command(plan: dict, connection_file: str, kernel_argv: list[str]) -> l
     cmd += ["--size", size, "--tmpfs", SANDBOX_HOME]
     for helper in plan["helpers"]:
         cmd += ["--ro-bind", helper, f"{SANDBOX_HOME}/{os.path.basename(helper)}"]
+    # A writable copy of the prebuilt font list spares every kernel that plots the
+    # second or so matplotlib takes to build it.
+    for name, fd in plan.get("font_cache_fds", {}).items():
+        cmd += ["--file", str(fd), f"{SANDBOX_HOME}/.cache/matplotlib/{name}"]
     # Everything mounted: make the sandbox's root, /dev and /proc read-only (the tmpfs
     # mounts above stay writable, and bounded). Root without capabilities may still
     # write sysctls such as /proc/sys/kernel/core_pattern, which are the host's.
@@ -210,11 +217,17 @@ def _apply_limits(plan: dict) -> None:
     _limit(resource.RLIMIT_CORE, 0)
 
 
+def _font_cache_fds() -> dict[str, int]:
+    folder = os.path.join(_runtime_dirs()[0], FONT_CACHE)
+    if not os.path.isdir(folder):
+        return {}
+    return {name: os.open(os.path.join(folder, name), os.O_RDONLY) for name in os.listdir(folder)}
+
+
 def _seccomp_fd() -> int:
     read_end, write_end = os.pipe()
     os.write(write_end, seccomp_program())
     os.close(write_end)
-    os.set_inheritable(read_end, True)
     return read_end
 
 
@@ -253,6 +266,10 @@ def main(argv: list[str]) -> int:
         os.execve(sys.executable, kernel_argv, env)
     if not plan["allow_processes"]:
         plan["seccomp_fd"] = _seccomp_fd()
+    plan["font_cache_fds"] = _font_cache_fds()
+    for fd in [plan.get("seccomp_fd"), *plan["font_cache_fds"].values()]:
+        if fd is not None:
+            os.set_inheritable(fd, True)
     try:
         os.execv(plan["bwrap"], bwrap_command(plan, connection_file, kernel_argv))
     except OSError as error:

@@ -20,7 +20,8 @@ is set; then it warns for every notebook and runs the kernel with the same limit
 host scratch directory.
 
 ``configure(c, course_root)`` wires all of this into an ``nbgrader_config.py``;
-``python -m autograder.sandbox install-kernel`` installs the kernelspec.
+``python -m autograder.sandbox install-kernel`` installs the kernelspec (and prebuilds
+matplotlib's font list in the student runtime).
 """
 
 from __future__ import annotations
@@ -46,13 +47,14 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 from traitlets.config import Config, Configurable
 
-from autograder.kernel_wrapper import PLAN_VARIABLE
+from autograder.kernel_wrapper import FONT_CACHE, PLAN_VARIABLE
 
 __all__ = [
     "KERNEL_NAME",
     "Sandbox",
     "SandboxUnavailableError",
     "SandboxedExecute",
+    "build_font_cache",
     "configure",
     "install_kernel",
     "main",
@@ -434,6 +436,20 @@ def install_kernel(prefix: str, student_python: str) -> Path:
     return folder
 
 
+def build_font_cache(student_python: str) -> Path:
+    """Build matplotlib's font list inside the student runtime; return its folder.
+
+    Each sandboxed kernel starts with a fresh home folder, where matplotlib would
+    otherwise rebuild this list (about a second) in every notebook that plots.
+    """
+    folder = Path(student_python).parent.parent / FONT_CACHE
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "MPLCONFIGDIR": str(folder)}
+    command = [student_python, "-c", "import matplotlib.font_manager"]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return folder
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m autograder.sandbox install-kernel | check``."""
     parser = argparse.ArgumentParser(
@@ -448,6 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "install-kernel":
         print(install_kernel(args.prefix, args.student_python))
+        print(build_font_cache(args.student_python))
         return 0
     try:
         print(f"sandbox available: {Sandbox(bwrap=args.bwrap).bwrap_path()}")

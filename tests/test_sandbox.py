@@ -95,6 +95,8 @@ facts["keyctl"] = [libc.syscall(keyctl, 0, -4, 0), ctypes.get_errno()]
 import resource
 facts["limits"] = [resource.getrlimit(getattr(resource, "RLIMIT_" + name))
                    for name in ("CPU", "AS", "FSIZE")]
+fonts = os.path.expanduser("~/.cache/matplotlib")
+facts["font_cache"] = sorted(os.listdir(fonts)) if os.path.isdir(fonts) else []
 facts["env"] = sorted(os.environ)
 facts["connection_file"] = sys.argv[sys.argv.index("-f") + 1]
 facts["status"] = dict(line.split(":\t") for line in open("/proc/self/status"))
@@ -232,7 +234,18 @@ def test_each_kernel_gets_a_private_folder_in_work_root_removed_afterwards(spy, 
 def test_the_kernel_runs_the_student_runtime_in_an_empty_scratch_dir(spy):
     assert spy["prefix"] == str(REPO / ".student-venv")
     assert spy["cwd"] == "/home/student"
-    assert spy["cwd_files"] == [".ipython", "conv_checks_expected.json", "conv_probe.py"]
+    assert spy["cwd_files"] == [
+        ".cache",
+        ".ipython",
+        "conv_checks_expected.json",
+        "conv_probe.py",
+    ]
+
+
+def test_the_kernel_starts_with_the_prebuilt_matplotlib_font_list(spy):
+    prebuilt = REPO / ".student-venv" / kernel_wrapper.FONT_CACHE
+    assert spy["font_cache"] == sorted(path.name for path in prebuilt.iterdir())
+    assert spy["font_cache"]  # `make setup` built it
 
 
 def test_nothing_of_the_course_or_the_grader_is_reachable(spy, batch):
