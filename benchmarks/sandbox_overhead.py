@@ -1,7 +1,7 @@
 """What the grading sandbox costs: stock nbgrader against the sandboxed grader, one run.
 
-Grades the same submissions (tests/sandbox_course.py, every student honest) twice per
-round, alternately:
+Grades the same submissions (tests/sandbox_course.py, every student honest and drawing
+one matplotlib plot, as the course notebooks do) twice per round, alternately:
 
 - **stock**: nbgrader's own ``Execute``, a plain kernelspec of the student runtime;
 - **sandboxed**: ``autograder.sandbox.configure`` (``SandboxedExecute``, the
@@ -75,7 +75,8 @@ def main() -> None:
         course.mkdir()
         _plain_kernelspec(jupyter_path)
         os.environ["JUPYTER_PATH"] = str(jupyter_path)
-        course_kit.make_course(course, {f"s{i}": "attack = None" for i in range(args.students)})
+        answer = "import matplotlib.pyplot as plt\nplt.plot([0, 1])"
+        course_kit.make_course(course, {f"s{i}": answer for i in range(args.students)})
         sandboxed = (course / "nbgrader_config.py").read_text()
         times: dict[str, list[float]] = {"stock": [], "sandboxed": []}
         for _ in range(args.rounds):
