@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from course import build_release
-from lab_page import Screenshots
-from lab_server import LabServer, start_lab
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
+
+from .course import build_release
+from .lab_page import Screenshots
+from .lab_server import LabServer, start_lab
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The flags shown to work here: no sandbox (CI runs as root), no GPU, and nothing that

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 import nbformat
-from lab_server import GRADER_BIN, REPO, isolated_environment
+
+from .lab_server import GRADER_BIN, REPO, isolated_environment
 
 __all__ = [
     "ASSIGNMENT",

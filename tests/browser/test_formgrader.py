@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from course import ASSIGNMENT, FLIPPED_FORWARD, NOTEBOOKS
-from lab_page import Screenshots
-from lab_server import GRADER_BIN, isolated_environment
 from playwright.sync_api import Page
 
 from autograder.misconceptions import CATALOGUE, diagnose
 from autograder.samples import SampleStudent, write_submission
+
+from .course import ASSIGNMENT, FLIPPED_FORWARD, NOTEBOOKS
+from .lab_page import Screenshots
+from .lab_server import GRADER_BIN, isolated_environment
 
 FLIPPED_BY_HAND = [[8, 1], [7, 0]]
 ALICE = SampleStudent("alice", "every answer as the instructor wrote it")

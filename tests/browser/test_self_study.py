@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import nbformat
 import pytest
-from course import PASS_LINE, SELF_STUDY, expected_pictures, graded_tasks
-from lab_page import CellView, NotebookPage, Screenshots
-from lab_server import LabServer
+
+from .course import PASS_LINE, SELF_STUDY, expected_pictures, graded_tasks
+from .lab_page import CellView, NotebookPage, Screenshots
+from .lab_server import LabServer
 
 NOTEBOOK = "04_input_gradient.ipynb"
 SOLUTION = f"solutions/{NOTEBOOK}"

@@ -18,7 +18,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from course import (
+from playwright.sync_api import BrowserContext, Page
+
+from autograder.misconceptions import CATALOGUE
+
+from .course import (
     ASSIGNMENT,
     FLIPPED_FORWARD,
     NOTEBOOKS,
@@ -29,11 +33,8 @@ from course import (
     graded_tasks,
     instructor_answers,
 )
-from lab_page import CellView, NotebookPage, Screenshots, ValidationResult
-from lab_server import STUDENT_PYTHON, LabServer
-from playwright.sync_api import BrowserContext, Page
-
-from autograder.misconceptions import CATALOGUE
+from .lab_page import CellView, NotebookPage, Screenshots, ValidationResult
+from .lab_server import STUDENT_PYTHON, LabServer
 
 
 @dataclass(frozen=True)
