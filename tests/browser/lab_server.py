@@ -16,6 +16,7 @@ import secrets
 import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,18 +231,28 @@ def start_lab(root: Path, home: Path, *, formgrader: bool = False) -> LabServer:
         )
     info_file = Path(environment["JUPYTER_RUNTIME_DIR"]) / f"jpserver-{process.pid}.json"
     server = LabServer("", token, root, process, log)
+    try:
+        server.base_url = _wait_for_url(process, info_file, log)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_for_url(process: subprocess.Popen[bytes], info_file: Path, log: Path) -> str:
+    """The server's base URL, once the server has written its info file and answers."""
     deadline = time.monotonic() + _START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"JupyterLab exited with {process.returncode}:\n{log.read_text()}")
-        if info_file.exists():
-            try:
-                port = json.loads(info_file.read_text())["port"]
-                server.base_url = f"http://127.0.0.1:{port}"
-                server.api("status")
-                return server
-            except (ValueError, KeyError, OSError):
-                pass  # the info file is half written or the server not listening yet
+        try:
+            base_url = f"http://127.0.0.1:{json.loads(info_file.read_text())['port']}"
+            with urllib.request.urlopen(f"{base_url}/api/status", timeout=10):
+                pass
+            return base_url
+        except urllib.error.HTTPError:
+            return base_url  # it answers (403 without the token): it is up
+        except (ValueError, KeyError, OSError):
+            pass  # no info file yet, half written, or the server not listening yet
         time.sleep(0.2)
-    server.stop()
     raise RuntimeError(f"JupyterLab did not answer in {_START_TIMEOUT_S:.0f} s:\n{log.read_text()}")
