@@ -81,8 +81,8 @@ def new_screenshots(
 ) -> Callable[[pytest.FixtureRequest, str], Screenshots]:
     """A factory: ``new_screenshots(request, "flow-name")`` makes a flow's folder.
 
-    The folder is recorded on the requesting node (a module or a parametrized fixture's
-    test), so every test that fails while using it names it.
+    The folder is recorded on the requesting node, so a test that fails while using it
+    names it (see ``pytest_runtest_makereport``).
     """
 
     def make(requesting: pytest.FixtureRequest, name: str) -> Screenshots:
@@ -108,8 +108,12 @@ def released_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright (which never downloads a browser)."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`")
+        pytest.fail(
+            f"{CHROMIUM} is missing: `apt-get install -y chromium fonts-dejavu-core` "
+            "(.ci/run does it)"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
