@@ -532,7 +532,7 @@ FLAWED = {
     "conv2d_backward_input": (
         "def conv2d_backward_input(dO, F):\n"
         "    dX = ref.conv2d_backward_input(dO, F)\n"
-        "    dO[...] = 0  # clobbers the caller's array\n"
+        "    dO += 1  # clobbers the caller's array\n"
         "    return dX"
     ),
     "gap_forward": "pass  # never defined",
