@@ -175,12 +175,13 @@ def bwrap_command(plan: dict, connection_file: str, kernel_argv: list[str]) -> l
         elif os.path.isdir(directory):
             cmd += ["--ro-bind", directory, directory]
     cmd += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    for prefix in runtime:
-        cmd += ["--ro-bind", os.path.realpath(prefix), prefix]
-    cmd += _symlink_hops(sys.executable, runtime)
     size = str(plan["scratch_mb"] * _MIB)
     cmd += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm"]
     cmd += ["--size", size, "--tmpfs", "/tmp"]
+    # After the /tmp tmpfs, so that a runtime living under /tmp (a CI clone) stays visible.
+    for prefix in runtime:
+        cmd += ["--ro-bind", os.path.realpath(prefix), prefix]
+    cmd += _symlink_hops(sys.executable, runtime)
     cmd += ["--bind", plan["ipc_dir"], plan["ipc_dir"]]
     cmd += ["--ro-bind", connection_file, connection_file]
     cmd += ["--size", size, "--tmpfs", SANDBOX_HOME]

@@ -451,6 +451,25 @@ def test_the_wrapper_refuses_a_plan_without_its_ipc_sockets(tmp_path, monkeypatc
     assert "needs IPC transport" in capsys.readouterr().err
 
 
+def test_a_runtime_under_tmp_is_bound_after_the_private_tmp(monkeypatch):
+    # CI clones the repository into any folder, /tmp included: a bind made before the
+    # jail's own /tmp is mounted would be hidden by it and the kernel could not start.
+    runtime = ("/tmp/clone/.student-venv", "/tmp/clone/python")
+    monkeypatch.setattr(kernel_wrapper, "_runtime_dirs", lambda: runtime)
+    plan = {
+        "bwrap": "bwrap",
+        "ipc_dir": "/tmp/conv-sandbox-x/ipc",
+        "helpers": [],
+        "scratch_mb": 1,
+        "allow_processes": True,
+    }
+    cmd = kernel_wrapper.bwrap_command(plan, "/tmp/conv-sandbox-x/ipc/c.json", ["python"])
+    private_tmp = next(i for i, arg in enumerate(cmd) if cmd[i - 1 : i + 1] == ["--tmpfs", "/tmp"])
+    for prefix in runtime:
+        bind = next(i for i, arg in enumerate(cmd) if arg == "--ro-bind" and cmd[i + 2] == prefix)
+        assert bind > private_tmp, f"{prefix} is bound before /tmp is mounted over it"
+
+
 def test_configure_sandboxes_the_configured_or_default_execute():
     verifier = "autograder.verifier.Verifier"
     c = Config()
