@@ -4,8 +4,9 @@ Stock ``nbgrader generate_feedback`` renders the autograded notebook as it is, h
 tests included. :class:`HideHiddenTests` removes each test cell's hidden block (leaving
 one comment in its place) and any probe payload, and keeps everything else: the
 student's code, the visible checks and their output, and the verifier's verdict. The
-autograded notebook itself keeps the hidden block, so formgrader still shows instructors
-the whole test cell.
+autograded notebook on disk keeps the hidden block; formgrader renders it through the
+same preprocessor (``trusted_config.configure`` sets it on ``HTMLExporter``), so what an
+instructor sees there leaks nothing either.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A course's ``nbgrader_config.py`` calls :func:`configure`; plain ``nbgrader auto
 and ``nbgrader generate_feedback`` then verify outside the kernel and hide the hidden
 tests. If that file fails to load, nbgrader only logs the error and carries on with the
 settings it did load, so the fail-closed guard (``etc/jupyter/nbgrader_config.py``,
-installed into the environment by ``pip install``) sets :data:`GUARD_AUTOGRADE` and
+installed into the environment by ``make setup``) sets :data:`GUARD_AUTOGRADE` and
 :data:`SAFE_FEEDBACK` underneath every course config: grading then refuses to run.
 """
 
@@ -80,3 +80,6 @@ def configure(c: Any) -> None:
     # A test cell the student deleted comes back from the gradebook and is graded.
     c.OverwriteCells.add_missing_cells = True
     c.GenerateFeedback.preprocessors = list(SAFE_FEEDBACK)
+    # formgrader renders graded notebooks with an HTMLExporter built from this config:
+    # instructors see the verdicts, not the probe calls behind them.
+    c.HTMLExporter.preprocessors = ["autograder.feedback.HideHiddenTests"]

@@ -1,6 +1,6 @@
 """Fail-closed guard for the conv-backprop trusted grader.
 
-``pip install`` of this project puts this file in ``<environment>/etc/jupyter/``, a
+``make setup`` puts this file in ``<environment>/etc/jupyter/``, a
 directory nbgrader reads *before* the course's own ``nbgrader_config.py``. nbgrader
 only logs an exception in a config file and grades on with whatever else loaded, so
 without this guard a broken course config would mean stock grading: hidden tests in the
