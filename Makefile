@@ -42,8 +42,10 @@ $(KERNELSPEC): autograder/sandbox.py $(STUDENT_VENV)/.installed
 	$(BIN)/python -m autograder.sandbox install-kernel --prefix $(CURDIR)/$(VENV) \
 		--student-python $(CURDIR)/$(STUDENT_VENV)/bin/python
 
+# The main job, end to end on embedded defaults: build the release, grade the bundled
+# sample class (SQLite gradebook), write feedback and the report into demo/.
 demo: setup
-	$(BIN)/nbgrader generate_assignment conv_backprop --force
+	$(BIN)/conv-grader demo --out demo
 
 # The self-study edition (notebooks/) and the visible checks' expected values are
 # generated from source/; tests prove the committed copies are in sync.
@@ -72,4 +74,4 @@ format: setup
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf release autograded feedback gradebook.db .pytest_cache .ruff_cache .hypothesis
+	rm -rf demo release autograded feedback gradebook.db .pytest_cache .ruff_cache .hypothesis
