@@ -18,7 +18,6 @@ import numpy as np
 
 from autograder import example, reference
 from autograder.challenges import Case
-from autograder.exact import to_fractions
 from autograder.misconceptions import INPUT_MODIFIED, INTEGER_RESULT, diagnose
 from autograder.wire import Unsupported, WireError, decode
 
@@ -221,22 +220,7 @@ def check_record(raw: Any) -> dict:
 # ---------------------------------------------------------------- hand-computed values
 
 
-def _hand_values() -> dict[str, Any]:
-    """The worked example's exact values (Fractions): the answers to the *_by_hand tasks."""
-    X, F = to_fractions(example.X), to_fractions(example.F)
-    O = reference.conv2d_forward(X, F)
-    Z = reference.gap_forward(O)
-    dO = reference.gap_backward(Fraction(example.dZ), O.shape)
-    return {
-        "O_by_hand": O,
-        "Z_by_hand": Z,
-        "dO_by_hand": dO,
-        "dF_by_hand": reference.conv2d_backward_filter(X, dO),
-        "dX_by_hand": reference.conv2d_backward_input(dO, F),
-    }
-
-
-_HAND_VALUES = _hand_values()
+_HAND_VALUES = example.hand_values()
 
 
 def _exact(value: Any) -> Fraction | np.ndarray | None:

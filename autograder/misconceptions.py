@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from autograder import example
 from autograder import reference as ref
 from autograder.exact import to_fractions
-from autograder.example import F as EXAMPLE_F
-from autograder.example import X as EXAMPLE_X
 
 __all__ = ["CATALOGUE", "INPUT_MODIFIED", "INTEGER_RESULT", "Misconception", "diagnose"]
 
@@ -89,15 +88,13 @@ def _int_truncated(values: np.ndarray) -> np.ndarray:
     return np.trunc(_float(values)).astype(np.int64)
 
 
-def _example_values() -> dict[str, Any]:
-    """The worked example's exact intermediate values, as Fractions."""
-    X, F = to_fractions(EXAMPLE_X), to_fractions(EXAMPLE_F)
-    O = ref.conv2d_forward(X, F)
-    dO = ref.gap_backward(to_fractions([[1]])[0, 0], O.shape)
-    return {"X": X, "F": F, "O": O, "dO": dO}
-
-
-_EXAMPLE = _example_values()
+_HAND = example.hand_values()
+_EXAMPLE = {
+    "X": to_fractions(example.X),
+    "F": to_fractions(example.F),
+    "O": _HAND["O_by_hand"],
+    "dO": _HAND["dO_by_hand"],
+}
 
 
 # ------------------------------------------------------------------ catalogue

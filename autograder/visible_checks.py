@@ -78,21 +78,6 @@ def _encode_elements(elements: Any, exact: bool) -> Any:
     return str(elements) if exact else float(elements)
 
 
-def _by_hand_values() -> dict[str, Any]:
-    """The worked example's hand-computed values, exactly."""
-    X, F = to_fractions(example.X), to_fractions(example.F)
-    O = reference.conv2d_forward(X, F)
-    Z = reference.gap_forward(O)
-    dO = reference.gap_backward(Fraction(example.dZ), O.shape)
-    return {
-        "O_by_hand": O,
-        "Z_by_hand": Z,
-        "dO_by_hand": dO,
-        "dF_by_hand": reference.conv2d_backward_filter(X, dO),
-        "dX_by_hand": reference.conv2d_backward_input(dO, F),
-    }
-
-
 def _exactly_equal(answer: Any, expected: Any) -> bool:
     return bool(np.array_equal(to_fractions(answer), to_fractions(expected)))
 
@@ -142,7 +127,7 @@ def render_expected(checks: ModuleType | None = None) -> str:
         tasks[task] = [
             _case(task, args, implementation(*args), False, checks.answers_match) for args in cases
         ]
-    for task, value in _by_hand_values().items():
+    for task, value in example.hand_values().items():
         tasks[task] = [_case(task, (), value, True, _exactly_equal)]
     data = {
         "generated_by": "python -m autograder.visible_checks",
