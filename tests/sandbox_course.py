@@ -62,26 +62,11 @@ def _source_notebook() -> nbformat.NotebookNode:
     return notebook
 
 
-# nbgrader, reporting its own peak memory on stderr when it exits.
-_NBGRADER = """\
-import atexit, resource, sys
-from nbgrader.apps.nbgraderapp import main
-atexit.register(lambda: print(
-    f"nbgrader max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KiB",
-    file=sys.stderr))
-sys.argv[0] = "nbgrader"
-sys.exit(main())
-"""
-
-
 def nbgrader(course: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ``nbgrader *args`` in ``course`` with the grader venv first on PATH.
-
-    Its stderr ends with a line ``nbgrader max RSS: <n> KiB``: the grader's peak memory.
-    """
+    """Run ``nbgrader *args`` in ``course`` with the grader venv first on PATH."""
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
-        [str(VENV_BIN / "python"), "-c", _NBGRADER, *args],
+        [str(VENV_BIN / "nbgrader"), *args],
         cwd=course,
         env=env,
         capture_output=True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import socket
 import sys
@@ -355,19 +354,6 @@ def test_an_output_flood_is_cut(batch):
     assert after == []
     path = batch["course"] / "autograded/flood" / course_kit.ASSIGNMENT
     assert (path / f"{course_kit.NOTEBOOK}.ipynb").stat().st_size < 3 * MAX_OUTPUT
-
-
-def test_the_grader_stays_small_during_an_output_flood(tmp_path):
-    # Its own grading run: the shared batch's peak memory depends on every other attack.
-    # Small lines keep what ZeroMQ may queue before the cap drops it (1000 messages) small.
-    flood = 'line = "x" * 10_000\nwhile True:\n    print(line, flush=True)'
-    course_kit.make_course(
-        tmp_path, {"flood": flood}, extra=f"c.Sandbox.max_output_bytes = {MAX_OUTPUT}\n"
-    )
-    done = course_kit.nbgrader(tmp_path, "autograde", course_kit.ASSIGNMENT)
-    peak_kib = int(re.search(r"nbgrader max RSS: (\d+) KiB", done.stderr)[1])
-    # Measured on its own: ~145 MiB with the cap, ~400 MiB without it (5 s of flood).
-    assert peak_kib < 250_000, "the grader kept the flood in memory"
 
 
 def test_a_message_too_large_never_reaches_the_notebook(batch):
