@@ -12,14 +12,13 @@ Used by tests/test_sandbox.py and benchmarks/sandbox_overhead.py.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.api import Gradebook
+from probe_course import nbgrader  # one way to run nbgrader for every fixture course
 
 ASSIGNMENT = "conv_backprop"
 NOTEBOOK = "sandbox_check"
@@ -41,9 +40,9 @@ c.Execute.timeout = {timeout}
 
 
 def _cell(source: str, grade_id: str, *, test: bool) -> nbformat.NotebookNode:
-    nbgrader = {"grade_id": grade_id, "schema_version": 3, "locked": test, "solution": not test}
-    nbgrader |= {"grade": True, "points": 1} if test else {"grade": False}
-    return new_code_cell(source, metadata={"nbgrader": nbgrader})
+    meta = {"grade_id": grade_id, "schema_version": 3, "locked": test, "solution": not test}
+    meta |= {"grade": True, "points": 1} if test else {"grade": False}
+    return new_code_cell(source, metadata={"nbgrader": meta})
 
 
 def _source_notebook() -> nbformat.NotebookNode:
@@ -60,20 +59,6 @@ def _source_notebook() -> nbformat.NotebookNode:
         "language": "python",
     }
     return notebook
-
-
-def nbgrader(course: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ``nbgrader *args`` in ``course`` with the grader venv first on PATH."""
-    env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(
-        [str(VENV_BIN / "nbgrader"), *args],
-        cwd=course,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def write_config(course: Path, *, timeout: int = 5, extra: str = "") -> None:
