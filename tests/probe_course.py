@@ -33,6 +33,12 @@ ASSIGNMENT = "conv_backprop"
 NOTEBOOK = "probed"
 VENV_BIN = Path(sys.executable).parent
 TASKS = FUNCTION_TASKS + HAND_VALUE_TASKS
+#: The notebook metadata of every fixture notebook: graded in the student runtime.
+STUDENT_KERNELSPEC = {
+    "name": "conv-backprop-student",
+    "display_name": "Python 3 (conv-backprop student runtime)",
+    "language": "python",
+}
 
 #: The fixture's config: the repo's course config, re-rooted at the fixture folder.
 CONFIG = """\
@@ -119,11 +125,7 @@ def source_notebook() -> nbformat.NotebookNode:
         cells += [_cell(answer, f"{task}_answer", test=False)]
         cells += [_cell(graded_cell_source(task), f"test_{task}", test=True)]
     notebook = new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {
-        "name": "conv-backprop-student",
-        "display_name": "Python 3 (conv-backprop student runtime)",
-        "language": "python",
-    }
+    notebook.metadata["kernelspec"] = dict(STUDENT_KERNELSPEC)
     return notebook
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.api import Gradebook
-from probe_course import nbgrader  # one way to run nbgrader for every fixture course
+from probe_course import STUDENT_KERNELSPEC, nbgrader
 
 ASSIGNMENT = "conv_backprop"
 NOTEBOOK = "sandbox_check"
@@ -53,11 +53,7 @@ def _source_notebook() -> nbformat.NotebookNode:
         _cell("assert first == 1", "test_after", test=True),
     ]
     notebook = new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {
-        "name": "conv-backprop-student",
-        "display_name": "Python 3 (conv-backprop student runtime)",
-        "language": "python",
-    }
+    notebook.metadata["kernelspec"] = dict(STUDENT_KERNELSPEC)
     return notebook
 
 
