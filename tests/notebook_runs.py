@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,14 +70,8 @@ def execute(path: Path, allow_errors: bool = False) -> tuple[nbformat.NotebookNo
         Wall-clock time of the run, kernel start included.
     """
     nb = nbformat.read(path, as_version=4)
-    # IPC sockets named after the notebook: kernels started side by side over TCP can
-    # race for the same free port, and the loser dies before it ever replies.
-    km = KernelManager(
-        kernel_name=STUDENT_KERNEL, transport="ipc", ip=str(path.parent / f".{path.stem}-kernel")
-    )
     client = NotebookClient(
         nb,
-        km=km,
         kernel_name=STUDENT_KERNEL,
         timeout=120,
         allow_errors=allow_errors,
