@@ -27,6 +27,7 @@ import ast
 import json
 import re
 import secrets
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,9 @@ _BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 _END_HIDDEN = "END HIDDEN TESTS"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _MAX_LISTED_PROBLEMS = 6
+#: Verdict lines are wrapped to this width: formgrader shows outputs without wrapping,
+#: so a longer line hides its end off to the right.
+_WIDTH = 88
 
 
 class HiddenTestsError(ValueError):
@@ -285,12 +289,19 @@ class ArmProbes(NbGraderPreprocessor):
 # ----------------------------------------------------------------------- verifying
 
 
+@dataclass(frozen=True)
+class _Problem:
+    task: str
+    message: str
+    labels: tuple[str, ...]  # the challenge inputs it showed on; none for a hand value
+
+
 @dataclass
 class _CellResult:
     tasks: list[str]
     cases: int = 0
     passed: int = 0
-    lines: list[str] = field(default_factory=list)  # one per distinct problem
+    problems: list[_Problem] = field(default_factory=list)  # one per distinct message
     misconceptions: list[str] = field(default_factory=list)
     problem: str | None = None  # fails the whole cell closed
 
@@ -431,40 +442,88 @@ class VerifyProbes(NbGraderPreprocessor):
             named, labels = grouped.setdefault(
                 verdict.message, (verdict.misconception is not None, [])
             )
-            labels.append(case.label if case else task)
+            if case is not None:
+                labels.append(case.label)
             if named and verdict.misconception not in result.misconceptions:
                 result.misconceptions.append(verdict.misconception)
         # Named misconceptions first: they teach more than a wrong position does.
         for message, (_, labels) in sorted(grouped.items(), key=lambda item: not item[1][0]):
-            if armed.call.kind == "probe_value":
-                result.lines.append(f"`{task}`: {message}")
-            else:
-                result.lines.append(f"`{task}` on {'; '.join(labels)}: {message}")
+            result.problems.append(_Problem(task, message, tuple(labels)))
+
+
+def _wrapped(text: str, indent: str = "", rest: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        text,
+        _WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent if rest is None else rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _packed(labels: tuple[str, ...], lead: str, indent: str) -> list[str]:
+    """The labels joined by "; ", each kept whole on one line, lines up to _WIDTH."""
+    lines = [lead + labels[0]]
+    for label in labels[1:]:
+        if len(lines[-1]) + 2 + len(label) <= _WIDTH:
+            lines[-1] += "; " + label
+        else:
+            lines[-1] += ";"
+            lines.append(indent + label)
+    return lines
+
+
+def _problem_lines(problem: _Problem, with_task: bool) -> list[str]:
+    """The sentence first, then the challenge inputs it showed on, in short lines."""
+    sentence = f"`{problem.task}`: {problem.message}" if with_task else problem.message
+    lines = _wrapped(sentence, "- ", "  ")
+    if problem.labels:
+        lines += _packed(problem.labels, "  on ", "     ")
+    return lines
+
+
+def _headline(result: _CellResult, points: float) -> str:
+    """The result in plain words, with the score: the verdict's first line."""
+    tasks = ", ".join(f"`{task}`" for task in result.tasks) or "this cell"
+    if result.problem is not None:
+        return f"Hidden tests failed for {tasks} (0 of {points:g} points): {result.problem}."
+    n, passed = result.cases, result.passed
+    on_all = "" if n == 1 else f" on all {n} inputs"
+    if passed == n:
+        return f"Hidden tests passed: {tasks} correct{on_all} ({points:g} of {points:g} points)."
+    if passed == 0:
+        return f"Hidden tests failed: {tasks} wrong{on_all} (0 of {points:g} points)."
+    score = points * passed / n
+    return (
+        f"Hidden tests: {tasks} correct on {passed} of {n} inputs "
+        f"({score:.2f} of {points:g} points)."
+    )
 
 
 def _verdict_outputs(result: _CellResult, points: float) -> list[NotebookNode]:
-    """The outputs nbgrader scores: a pass, a partial-credit number, or an error."""
-    tasks = ", ".join(f"`{task}`" for task in result.tasks) or "this cell"
+    """The outputs nbgrader scores: a pass, a partial-credit number, or an error.
+
+    The first line says how the cell did and what it scored; each problem follows, its
+    sentence before the challenge inputs it showed on, every line at most _WIDTH long.
+    """
+    headline = _headline(result, points)
+    lines = _wrapped(headline, "", "  ")
     if result.problem is not None:
-        summary = f"Hidden tests failed for {tasks}: {result.problem}."
-        return [_error(summary, [])]
-    inputs = "challenge input" if result.cases == 1 else "challenge inputs"
-    if result.passed == result.cases:
-        summary = f"Hidden tests passed: {tasks} correct on all {result.cases} {inputs}."
-        return [_text(summary)]
-    lines = result.lines[:_MAX_LISTED_PROBLEMS]
-    if len(result.lines) > len(lines):
-        lines.append(f"... and {len(result.lines) - len(lines)} more kinds of problem.")
+        return [_error(headline, lines)]
+    with_task = len(set(result.tasks)) > 1
+    for problem in result.problems[:_MAX_LISTED_PROBLEMS]:
+        lines += _problem_lines(problem, with_task)
+    hidden = len(result.problems) - _MAX_LISTED_PROBLEMS
+    if hidden > 0:
+        lines.append(f"... and {hidden} more kinds of problem.")
     if result.passed == 0:
-        summary = f"Hidden tests failed: {tasks} wrong on all {result.cases} {inputs}."
-        return [_error(summary, lines)]
+        return [_error(headline, lines)]
+    if result.passed == result.cases:
+        return [_text("\n".join(lines))]
     score = points * result.passed / result.cases
-    summary = (
-        f"Hidden tests: {tasks} correct on {result.passed} of {result.cases} challenge inputs "
-        f"({score:.2f} of {points:g} points)."
-    )
     return [
-        _text("\n".join([summary, *(f"- {line}" for line in lines)])),
+        _text("\n".join(lines)),
         from_dict(
             {
                 "output_type": "execute_result",
@@ -480,13 +539,13 @@ def _text(text: str) -> NotebookNode:
     return from_dict({"output_type": "display_data", "data": {"text/plain": text}, "metadata": {}})
 
 
-def _error(summary: str, lines: list[str]) -> NotebookNode:
+def _error(headline: str, lines: list[str]) -> NotebookNode:
     return from_dict(
         {
             "output_type": "error",
             "ename": "HiddenTestsFailed",
-            "evalue": summary,
-            "traceback": [summary, *(f"- {line}" for line in lines)],
+            "evalue": headline,
+            "traceback": lines,
         }
     )
 

@@ -13,6 +13,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -227,6 +228,32 @@ def test_partial_credit_is_the_fraction_of_cases_passed(monkeypatch):
     assert "returned shape (1, 1)" in json.dumps(cell.outputs)
 
 
+def _verdict_lines(cell) -> list[str]:
+    """The verdict as the instructor reads it, line by line."""
+    for output in cell.outputs:
+        if output.output_type == "error" and output.ename == "HiddenTestsFailed":
+            return list(output.traceback)
+        text = output.get("data", {}).get("text/plain", "")
+        if output.output_type == "display_data" and text.startswith("Hidden tests"):
+            return text.split("\n")
+    raise AssertionError(f"no verdict in {cell.outputs}")
+
+
+def test_the_verdict_leads_with_the_result_then_the_mistake_then_short_input_lines(monkeypatch):
+    (flipped,) = [m for m in CATALOGUE["conv2d_forward"] if m.key == "kernel_flipped"]
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": flipped.wrong}, monkeypatch)
+    lines = _verdict_lines(_verify(nb, resources).cells[0])
+    assert re.match(r"Hidden tests( failed)?: `conv2d_forward` .* of 2 points\)\.$", lines[0])
+    # Formgrader does not wrap outputs: a long line hides its end off to the right.
+    assert max(len(line) for line in lines) <= 88, lines
+    # The sentence comes straight after the result, whole, before any challenge input.
+    sentence = " ".join(lines[1:]).split("  on ")[0]
+    assert lines[1].startswith("- Your output matches a true convolution")
+    assert " ".join(sentence.removeprefix("- ").split()) == flipped.message
+    assert lines[-1].startswith(("  on X ", "     X "))
+
+
 def _forge(cell, payload):
     cell.outputs.append(
         nbformat.from_dict(
@@ -378,9 +405,19 @@ def batch(tmp_path_factory):
     return course, scores(course)
 
 
+def _shown(outputs) -> str:
+    """Every text in the outputs, whitespace collapsed: verdicts wrap their sentences."""
+    texts = []
+    for output in outputs:
+        texts += output.get("traceback", [])
+        texts.append(output.get("text", ""))
+        texts.append(output.get("data", {}).get("text/plain", ""))
+    return " ".join(" ".join(texts).split())
+
+
 def _verdict(course, student, task):
     cell = graded_cells(course, student)[f"test_{task}"]
-    return cell.metadata[VERDICT_METADATA_KEY], json.dumps(cell.outputs)
+    return cell.metadata[VERDICT_METADATA_KEY], _shown(cell.outputs)
 
 
 @pytest.mark.parametrize("style", list(STYLES))
@@ -408,7 +445,7 @@ def test_each_catalogued_mistake_loses_points_and_is_named(batch, task, index, k
     facts, outputs = _verdict(course, f"catalogue_{index}", task)
     assert key in facts["misconceptions"]
     (message,) = [m.message for m in CATALOGUE[task] if m.key == key]
-    assert json.dumps(message)[1:-1] in outputs
+    assert message in outputs
 
 
 def test_baseline_scores_exactly_its_right_half(batch):
@@ -476,7 +513,7 @@ def test_real_errors_cost_points_with_a_reason(batch):
     }
     for task, reason in expected_reasons.items():
         assert flawed[f"test_{task}"] < POINTS, task
-        assert json.dumps(reason)[1:-1] in _verdict(course, "flawed", task)[1], task
+        assert reason in _verdict(course, "flawed", task)[1], task
     assert 0 < flawed["test_conv2d_forward"] < POINTS  # float inputs still pass
     assert flawed["test_conv2d_backward_input"] == 0
     assert flawed["test_relative_error"] == pytest.approx(POINTS * 3 / 6)  # rest skipped

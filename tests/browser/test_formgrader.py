@@ -48,6 +48,9 @@ class FormgraderView:
     bobs_notebooks: dict[str, str]  # notebook -> the Overall Score column's text
     bobs_cells: dict[str, str]  # test cell grade_id -> its header, source and outputs, as text
     bobs_cell_scores: dict[str, float]  # test cell grade_id -> the autograded score shown
+    # test cell grade_id -> how many pixels the verdict's text reaches past the cell's
+    # right edge (formgrader does not wrap outputs)
+    bobs_verdict_overflow: dict[str, float]
 
 
 def _score(text: str) -> tuple[float, float]:
@@ -85,6 +88,18 @@ def graded_course(released_course: Path, tmp_path_factory: pytest.TempPathFactor
     _run(home, course, *cli, "grade", "--course", str(course), "--no-progress", "--jobs", "2")
     _run(home, course, str(GRADER_BIN / "nbgrader"), "export", "--to", "gradebook.csv")
     return course
+
+
+# How far the text of the cell's verdict (the <pre> that says "Hidden tests") reaches
+# past the cell's right edge; null for a cell without a verdict.
+_VERDICT_OVERFLOW_JS = """cell => {
+    const pre = [...cell.querySelectorAll("pre")].find(p => p.innerText.includes("Hidden tests"));
+    if (!pre) return null;
+    const range = document.createRange();
+    range.selectNodeContents(pre);
+    const right = Math.max(...[...range.getClientRects()].map(rect => rect.right));
+    return right - cell.getBoundingClientRect().right;
+}"""
 
 
 def _table(page: Page) -> list[list[str]]:
@@ -126,10 +141,13 @@ def formgrader(
         page.locator(".nbgrader_cell").first.wait_for(timeout=_TIMEOUT_MS)
         page.wait_for_load_state("networkidle")
         screenshots.take(page, "bobs-graded-notebook", full_page=True)
-        bobs_cells = {}
+        bobs_cells, bobs_verdict_overflow = {}, {}
         for cell in page.locator(".cell:has(.nbgrader-label code)").all():
             grade_id = cell.locator(".nbgrader-label code").inner_text().strip()
             bobs_cells[grade_id] = cell.inner_text()
+            overflow = cell.evaluate(_VERDICT_OVERFLOW_JS)
+            if overflow is not None:
+                bobs_verdict_overflow[grade_id] = overflow
         # Each score box shows the autograded score as its placeholder until a human
         # types a manual one.
         bobs_cell_scores = {
@@ -139,7 +157,13 @@ def formgrader(
     finally:
         page.close()
     return FormgraderView(
-        screenshots, csv_scores, submissions, bobs_notebooks, bobs_cells, bobs_cell_scores
+        screenshots,
+        csv_scores,
+        submissions,
+        bobs_notebooks,
+        bobs_cells,
+        bobs_cell_scores,
+        bobs_verdict_overflow,
     )
 
 
@@ -177,11 +201,19 @@ def test_graded_cells_show_the_verifiers_diagnostics(formgrader: FormgraderView)
     assert by_hand is not None
     for task, misconception in (("O_by_hand", by_hand), ("conv2d_forward", in_code)):
         shown = formgrader.bobs_cells[f"test_{task}"]
-        # The verdict (failed, or partial credit where a challenge's filter is symmetric),
-        # then the misconception it matches.
+        # The verdict's result first, then the misconception it matches (wrapped).
         assert re.search(rf"Hidden tests( failed)?: `{task}`", shown), shown
-        assert misconception.message in shown
+        shown_words = " ".join(shown.split())
+        assert misconception.message in shown_words[shown_words.index("Hidden tests") :]
     assert "Hidden tests passed" in formgrader.bobs_cells["test_conv2d_output_shape"]
+
+
+def test_every_verdict_fits_the_width_of_its_cell(formgrader: FormgraderView) -> None:
+    """Formgrader shows outputs without wrapping: a verdict line longer than the cell
+    puts its end, often the sentence that names the mistake, out of sight."""
+    assert len(formgrader.bobs_verdict_overflow) == len(formgrader.bobs_cells)
+    too_wide = {cell: px for cell, px in formgrader.bobs_verdict_overflow.items() if px > 0}
+    assert not too_wide, too_wide
 
 
 def test_formgrader_shows_no_hidden_test_source(formgrader: FormgraderView) -> None:
