@@ -89,6 +89,10 @@ def _type_name(value: Any) -> str:
 def _judge_value(task: str, args: tuple, answer: Any, expected: Any) -> CaseVerdict:
     """Compare one returned answer with the reference's (shapes exact, rtol 1e-7) and,
     when it is wrong, name the catalogued misconception it matches."""
+    if task == "conv2d_output_shape" and isinstance(answer, np.ndarray) and answer.ndim == 1:
+        # (Ho, Wo) as a numpy array is a fine answer, and the catalogue's mistaken shapes
+        # are tuples: compared as an array, a forgotten +1 would go unnamed.
+        answer = tuple(answer.tolist())
     verdict = _compare(task, answer, expected)
     if verdict.passed or verdict.misconception is not None:
         return verdict
@@ -137,8 +141,6 @@ def _judge_scalar(answer: Any, expected: float) -> CaseVerdict:
 
 
 def _judge_shape_tuple(answer: Any, expected: tuple[int, int]) -> CaseVerdict:
-    if isinstance(answer, np.ndarray) and answer.ndim == 1:
-        answer = tuple(answer.tolist())
     if not (
         isinstance(answer, (tuple, list))
         and len(answer) == 2

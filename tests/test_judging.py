@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from autograder.challenges import Case
+from autograder.challenges import Case, generate
 from autograder.judging import check_record, judge_hand_value, judge_record
 from autograder.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
 from autograder.wire import WireError
@@ -122,3 +122,20 @@ def test_hand_value_mistakes_are_named():
 def test_malformed_records_are_rejected(raw):
     with pytest.raises(WireError):
         check_record(raw)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [tuple, list, np.array, lambda pair: np.array(pair, dtype=float)],
+    ids=["tuple", "list", "int_array", "float_array"],
+)
+def test_a_forgotten_plus_one_is_named_in_every_form_the_judge_accepts(form):
+    # np.array(input_shape) - np.array(filter_shape) is natural numpy code, and the
+    # judge accepts (Ho, Wo) as such an array: the diagnosis must see it as a pair too.
+    for case in generate("conv2d_output_shape", np.random.default_rng(7)):
+        (H, W), (kh, kw) = case.args
+        verdict = judge_record("conv2d_output_shape", case, _returned(form((H - kh, W - kw))))
+        assert (verdict.passed, verdict.misconception) == (False, "forgot_plus_one"), case.label
+        assert verdict.message.startswith("You forgot the +1")
+        right = judge_record("conv2d_output_shape", case, _returned(form((H - kh + 1, W - kw + 1))))
+        assert right.passed, case.label

@@ -254,6 +254,25 @@ def test_the_verdict_leads_with_the_result_then_the_mistake_then_short_input_lin
     assert lines[-1].startswith(("  on X ", "     X "))
 
 
+@pytest.mark.parametrize(
+    "forgot_plus_one",
+    [
+        lambda i, f: (i[0] - f[0], i[1] - f[1]),
+        lambda i, f: np.array(i) - np.array(f),  # numpy style: an array, not a tuple
+    ],
+    ids=["tuple", "array"],
+)
+def test_a_forgotten_plus_one_is_told_exactly_that(monkeypatch, forgot_plus_one):
+    (message,) = [m.message for m in CATALOGUE["conv2d_output_shape"] if m.key == "forgot_plus_one"]
+    nb, resources = _armed("conv2d_output_shape")
+    _run(nb, {"conv2d_output_shape": forgot_plus_one}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == 0
+    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == ["forgot_plus_one"]
+    lines = _verdict_lines(cell)
+    assert " ".join(" ".join(lines[1:]).split()).startswith(f"- {message} on input ")
+
+
 def _forge(cell, payload):
     cell.outputs.append(
         nbformat.from_dict(

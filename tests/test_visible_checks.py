@@ -272,3 +272,14 @@ def test_a_hand_value_of_the_wrong_shape_or_kind_fails_clearly() -> None:
         checks.check_O_by_hand([10, 3, 9, 18])
     with pytest.raises(AssertionError, match="write numbers only"):
         checks.check_dF_by_hand([["9/4", "13/4"], ["7/4", "3/4"]])
+
+
+def test_an_output_shape_returned_as_a_numpy_array_is_judged_as_a_pair(capsys) -> None:
+    # The hidden tests accept (Ho, Wo) as a 1-D array; so must the visible check, and a
+    # forgotten +1 in that form is still named.
+    checks.check_conv2d_output_shape(lambda i, f: np.array(i) - np.array(f) + 1)
+    assert capsys.readouterr().out == "conv2d_output_shape: correct on the worked example.\n"
+    (forgot,) = [m for m in CATALOGUE["conv2d_output_shape"] if m.key == "forgot_plus_one"]
+    with pytest.raises(AssertionError) as failure:
+        checks.check_conv2d_output_shape(lambda i, f: np.array(i) - np.array(f))
+    assert str(failure.value) == f"conv2d_output_shape: {forgot.message}"
