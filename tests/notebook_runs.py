@@ -2,19 +2,42 @@
 
 Notebooks run in the student runtime's kernel (numpy and matplotlib, no ``autograder``),
 from a scratch copy of their folder, so tests never write into the repository.
+
+Kernels talk to the tests over TCP on localhost, as in JupyterLab. jupyter_client picks
+a kernel's five ports by binding port 0 and closing the socket; the kernel binds them
+about a second later. Two processes starting kernels side by side can pick the same
+port in that second, and the kernel that loses it dies, or (if it was the IOPub port)
+lives on without ever answering: in CI that cost a 60-second wait and a dozen errors. So
+every kernel started here is started by ``StartLockedKernelManager``: one start at a
+time on the machine (a file lock), from choosing the ports until the kernel answers, and
+a kernel that does not answer within ``STARTUP_TIMEOUT`` seconds is killed and started
+again on fresh ports. Only the starts wait for each other; notebooks still run side by
+side.
+
+IPC sockets would avoid ports altogether, but their paths live under the scratch folder,
+and a socket path longer than 107 bytes (easily reached under a long ``TMPDIR``) cannot
+be bound.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
+from nbgrader.preprocessors import Execute
+from nbgrader.validator import Validator
+from traitlets.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_DIR = REPO / "source" / "conv_backprop"
@@ -37,6 +60,80 @@ FUNCTION_TASKS = (
     "training_step",
 )
 HAND_VALUE_TASKS = ("O_by_hand", "Z_by_hand", "dO_by_hand", "dF_by_hand", "dX_by_hand")
+#: Seconds a starting kernel gets to answer before it is killed and started again. A
+#: healthy one answers in about a second, even with notebooks running beside it.
+STARTUP_TIMEOUT = 15.0
+#: Kernel starts tried before giving up.
+START_ATTEMPTS = 3
+#: The file whose lock lets one kernel start at a time (per user: one user cannot open
+#: another's file in a shared /tmp).
+START_LOCK = Path(tempfile.gettempdir()) / f"conv-backprop-kernel-start-{os.getuid()}.lock"
+
+
+@contextmanager
+def start_lock(timeout: float = 120.0) -> Iterator[None]:
+    """Hold the machine-wide kernel-start lock, waiting while another process holds it.
+
+    Raises ``TimeoutError`` after ``timeout`` seconds of waiting (a stuck process would
+    otherwise hang every test run on the machine).
+    """
+    # Python opens files non-inheritable, so the kernel started under the lock does not
+    # keep it after the lock is released.
+    with START_LOCK.open("a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"another process has held {START_LOCK} for {timeout:.0f} s"
+                    ) from None
+                time.sleep(0.05)
+        yield
+
+
+class StartLockedKernelManager(AsyncKernelManager):
+    """A kernel manager whose start returns only once the kernel has answered.
+
+    The ports are chosen and the kernel started under ``start_lock()``; a kernel that
+    dies or stays silent for ``STARTUP_TIMEOUT`` seconds is killed and started again on
+    new ports, up to ``START_ATTEMPTS`` times.
+    """
+
+    async def start_kernel(self, **kwargs: Any) -> None:
+        failures = []
+        with start_lock():
+            for _ in range(START_ATTEMPTS):
+                await super().start_kernel(**kwargs)
+                client = self.client()
+                client.start_channels()
+                try:
+                    await client.wait_for_ready(timeout=STARTUP_TIMEOUT)
+                    return
+                except RuntimeError as error:
+                    failures.append(str(error))
+                    # Shut down as for a restart, which keeps the manager's ZMQ context
+                    # (a full shutdown destroys it), then drop the provisioner and the
+                    # connection file that a restart would reuse, so the next start picks
+                    # new ports. The failed ones stay out of this process's port cache.
+                    await self.shutdown_kernel(now=True, restart=True)
+                    self.cleanup_connection_file()
+                    self.provisioner = None
+                finally:
+                    client.stop_channels()
+        raise RuntimeError(
+            f"kernel {self.kernel_name!r} failed to start {START_ATTEMPTS} times: "
+            + "; ".join(failures)
+        )
+
+
+class _StartLockedExecute(Execute):
+    """nbgrader's ``Execute`` with its kernels started by ``StartLockedKernelManager``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(kernel_manager_class=StartLockedKernelManager, **kwargs)
 
 
 def notebook_paths(folder: Path) -> list[Path]:
@@ -73,6 +170,7 @@ def execute(path: Path, allow_errors: bool = False) -> tuple[nbformat.NotebookNo
     client = NotebookClient(
         nb,
         kernel_name=STUDENT_KERNEL,
+        kernel_manager_class=StartLockedKernelManager,
         timeout=120,
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(path.parent)}},
@@ -80,6 +178,30 @@ def execute(path: Path, allow_errors: bool = False) -> tuple[nbformat.NotebookNo
     start = time.perf_counter()
     client.execute()
     return nb, time.perf_counter() - start
+
+
+def validate(path: Path, **traits: Any) -> dict:
+    """Run nbgrader's Validator on a notebook in the student kernel.
+
+    Parameters
+    ----------
+    path : Path
+        The notebook, inside a scratch folder that holds its helper modules.
+    **traits
+        Validator options, such as ``validate_all=True`` or ``invert=True``.
+
+    Returns
+    -------
+    dict
+        What ``Validator.validate`` reports (empty when nothing is wrong).
+    """
+    config = Config()
+    config.Execute.kernel_name = STUDENT_KERNEL
+    validator = Validator(config=config, **traits)
+    validator.preprocessors = [
+        _StartLockedExecute if step is Execute else step for step in validator.preprocessors
+    ]
+    return validator.validate(str(path))
 
 
 def stderr_text(nb: nbformat.NotebookNode) -> list[str]:
@@ -107,9 +229,10 @@ def errors(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
 def in_parallel(function: Callable[..., Any], items: Iterable[Any]) -> list[Any]:
     """``[function(item) for item in items]``, three kernels at a time.
 
-    Most of a notebook's run is kernel start-up and waiting on it, so a few side by side
-    finish much sooner than one after the other, even on two cores. Separate processes
-    keep each run's working directory and event loop to itself.
+    Most of a notebook's run is waiting on its kernel, so a few side by side finish much
+    sooner than one after the other, even on two cores (their kernel starts take turns,
+    see the module's docstring). Separate processes keep each run's working directory
+    and event loop to itself.
     """
     with ProcessPoolExecutor(max_workers=3) as pool:
         return list(pool.map(function, items))

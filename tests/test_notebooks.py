@@ -19,18 +19,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrader.validator import Validator
 from notebook_runs import (
     FUNCTION_TASKS,
     HAND_VALUE_TASKS,
     NOTEBOOKS_DIR,
     SOURCE_DIR,
-    STUDENT_KERNEL,
     copy_folder,
     in_parallel,
     notebook_paths,
+    validate,
 )
-from traitlets.config import Config
 
 from autograder.verifier import parse_probe_calls
 
@@ -150,18 +148,12 @@ def source_copy(tmp_path_factory) -> Path:
     return copy_folder(SOURCE_DIR, tmp_path_factory.mktemp("source") / "conv_backprop")
 
 
-def _validate(path: Path, **traits) -> dict:
-    config = Config()
-    config.Execute.kernel_name = STUDENT_KERNEL
-    return Validator(config=config, **traits).validate(str(path))
-
-
 def _validate_all(path: Path) -> dict:
-    return _validate(path, validate_all=True)
+    return validate(path, validate_all=True)
 
 
 def _validate_inverted(path: Path) -> dict:
-    return _validate(path, invert=True)
+    return validate(path, invert=True)
 
 
 def test_nbgrader_validator_passes_every_source_notebook(source_copy) -> None:
