@@ -544,6 +544,9 @@ def grade(
 
     course_root = Path(course_root).resolve()
     config = load_course_config(course_root, db_url)
+    if "prestart_kernels" not in config.Sandbox:
+        # A worker always has a next notebook in view, so its kernel can start early.
+        config.Sandbox.prestart_kernels = True
     jobs = max(1, jobs or os.cpu_count() or 1)
     coursedir = CourseDirectory(config=config)
     url, autograded_dir, course_id = (

@@ -27,6 +27,7 @@ matplotlib's font list in the student runtime).
 from __future__ import annotations
 
 import argparse
+import atexit
 import functools
 import json
 import os
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,7 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Config, Configurable
 
 from autograder.kernel_wrapper import FONT_CACHE, PLAN_VARIABLE
@@ -64,6 +66,8 @@ __all__ = [
 KERNEL_NAME = "conv-backprop-student"
 
 _WRAPPER = Path(__file__).resolve().with_name("kernel_wrapper.py")
+# sun_path of a Unix socket holds 108 bytes, the last one a NUL.
+_MAX_SOCKET_PATH = 107
 # Message types that carry no output; everything else counts against a cell's budget.
 _CONTROL_MESSAGES = frozenset({"status", "execute_input"})
 
@@ -129,6 +133,21 @@ class Sandbox(Configurable):
         "non-thread clone fail: as root, RLIMIT_NPROC would not stop a fork bomb.",
     ).tag(config=True)
 
+    prestart_kernels = Bool(
+        False,
+        help="Start the next notebook's kernel while this one runs, so that its start-up "
+        "(a second or so of waiting, mostly imports) overlaps grading. Worth it only when "
+        "more notebooks are queued: `conv-grader grade` turns it on for its workers; a "
+        "single `nbgrader autograde` of one student would start a kernel nobody uses.",
+    ).tag(config=True)
+    preload_modules = List(
+        Unicode(),
+        ["numpy", "matplotlib.pyplot"],
+        help="Modules every grading kernel imports while it starts, before any submitted "
+        "code runs; their names are removed again from the notebook's namespace. With "
+        "prestart_kernels their import time overlaps the previous notebook.",
+    ).tag(config=True)
+
     def helpers(self) -> list[Path]:
         """The trusted helper files, sorted; raise if ``helper_dir`` is unusable.
 
@@ -175,6 +194,12 @@ class Sandbox(Configurable):
             The JSON-serialisable plan ``kernel_wrapper.main`` reads.
         """
         scratch, ipc_dir = workdir / "scratch", workdir / "ipc"
+        if len(os.fsencode(ipc_dir / "kernel-00000")) > _MAX_SOCKET_PATH:
+            raise SandboxUnavailableError(
+                f"Refusing to grade: the kernel's socket paths under {workdir} would be "
+                f"longer than the {_MAX_SOCKET_PATH} bytes a Unix socket allows; set "
+                "c.Sandbox.work_root (or TMPDIR) to a shorter folder"
+            )
         scratch.mkdir()
         ipc_dir.mkdir(mode=0o700)
         helpers = [Path(shutil.copy2(helper, scratch)) for helper in self.helpers()]
@@ -228,57 +253,130 @@ def _text_size(value: Any) -> int:
     return 8
 
 
+@dataclass
+class _JailedKernel:
+    """A started grading kernel and the private folder it lives in.
+
+    The folder holds the kernel's sockets (``ipc/``), the helper copies (``scratch/``)
+    and ``kernel.log``, everything the kernel process wrote to stdout and stderr.
+    """
+
+    settings: tuple[Any, ...]
+    folder: tempfile.TemporaryDirectory[str]
+    km: _BoundedKernelManager
+    log: Path
+
+    def discard(self) -> None:
+        """Kill the kernel if it still runs and delete its folder."""
+        try:
+            if self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # already dead, or its loop is gone at exit: the folder still goes
+            pass
+        finally:
+            self.folder.cleanup()
+
+
+# The kernel started ahead for this process's next notebook (Sandbox.prestart_kernels).
+_prestarted: _JailedKernel | None = None
+
+
+def discard_prestarted_kernel() -> None:
+    """Stop the kernel started ahead for a next notebook, if any (also run at exit)."""
+    global _prestarted
+    kernel, _prestarted = _prestarted, None
+    if kernel is not None:
+        kernel.discard()
+
+
+atexit.register(discard_prestarted_kernel)
+
+
 class SandboxedExecute(Execute):
     """nbgrader's ``Execute``, with the kernel jailed and each cell's output bounded."""
 
     def preprocess(
         self, nb: NotebookNode, resources: Any = None, km: Any = None
     ) -> tuple[NotebookNode, Any]:
-        """Execute ``nb`` in a jailed kernel that lives in a private temporary directory."""
+        """Execute ``nb`` in a jailed kernel that lives in a private temporary directory.
+
+        With ``Sandbox.prestart_kernels`` the kernel is the one started while the previous
+        notebook ran, and the next notebook's kernel starts now, before this one runs.
+        """
+        global _prestarted
         sandbox = Sandbox(parent=self)
-        work_root = sandbox.work_root or None
-        with tempfile.TemporaryDirectory(prefix="conv-sandbox-", dir=work_root) as workdir:
-            self._plan = sandbox.plan(Path(workdir), self.log)
+        kernel_name = self.kernel_name or nb.metadata.get("kernelspec", {}).get("name", "")
+        settings = self._kernel_settings(sandbox, kernel_name)
+        kernel, _prestarted = _prestarted, None
+        if kernel is not None and (kernel.settings != settings or not _alive(kernel.km)):
+            kernel.discard()
+            kernel = None
+        if kernel is None:
+            kernel = self._start_kernel(sandbox, kernel_name, settings)
+        self._kernel = kernel
+        try:
+            if sandbox.prestart_kernels and kernel_name:
+                try:
+                    _prestarted = self._start_kernel(sandbox, kernel_name, settings)
+                except Exception as error:  # this notebook still has its kernel
+                    self.log.warning("Could not start the next notebook's kernel: %s", error)
             self._max_output = sandbox.max_output_bytes
-            self._max_message = sandbox.max_message_mb * 1024 * 1024
             self._output_used: dict[int, int] = {}
             self._stopped: str | None = None
-            self._kernel_log = Path(workdir) / "kernel.log"
-            try:
-                return super().preprocess(nb, resources, km)
-            except Exception:
-                self.log.error("The grading kernel's own output ended with:\n%s", self._tail())
-                raise
+            return super().preprocess(nb, resources, km)
+        except Exception:
+            self.log.error("The grading kernel's own output ended with:\n%s", self._tail())
+            raise
+        finally:
+            kernel.discard()
 
-    def create_kernel_manager(self) -> Any:
-        """A kernel manager for the sandbox kernelspec, on IPC sockets in this kernel's dir."""
-        self.kernel_manager_class = _BoundedKernelManager
-        km = super().create_kernel_manager()
-        km.max_message_bytes = self._max_message
-        if not _runs_wrapper(km.kernel_spec.argv):
-            raise SandboxUnavailableError(
-                f"Refusing to grade: kernelspec {self.kernel_name!r} does not run "
-                f"{_WRAPPER.name}; set c.Execute.kernel_name = {KERNEL_NAME!r} and run "
-                "`python -m autograder.sandbox install-kernel`"
-            )
-        km.transport = "ipc"
-        km.ip = str(Path(self._plan["ipc_dir"]) / "kernel")
-        km.connection_file = str(Path(self._plan["ipc_dir"]) / "connection.json")
-        return km
+    def _kernel_settings(self, sandbox: Sandbox, kernel_name: str) -> tuple[Any, ...]:
+        """Everything a started kernel depends on: a kernel started ahead must match it."""
+        helpers = tuple((str(h), h.stat().st_mtime_ns, h.stat().st_size) for h in sandbox.helpers())
+        traits = {name: getattr(sandbox, name) for name in sandbox.trait_names(config=True)}
+        return (kernel_name, tuple(self.extra_arguments), repr(sorted(traits.items())), helpers)
 
-    async def async_start_new_kernel(self, **kwargs: Any) -> None:
-        """Start the kernel with the launch plan in its environment.
+    def _start_kernel(
+        self, sandbox: Sandbox, kernel_name: str, settings: tuple[Any, ...]
+    ) -> _JailedKernel:
+        """Start a jailed kernel in a new private folder; return once its process runs.
 
-        Its standard output and error go to a file of its private folder, not to the
+        The kernel's standard output and error go to a file of that folder, not to the
         grader's: otherwise a kernel could flood the grader's terminal or log.
         """
-        kwargs["env"] = {**os.environ, PLAN_VARIABLE: json.dumps(self._plan)}
-        with self._kernel_log.open("wb") as log:
-            kwargs["stdout"] = kwargs["stderr"] = log
-            await super().async_start_new_kernel(**kwargs)
+        folder = tempfile.TemporaryDirectory(prefix="conv-sandbox-", dir=sandbox.work_root or None)
+        try:
+            workdir = Path(folder.name)
+            plan = sandbox.plan(workdir, self.log)
+            km = _BoundedKernelManager(kernel_name=kernel_name, config=self.config)
+            km.max_message_bytes = sandbox.max_message_mb * 1024 * 1024
+            if not _runs_wrapper(km.kernel_spec.argv):
+                raise SandboxUnavailableError(
+                    f"Refusing to grade: kernelspec {kernel_name!r} does not run "
+                    f"{_WRAPPER.name}; set c.Execute.kernel_name = {KERNEL_NAME!r} and run "
+                    "`python -m autograder.sandbox install-kernel`"
+                )
+            km.transport = "ipc"
+            km.ip = str(Path(plan["ipc_dir"]) / "kernel")
+            km.connection_file = str(Path(plan["ipc_dir"]) / "connection.json")
+            preload = [f"--IPKernelApp.exec_lines={line}" for line in _preload_lines(sandbox)]
+            log = workdir / "kernel.log"
+            with log.open("wb") as output:
+                run_sync(km.start_kernel)(
+                    extra_arguments=[*self.extra_arguments, *preload],
+                    env={**os.environ, PLAN_VARIABLE: json.dumps(plan)},
+                    stdout=output,
+                    stderr=output,
+                )
+        except BaseException:
+            folder.cleanup()
+            raise
+        return _JailedKernel(settings, folder, km, log)
 
-    # nbclient binds the synchronous name to its own coroutine, so rebind it to ours.
-    start_new_kernel = run_sync(async_start_new_kernel)
+    def create_kernel_manager(self) -> Any:
+        """The manager of the kernel this notebook was given, already started."""
+        self.km = self._kernel.km
+        return self.km
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: Any, index: int
@@ -316,9 +414,9 @@ class SandboxedExecute(Execute):
 
     def _tail(self, characters: int = 2000) -> str:
         """The end of what the kernel process wrote to its stdout and stderr."""
-        if not self._kernel_log.exists():
+        if not self._kernel.log.exists():
             return ""
-        with self._kernel_log.open("rb") as log:
+        with self._kernel.log.open("rb") as log:
             log.seek(max(0, log.seek(0, os.SEEK_END) - characters))
             return log.read().decode("utf-8", errors="replace")
 
@@ -347,6 +445,21 @@ class SandboxedExecute(Execute):
                     return None
                 msg = {**msg, "content": _shortened_error(msg["content"])}
         return super().process_message(msg, cell, cell_index)
+
+
+def _preload_lines(sandbox: Sandbox) -> list[str]:
+    """IPython start-up lines that import the preloaded modules and unbind their names."""
+    if not sandbox.preload_modules:
+        return []
+    names = ", ".join(dict.fromkeys(m.split(".")[0] for m in sandbox.preload_modules))
+    return [f"import {', '.join(sandbox.preload_modules)}", f"del {names}"]
+
+
+def _alive(km: AsyncKernelManager) -> bool:
+    try:
+        return bool(run_sync(km.is_alive)())
+    except Exception:
+        return False
 
 
 def _shortened_error(content: dict[str, Any], limit: int = 2000) -> dict[str, Any]:

@@ -12,12 +12,15 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from jupyter_client.manager import start_new_kernel
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.converters import Autograde
@@ -235,6 +238,7 @@ def test_the_kernel_runs_the_student_runtime_in_an_empty_scratch_dir(spy):
     assert spy["cwd"] == "/home/student"
     assert spy["cwd_files"] == [
         ".cache",
+        ".config",  # matplotlib's, made by the preloaded import
         ".ipython",
         "conv_checks_expected.json",
         "conv_probe.py",
@@ -403,7 +407,10 @@ def test_without_bwrap_grading_refuses_unless_explicitly_allowed(small_course):
     # Still the student runtime, in a scratch copy of the trusted helpers only.
     assert spied["prefix"] == str(REPO / ".student-venv")
     assert spied["helper_marker"] == course_kit.TRUSTED_MARKER
-    assert spied["cwd_files"] == [".ipython", "conv_checks_expected.json", "conv_probe.py"]
+    assert spied["cwd_files"] == [
+        *(".cache", ".config"),  # matplotlib's, made by the preloaded import
+        *(".ipython", "conv_checks_expected.json", "conv_probe.py"),
+    ]
 
 
 def test_concurrent_graders_each_get_their_own_kernel_sockets(small_course):
@@ -493,3 +500,117 @@ def test_the_installed_kernelspec_runs_the_wrapper_in_the_student_runtime(tmp_pa
     assert Path(spec["argv"][3]) == REPO / "autograder" / "kernel_wrapper.py"
     assert spec["argv"][-1] == "{connection_file}"
     assert spec["interrupt_mode"] == "message"
+
+
+# ------------------------------------------------------------ kernels started ahead
+
+LEAVE_TRACES = "secret = 42\nopen('left_behind.txt', 'w').write('x')"
+REPORT_KERNEL = """
+import json, os, sys
+from ipykernel.connect import get_connection_file
+print(json.dumps({
+    "connection_file": get_connection_file(),
+    "secret_visible": "secret" in globals(),
+    "file_visible": os.path.exists("left_behind.txt"),
+    "preloaded": [m for m in ("numpy", "matplotlib.pyplot") if m in sys.modules],
+    "preload_names": [n for n in ("numpy", "matplotlib") if n in globals()],
+    "helper": open("helper.txt").read(),
+}))
+"""
+
+
+def _ahead_executor(tmp_path: Path) -> sandbox.SandboxedExecute:
+    # pytest's tmp_path is too long a prefix for the kernels' Unix sockets.
+    helpers, work_root = tmp_path / "helpers", tmp_path / "k"
+    helpers.mkdir()
+    work_root.mkdir()
+    (helpers / "helper.txt").write_text("first")
+    config = Config()
+    config.Execute.kernel_name = sandbox.KERNEL_NAME
+    config.Sandbox.helper_dir = str(helpers)
+    config.Sandbox.work_root = str(work_root)
+    config.Sandbox.prestart_kernels = True
+    return sandbox.SandboxedExecute(config=config)
+
+
+def _run(executor: sandbox.SandboxedExecute, source: str) -> str:
+    notebook = new_notebook(cells=[new_code_cell(source)])
+    executor.preprocess(notebook, {"metadata": {"path": "."}})
+    return "".join(o.get("text", "") for o in notebook.cells[0].outputs if "text" in o)
+
+
+@pytest.fixture
+def short_tmp():
+    folder = Path(tempfile.mkdtemp(prefix="ahead-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def ahead(short_tmp):
+    executor = _ahead_executor(short_tmp)
+    yield executor
+    sandbox.discard_prestarted_kernel()
+
+
+def test_the_next_notebooks_kernel_starts_ahead_and_starts_fresh(ahead):
+    _run(ahead, LEAVE_TRACES)
+    started_ahead = sandbox._prestarted
+    assert started_ahead is not None and started_ahead.km.has_kernel
+
+    report = json.loads(_run(ahead, REPORT_KERNEL))
+    assert report["connection_file"] == started_ahead.km.connection_file
+    assert not report["secret_visible"] and not report["file_visible"]
+    assert report["preloaded"] == ["numpy", "matplotlib.pyplot"]
+    assert report["preload_names"] == []
+    # The kernel that graded the first notebook is gone, with its folder.
+    work_root = Path(sandbox.Sandbox(parent=ahead).work_root)
+    assert sorted(work_root.iterdir()) == [Path(sandbox._prestarted.folder.name)]
+
+
+def test_a_kernel_started_ahead_with_other_helpers_or_settings_is_not_used(ahead):
+    _run(ahead, "pass")
+    helper = Path(sandbox.Sandbox(parent=ahead).helper_dir) / "helper.txt"
+    helper.write_text("second, edited")
+    assert json.loads(_run(ahead, REPORT_KERNEL))["helper"] == "second, edited"
+
+    stale = sandbox._prestarted
+    ahead.extra_arguments = ["--IPKernelApp.exec_lines=secret = 1"]
+    report = json.loads(_run(ahead, REPORT_KERNEL))
+    assert report["secret_visible"] and report["connection_file"] != stale.km.connection_file
+    assert not Path(stale.folder.name).exists()
+
+
+def test_a_kernel_that_died_while_waiting_is_replaced(ahead):
+    _run(ahead, "pass")
+    dead = sandbox._prestarted
+    run_sync(dead.km.shutdown_kernel)(now=True)
+    report = json.loads(_run(ahead, REPORT_KERNEL))
+    assert report["connection_file"] != dead.km.connection_file
+    assert report["helper"] == "first"
+
+
+def test_the_kernel_started_ahead_is_stopped_and_removed_when_the_grader_exits(short_tmp):
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from pathlib import Path
+from test_sandbox import _ahead_executor, _run
+from autograder import sandbox
+_run(_ahead_executor(Path({str(short_tmp)!r})), "pass")
+print(sandbox._prestarted.km.provisioner.pid)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    pid = int(done.stdout.split()[-1])
+    assert list((short_tmp / "k").iterdir()) == []
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_a_work_root_too_long_for_unix_sockets_is_refused_with_the_fix(tmp_path):
+    config = Config()
+    config.Sandbox.helper_dir = str(tmp_path)
+    workdir = tmp_path / ("x" * 100)
+    workdir.mkdir()
+    with pytest.raises(sandbox.SandboxUnavailableError, match=r"c\.Sandbox\.work_root"):
+        sandbox.Sandbox(config=config).plan(workdir, log=None)
