@@ -1,10 +1,17 @@
 """The challenge inputs the grader sends through the probe, drawn fresh every grading run.
 
 Every graded function has a fixed list of case *classes* (the shapes and the kind of
-numbers), and only the values are random. A submission that fails on, say, a 1xN input
-fails that case in every run, so partial credit is reproducible while the inputs stay
-unpredictable. The classes cover square and non-square inputs, 1xN and Nx1, 1x1, a
-filter as large as the input, integer-valued and float inputs, sizes up to 12x12.
+numbers), and only the values are random. The classes cover square and non-square
+inputs, 1xN and Nx1, a filter as large as the input, as tall or as wide as it,
+integer-valued and float inputs, sizes up to 12x12.
+
+A draw is kept only if it tells apart every two answers (the right one and the task's
+typical mistakes in :mod:`autograder.misconceptions`) that its class can tell apart: a
+2x2 filter that happens to be symmetric under a 180-degree turn, or an integer map
+whose sum divides by its size, is drawn again. Some pairs no draw of a class tells
+apart, e.g. any mistake about the filter's orientation on a one-row filter's rows; those
+are part of the class. So a typical mistake fails the same cases in every run and its
+partial credit is reproducible, while the inputs stay unpredictable.
 
 Inputs travel to the kernel as literals (see :mod:`autograder.wire`), so nothing relies
 on the student runtime's random number generator producing the grader's stream.
@@ -12,12 +19,14 @@ on the student runtime's random number generator producing the grader's stream.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from autograder.misconceptions import look_alikes
 from autograder.wire import ScalarFunction
 
 __all__ = ["FUNCTION_TASKS", "HAND_VALUE_TASKS", "Case", "generate"]
@@ -79,9 +88,9 @@ _CONV_CLASSES = (
     ((1, 9), (1, 3), "float", "int"),
     ((8, 1), (3, 1), "int", "int"),
     ((4, 5), (4, 5), "float", "float"),
-    ((6, 4), (1, 1), "int", "float"),
+    ((6, 4), (3, 2), "int", "float"),
     ((12, 12), (5, 4), "float", "float"),
-    ((1, 1), (1, 1), "int", "int"),
+    ((2, 6), (2, 2), "int", "int"),
     ((7, 10), (6, 2), "float", "int"),
 )
 
@@ -136,7 +145,7 @@ _MAP_CLASSES = (
     ((1, 7), "int"),
     ((6, 1), "float"),
     ((12, 12), "int"),
-    ((1, 1), "float"),
+    ((5, 2), "float"),
     ((4, 3), "quarters"),
 )
 
@@ -156,13 +165,15 @@ def _gap_backward(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+# The output never has the filter's shape: where it does, J[a, b, p, q] = X[a+p, b+q]
+# cannot tell (a, b) from (p, q).
 _JACOBIAN_CLASSES = (
-    ((3, 3), (2, 2), "int"),
+    ((4, 4), (2, 2), "int"),
     ((4, 5), (2, 3), "float"),
     ((1, 6), (1, 2), "int"),
-    ((5, 1), (3, 1), "float"),
+    ((5, 1), (2, 1), "float"),
     ((3, 4), (3, 4), "int"),
-    ((4, 4), (1, 1), "float"),
+    ((5, 3), (3, 3), "float"),
     ((6, 6), (3, 2), "float"),
 )
 
@@ -185,17 +196,17 @@ def _pad2d(rng: np.random.Generator) -> list[Case]:
     classes = (
         ((3, 3), "int", 1),
         ((2, 5), "float", (2, 0)),
-        ((1, 1), "int", 0),
+        ((1, 1), "int", (2, 1)),
         ((4, 1), "float", (0, 3)),
         ((12, 12), "int", (1, 2)),
-        ((2, 3), "quarters", 2),
+        ((2, 3), "quarters", (3, 1)),
     )
     return [Case(f"A {_size(s)} {k}, pad {pad}", (_array(rng, s, k), pad)) for s, k, pad in classes]
 
 
 def _rot180(rng: np.random.Generator) -> list[Case]:
     classes = (((2, 2), "int"), ((3, 3), "float"), ((1, 4), "int"), ((5, 1), "float"))
-    classes += (((2, 3), "int"), ((1, 1), "float"), ((12, 12), "float"))
+    classes += (((2, 3), "int"), ((3, 2), "float"), ((12, 12), "float"))
     return [Case(f"F {_size(s)} {k}", (_array(rng, s, k),)) for s, k in classes]
 
 
@@ -215,11 +226,13 @@ def _numerical_gradient(rng: np.random.Generator) -> list[Case]:
 
 def _relative_error(rng: np.random.Generator) -> list[Case]:
     A = _floats(rng, (3, 3))
-    same = _floats(rng, (2, 4))
+    spread = _floats(rng, (2, 4))
+    off = spread.copy()
+    off[tuple(rng.integers(0, (2, 4)))] += rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 3.0)
     big = _floats(rng, (4, 4)) * 1e6
     return [
         Case("A, B 3x3 float, B close to A", (A, A + rng.normal(0.0, 1e-6, size=A.shape))),
-        Case("A, B 2x4 float, equal", (same, same.copy())),
+        Case("A, B 2x4 float, one entry far off", (spread, off)),
         Case("A, B 1x5 float", (_floats(rng, (1, 5)), _floats(rng, (1, 5)))),
         Case("A, B 4x4 float, large scale", (big, big * (1 + rng.normal(0.0, 1e-3, size=(4, 4))))),
         Case("A, B 2x2, both zero", (np.zeros((2, 2)), np.zeros((2, 2)))),
@@ -271,6 +284,25 @@ HAND_VALUE_TASKS: tuple[str, ...] = (
 )
 
 
+#: Draws per challenge that settle which answers its class cannot tell apart.
+_SETTLING_DRAWS = 8
+#: A class that needs more draws than this to tell its answers apart is a bug.
+_MAX_DRAWS = 200
+
+
+@functools.cache
+def _look_alikes_of_class(task: str, index: int) -> frozenset[frozenset[str]]:
+    """The pairs of answers no draw of one case class tells apart.
+
+    The pairs that look alike on each of a few draws from a fixed seed: a pair told apart
+    by one draw can be told apart, so it stays out. The fixed seed makes the result the
+    same in every run.
+    """
+    rng = np.random.default_rng(20_251_128 + index)
+    draws = [_GENERATORS[task](rng)[index] for _ in range(_SETTLING_DRAWS)]
+    return frozenset.intersection(*(look_alikes(task, case.args) for case in draws))
+
+
 def generate(task: str, rng: np.random.Generator) -> list[Case]:
     """Draw the challenge cases of one graded function.
 
@@ -284,10 +316,20 @@ def generate(task: str, rng: np.random.Generator) -> list[Case]:
     Returns
     -------
     list of Case
-        The same shape classes every run, fresh values.
+        The same shape classes every run, fresh values; each case tells apart every
+        two of the right answer and the task's typical mistakes that its class can.
     """
     try:
         generator = _GENERATORS[task]
     except KeyError:
         raise ValueError(f"{task!r} is not a graded function") from None
-    return generator(rng)
+    cases = generator(rng)
+    for index in range(len(cases)):
+        allowed = _look_alikes_of_class(task, index)
+        for _ in range(_MAX_DRAWS):
+            if look_alikes(task, cases[index].args) <= allowed:
+                break
+            cases[index] = generator(rng)[index]
+        else:
+            raise RuntimeError(f"{task}: no draw of {cases[index].label!r} tells its answers apart")
+    return cases

@@ -23,7 +23,15 @@ from autograder import example
 from autograder import reference as ref
 from autograder.exact import to_fractions
 
-__all__ = ["CATALOGUE", "INPUT_MODIFIED", "INTEGER_RESULT", "Misconception", "diagnose"]
+__all__ = [
+    "CATALOGUE",
+    "INPUT_MODIFIED",
+    "INTEGER_RESULT",
+    "RIGHT",
+    "Misconception",
+    "diagnose",
+    "look_alikes",
+]
 
 
 @dataclass(frozen=True)
@@ -560,6 +568,51 @@ def _matches(answer: Any, expected: Any, rtol: float) -> bool:
     return True
 
 
+def _mistaken(misconception: Misconception, args: tuple) -> Any:
+    """The mistake's answer on ``args``; None when the mistake cannot happen on them."""
+    try:
+        with np.errstate(all="ignore"):
+            return misconception.wrong(*args)
+    except Exception:
+        return None
+
+
+#: The key :func:`look_alikes` gives the right answer.
+RIGHT = "right"
+
+
+def look_alikes(task: str, args: tuple) -> frozenset[frozenset[str]]:
+    """Which answers to a graded function cannot be told apart on these arguments.
+
+    Parameters
+    ----------
+    task : str
+        A graded function with a catalogue.
+    args : tuple
+        Its arguments, e.g. one challenge case's.
+
+    Returns
+    -------
+    frozenset of frozenset of str
+        Every pair of answers, among the right one (key :data:`RIGHT`) and the task's
+        typical mistakes (their keys), that agree on ``args`` as :func:`diagnose`
+        compares them. A pair with :data:`RIGHT` is a mistake that passes this case.
+    """
+    with np.errstate(all="ignore"):
+        answers = {RIGHT: getattr(ref, task)(*args)}
+    for misconception in CATALOGUE[task]:
+        answer = _mistaken(misconception, args)
+        if answer is not None:
+            answers[misconception.key] = answer
+    keys = list(answers)
+    return frozenset(
+        frozenset((first, second))
+        for i, first in enumerate(keys)
+        for second in keys[i + 1 :]
+        if _matches(answers[first], answers[second], 1e-7)
+    )
+
+
 def diagnose(task: str, args: tuple, answer: Any, rtol: float = 1e-7) -> Misconception | None:
     """Name the typical mistake a wrong answer matches, if any.
 
@@ -581,11 +634,7 @@ def diagnose(task: str, args: tuple, answer: Any, rtol: float = 1e-7) -> Misconc
         ``args``; None when none does (or the task has no catalogue).
     """
     for misconception in CATALOGUE.get(task, ()):
-        try:
-            with np.errstate(all="ignore"):
-                mistaken = misconception.wrong(*args)
-        except Exception:  # a mistake that cannot happen on these inputs
-            continue
-        if _matches(answer, mistaken, rtol):
+        mistaken = _mistaken(misconception, args)
+        if mistaken is not None and _matches(answer, mistaken, rtol):
             return misconception
     return None

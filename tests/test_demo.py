@@ -28,10 +28,10 @@ EXPECTED = {
     # O by hand (4) and the output shape (4); conv2d_forward (8) too, as the source's
     # solution sizes its output with the student's conv2d_output_shape.
     "dan": ("dan", 84, GRADED, "", "kernel_flipped"),
-    # 'valid' is right only for the 2 of 10 cases with a 1x1 filter: 10 - 2 = 8 lost.
-    "eve": ("eve", 92, GRADED, "", "valid_instead_of_full"),
-    # dO by hand (3); gap_backward right only for the 1 of 7 maps of size 1x1.
-    "fay": ("fay", 100 - 3 - 4 + 4 / 7, GRADED, "", "forgot_one_over_hw"),
+    # 'valid' is right on no challenge (none has a 1x1 filter): all 10 points lost.
+    "eve": ("eve", 90, GRADED, "", "valid_instead_of_full"),
+    # dO by hand (3) and gap_backward (4), right on no challenge map (none is 1x1).
+    "fay": ("fay", 93, GRADED, "", "forgot_one_over_hw"),
     "gus": ("gus", 92, GRADED, "", "flipped_or_swapped"),  # dF and dX by hand, 4 each
     "hal": ("hal", 93, GRADED, "", "output_transposed"),  # O (4) and Z (3) by hand
     "ines": ("ines", 88, GRADED, "", "gradient_ascent"),  # training_step (12)
@@ -92,6 +92,7 @@ def test_feedback_for_every_graded_student_without_hidden_tests(demo):
     summary = (feedback / "dan" / "conv_backprop" / "summary.md").read_text(encoding="utf-8")
     assert "Total: 84 / 100" in summary
     assert "flipped by 180 degrees" in summary
+    assert "You forgot the +1" in summary  # dan's second mistake, named too
 
 
 def test_the_report_files_and_the_summary_table(demo):

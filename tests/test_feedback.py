@@ -67,9 +67,11 @@ def feedback(tmp_path_factory):
         student: (course / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
         for student in students
     }
-    # The text a student reads (syntax highlighting splits code into spans), and the page.
+    # The text a student reads (syntax highlighting splits code into spans, verdicts wrap
+    # their lines: whitespace collapsed), and the page.
     return {
-        student: html.unescape(re.sub(r"<[^>]+>", "", page)) for student, page in pages.items()
+        student: " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())
+        for student, page in pages.items()
     }, pages
 
 
@@ -85,8 +87,9 @@ def text(feedback):
 
 def test_feedback_names_the_misconception(text):
     (flipped,) = [m for m in CATALOGUE["conv2d_forward"] if m.key == "kernel_flipped"]
-    assert flipped.message in text["flipped"]
-    assert "Hidden tests: `conv2d_forward` correct on" in text["flipped"]
+    # The result and score first, then the sentence: a flipped kernel passes no case.
+    verdict = "Hidden tests failed: `conv2d_forward` wrong on all 10 inputs (0 of 2 points)."
+    assert f"{verdict} - {flipped.message} on X 3x3 int" in text["flipped"]
 
 
 def test_feedback_gives_reasons_for_real_errors(text):
