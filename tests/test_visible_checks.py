@@ -9,13 +9,16 @@ the expected sentences come from autograder.misconceptions.diagnose, not from th
 from __future__ import annotations
 
 import ast
+import os
+import re
+import subprocess
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import pytest
-from notebook_runs import FUNCTION_TASKS, HAND_VALUE_TASKS, SOURCE_DIR
+from notebook_runs import FUNCTION_TASKS, HAND_VALUE_TASKS, REPO, SOURCE_DIR
 
 from autograder import reference
 from autograder.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT, diagnose
@@ -283,3 +286,44 @@ def test_an_output_shape_returned_as_a_numpy_array_is_judged_as_a_pair(capsys) -
     with pytest.raises(AssertionError) as failure:
         checks.check_conv2d_output_shape(lambda i, f: np.array(i) - np.array(f))
     assert str(failure.value) == f"conv2d_output_shape: {forgot.message}"
+
+
+_IPYTHON_SESSION = """
+import sys
+from IPython.core.interactiveshell import InteractiveShell
+
+sys.path.insert(0, sys.argv[1])
+shell = InteractiveShell.instance()
+for cell in [
+    "%colors nocolor",
+    "import numpy as np, conv_checks as checks",
+    "def conv2d_forward(X, F):\\n    return np.zeros((2, 2))",
+    "checks.check_conv2d_forward(conv2d_forward)",
+    "print('=== next cell ===')",
+    "def conv2d_forward(X, F):\\n    raise NotImplementedError('my own error')",
+    "checks.check_conv2d_forward(conv2d_forward)",
+]:
+    shell.run_cell(cell)
+"""
+
+
+def test_a_failing_check_shows_the_students_call_and_the_message_not_the_checks_code(tmp_path):
+    """IPython leaves out frames holding __tracebackhide__, but always shows the frame
+    that raises: of conv_checks.py only `_fail`, three lines long, may show."""
+    done = subprocess.run(
+        [str(REPO / ".student-venv" / "bin" / "python"), "-c", _IPYTHON_SESSION, str(SOURCE_DIR)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "IPYTHONDIR": str(tmp_path)},
+        check=True,
+    )
+    wrong, raised = done.stdout.split("=== next cell ===")
+    assert "----> 1 checks.check_conv2d_forward(conv2d_forward)" in wrong
+    assert re.findall(r"conv_checks\.py:\d+, in (\w+)", wrong) == ["_fail"]
+    assert wrong.rstrip().endswith(
+        "AssertionError: conv2d_forward: first wrong entry at [0, 0]: expected 10, got 0."
+    )
+    # An error in the student's own function: their call, then their code, nothing between.
+    assert "conv_checks.py" not in raised
+    assert "----> 2     raise NotImplementedError('my own error')" in raised

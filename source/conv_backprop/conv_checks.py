@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -218,21 +218,30 @@ def _unchanged(args: tuple, before: tuple) -> bool:
     return True
 
 
+# The checks' own frames carry __tracebackhide__, so IPython leaves them out of a
+# traceback; it always shows the frame that raises, so that is this short one, and a
+# student reads their call, then the message.
+def _fail(message: str) -> NoReturn:
+    """Stop the check with this message."""
+    raise AssertionError(message) from None
+
+
 def _check_function(task: str, func: Callable) -> None:
+    __tracebackhide__ = True
     data = _expected()
     for case, args in zip(data["tasks"][task], example_arguments()[task], strict=True):
         before = copy.deepcopy(args)
         answer = _pair_from_array(func(*args), case["expected"])
         if not _unchanged(args, before):
-            raise AssertionError(f"{task}: {data['input_modified']}")
+            _fail(f"{task}: {data['input_modified']}")
         if not answers_match(answer, case["expected"]):
             for mistake in case["mistakes"]:
                 if answers_match(answer, mistake["answer"]):
-                    raise AssertionError(f"{task}: {mistake['message']}")
-            raise AssertionError(f"{task}: {_first_difference(answer, case['expected'])}.")
+                    _fail(f"{task}: {mistake['message']}")
+            _fail(f"{task}: {_first_difference(answer, case['expected'])}.")
         parts = answer if isinstance(answer, tuple) else (answer,)
         if any(_is_integer_array(part) for part in parts):
-            raise AssertionError(f"{task}: {data['integer_result']}")
+            _fail(f"{task}: {data['integer_result']}")
     print(f"{task}: correct on the worked example.")
 
 
@@ -254,28 +263,27 @@ def _exact(value: Any) -> np.ndarray:
 
 
 def _check_by_hand(task: str, value: Any) -> None:
+    __tracebackhide__ = True
     case = _expected()["tasks"][task][0]
     expected = np.array(case["expected"], dtype=object)
     try:
         exact = _exact(value)
     except (TypeError, ValueError) as error:
-        raise AssertionError(
+        _fail(
             f"{task}: write numbers only (ints or Fractions, nested lists for a matrix): {error}."
-        ) from None
+        )
     if exact.shape != expected.shape:
-        raise AssertionError(f"{task}: expected shape {expected.shape}, got shape {exact.shape}.")
+        _fail(f"{task}: expected shape {expected.shape}, got shape {exact.shape}.")
     if np.array_equal(exact, expected):
         print(f"{task}: exactly right.")
         return
     for mistake in case["mistakes"]:
         wrong = np.array(mistake["answer"], dtype=object)
         if wrong.shape == exact.shape and np.array_equal(exact, wrong):
-            raise AssertionError(f"{task}: {mistake['message']}")
+            _fail(f"{task}: {mistake['message']}")
     index = next(i for i in np.ndindex(exact.shape) if exact[i] != expected[i])
     position = f" at {list(index)}" if index else ""
-    raise AssertionError(
-        f"{task}: the value{position} is not right yet (you wrote {exact[index]})."
-    )
+    _fail(f"{task}: the value{position} is not right yet (you wrote {exact[index]}).")
 
 
 # ------------------------------------------------------------------ the checks
@@ -283,89 +291,107 @@ def _check_by_hand(task: str, value: Any) -> None:
 
 def check_conv2d_output_shape(conv2d_output_shape: Callable) -> None:
     """Check the output-shape rule on (3, 3) with (2, 2) and on (5, 4) with (2, 3)."""
+    __tracebackhide__ = True
     _check_function("conv2d_output_shape", conv2d_output_shape)
 
 
 def check_conv2d_forward(conv2d_forward: Callable) -> None:
     """Check the forward pass on the worked example's X and F."""
+    __tracebackhide__ = True
     _check_function("conv2d_forward", conv2d_forward)
 
 
 def check_gap_forward(gap_forward: Callable) -> None:
     """Check global average pooling on the worked example's O."""
+    __tracebackhide__ = True
     _check_function("gap_forward", gap_forward)
 
 
 def check_gap_backward(gap_backward: Callable) -> None:
     """Check the GAP gradient for dL/dZ = 1 and a 2x2 map."""
+    __tracebackhide__ = True
     _check_function("gap_backward", gap_backward)
 
 
 def check_jacobian_output_wrt_filter(jacobian_output_wrt_filter: Callable) -> None:
     """Check dO/dF on the worked example's X with a 2x2 filter."""
+    __tracebackhide__ = True
     _check_function("jacobian_output_wrt_filter", jacobian_output_wrt_filter)
 
 
 def check_conv2d_backward_filter(conv2d_backward_filter: Callable) -> None:
     """Check dL/dF on the worked example's X and dL/dO."""
+    __tracebackhide__ = True
     _check_function("conv2d_backward_filter", conv2d_backward_filter)
 
 
 def check_jacobian_output_wrt_input(jacobian_output_wrt_input: Callable) -> None:
     """Check dO/dX for a 3x3 input and the worked example's F."""
+    __tracebackhide__ = True
     _check_function("jacobian_output_wrt_input", jacobian_output_wrt_input)
 
 
 def check_pad2d(pad2d: Callable) -> None:
     """Check padding the worked example's O by 1, and by (1, 2)."""
+    __tracebackhide__ = True
     _check_function("pad2d", pad2d)
 
 
 def check_rot180(rot180: Callable) -> None:
     """Check rotating the worked example's F."""
+    __tracebackhide__ = True
     _check_function("rot180", rot180)
 
 
 def check_conv2d_backward_input(conv2d_backward_input: Callable) -> None:
     """Check dL/dX on the worked example's dL/dO and F."""
+    __tracebackhide__ = True
     _check_function("conv2d_backward_input", conv2d_backward_input)
 
 
 def check_numerical_gradient(numerical_gradient: Callable) -> None:
     """Check central differences of sum(W**3)/3 at the worked example's F, h = 1e-5."""
+    __tracebackhide__ = True
     _check_function("numerical_gradient", numerical_gradient)
 
 
 def check_relative_error(relative_error: Callable) -> None:
     """Check the relative error between dL/dF and a slightly wrong copy of it."""
+    __tracebackhide__ = True
     _check_function("relative_error", relative_error)
 
 
 def check_training_step(training_step: Callable) -> None:
     """Check one step on the worked example with target 12 and learning rate 0.1."""
+    __tracebackhide__ = True
     _check_function("training_step", training_step)
 
 
 def check_O_by_hand(O_by_hand: Any) -> None:
     """Check the worked example's O, exactly."""
+    __tracebackhide__ = True
     _check_by_hand("O_by_hand", O_by_hand)
 
 
 def check_Z_by_hand(Z_by_hand: Any) -> None:
     """Check the worked example's Z, exactly."""
+    __tracebackhide__ = True
     _check_by_hand("Z_by_hand", Z_by_hand)
 
 
 def check_dO_by_hand(dO_by_hand: Any) -> None:
     """Check the worked example's dL/dO, exactly."""
+    __tracebackhide__ = True
     _check_by_hand("dO_by_hand", dO_by_hand)
 
 
 def check_dF_by_hand(dF_by_hand: Any) -> None:
     """Check the worked example's dL/dF, exactly."""
+    __tracebackhide__ = True
     _check_by_hand("dF_by_hand", dF_by_hand)
 
 
 def check_dX_by_hand(dX_by_hand: Any) -> None:
     """Check the worked example's dL/dX, exactly."""
+    __tracebackhide__ = True
     _check_by_hand("dX_by_hand", dX_by_hand)
