@@ -6,7 +6,8 @@ The self-study edition is what a student gets without a course around it:
   exactly as ``nbgrader generate_assignment`` makes it (solutions replaced by
   ``raise NotImplementedError()``, hidden tests removed, outputs cleared), with the
   visible checks, and a first cell that says where the solutions are;
-- ``notebooks/solutions/NN_*.ipynb``: the same notebooks with the solutions kept;
+- ``notebooks/solutions/NN_*.ipynb``: the same notebooks with the solutions kept, the
+  title saying "Solution: ";
 - the student-side helper modules copied beside both.
 
 Run it after changing anything in ``source/``::
@@ -72,6 +73,17 @@ def _clean(nb: NotebookNode, *preprocessors: type) -> NotebookNode:
     return nb
 
 
+def _solution_version(nb: NotebookNode, name: str) -> NotebookNode:
+    """The notebook with its solutions, its first heading saying so: JupyterLab names both
+    tabs after the file, so the heading is what tells the solution from the exercise."""
+    solution = _clean(nb)
+    first = solution.cells[0] if solution.cells else None
+    if first is None or first.cell_type != "markdown" or not first.source.startswith("# "):
+        raise ValueError(f"{name} must open with a markdown cell whose first line is a '# ' title")
+    first.source = "# Solution: " + first.source.removeprefix("# ")
+    return solution
+
+
 def _student_version(nb: NotebookNode, name: str) -> NotebookNode:
     student = _clean(nb, ClearSolutions)
     pointer = nbformat.v4.new_markdown_cell(_POINTER.format(name=name))
@@ -103,7 +115,7 @@ def build(source_dir: Path = SOURCE_DIR, out_dir: Path = NOTEBOOKS_DIR) -> list[
         nb = nbformat.read(path, as_version=4)
         for target, version in (
             (out_dir / path.name, _student_version(nb, path.name)),
-            (solutions_dir / path.name, _clean(nb)),
+            (solutions_dir / path.name, _solution_version(nb, path.name)),
         ):
             nbformat.write(version, target)
             written.append(target)

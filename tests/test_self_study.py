@@ -85,6 +85,27 @@ def test_student_version_has_no_solution_and_points_to_one(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_the_solution_is_titled_as_one_and_the_exercise_is_not(name: str) -> None:
+    # JupyterLab names both tabs after the file: the title tells them apart.
+    source_title = nbformat.read(SOURCE_DIR / name, as_version=4).cells[0].source.split("\n")[0]
+    student = nbformat.read(NOTEBOOKS_DIR / name, as_version=4)
+    solution = nbformat.read(NOTEBOOKS_DIR / "solutions" / name, as_version=4)
+    assert source_title.startswith("# ") and "Solution" not in source_title
+    assert student.cells[1].source.split("\n")[0] == source_title  # after the pointer
+    assert solution.cells[0].source.split("\n")[0] == "# Solution: " + source_title[2:]
+    assert "title" not in solution.metadata
+
+
+def test_a_notebook_without_a_title_is_refused(tmp_path) -> None:
+    source = copy_folder(SOURCE_DIR, tmp_path / "source")
+    nb = nbformat.read(source / NAMES[0], as_version=4)
+    nb.cells[0].source = "No title here."
+    nbformat.write(nb, source / NAMES[0])
+    with pytest.raises(ValueError, match=f"{NAMES[0]} must open with .* title"):
+        self_study.build(source, tmp_path / "edition")
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_solution_runs_top_to_bottom_cleanly(name: str, executed) -> None:
     nb, seconds = executed["solutions"][name]
     print(f"{name}: {seconds:.1f} s")

@@ -223,6 +223,11 @@ class NotebookPage:
             for view in views
         ]
 
+    def title(self) -> str:
+        """The notebook's first heading, as rendered (without its anchor link's ¶)."""
+        heading = self.page.locator(f"{_PANEL} .jp-RenderedMarkdown h1").first
+        return heading.inner_text().removesuffix("¶").strip()
+
     def alerts(self) -> list[str]:
         """Error or warning notifications and open dialogs: anything JupyterLab raised."""
         return self.page.locator(

@@ -26,7 +26,9 @@ class SolutionRun:
     """The solution notebook as the page showed it after Run All."""
 
     screenshots: Screenshots
+    exercise_title: str
     exercise_cells: list[CellView]
+    title: str
     solution: nbformat.NotebookNode
     cells: list[CellView]
     alerts: list[str]
@@ -47,8 +49,10 @@ def revealed(request, self_study_lab, browser_context, new_screenshots) -> Solut
         exercise = NotebookPage.open(
             page, self_study_lab.url(f"/lab/tree/{NOTEBOOK}?reset"), NOTEBOOK, screenshots
         )
+        exercise_title = exercise.title()
         exercise_cells = exercise.read_cells()
         lab = exercise.follow_link(SOLUTION, SOLUTION)
+        title = lab.title()
         lab.run_all()
         screenshots.take(page, "ran-all")
         cells = lab.read_cells()
@@ -59,12 +63,18 @@ def revealed(request, self_study_lab, browser_context, new_screenshots) -> Solut
     finally:
         page.close()
     solution = nbformat.read(self_study_lab.root / SOLUTION, as_version=4)
-    return SolutionRun(screenshots, exercise_cells, solution, cells, alerts)
+    return SolutionRun(screenshots, exercise_title, exercise_cells, title, solution, cells, alerts)
 
 
 def test_the_exercise_notebook_opens_unrun(revealed: SolutionRun) -> None:
     assert len(revealed.exercise_cells) > 10
     assert not any(cell.ran for cell in revealed.exercise_cells)
+
+
+def test_the_solution_says_it_is_one_the_exercise_does_not(revealed: SolutionRun) -> None:
+    # Both tabs carry the file's name; the title on the page tells them apart.
+    assert revealed.exercise_title == "4. The input gradient dL/dX"
+    assert revealed.title == "Solution: 4. The input gradient dL/dX"
 
 
 def test_the_solution_runs_and_every_check_passes(revealed: SolutionRun) -> None:
