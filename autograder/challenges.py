@@ -9,9 +9,10 @@ A draw is kept only if it tells apart every two answers (the right one and the t
 typical mistakes in :mod:`autograder.misconceptions`) that its class can tell apart: a
 2x2 filter that happens to be symmetric under a 180-degree turn, or an integer map
 whose sum divides by its size, is drawn again. Some pairs no draw of a class tells
-apart, e.g. any mistake about the filter's orientation on a one-row filter's rows; those
-are part of the class. So a typical mistake fails the same cases in every run and its
-partial credit is reproducible, while the inputs stay unpredictable.
+apart (flipping a one-row filter upside down changes nothing); those belong to the
+class. So a typical mistake fails the same cases in every run and its partial credit is
+reproducible, while the inputs stay unpredictable. ``tests/test_challenges.py`` lists
+the few cases a typical mistake passes.
 
 Inputs travel to the kernel as literals (see :mod:`autograder.wire`), so nothing relies
 on the student runtime's random number generator producing the grader's stream.
