@@ -5,18 +5,16 @@ from a scratch copy of their folder, so tests never write into the repository.
 
 Kernels talk to the tests over TCP on localhost, as in JupyterLab. jupyter_client picks
 a kernel's five ports by binding port 0 and closing the socket; the kernel binds them
-about a second later. Two processes starting kernels side by side can pick the same
-port in that second, and the kernel that loses it dies, or (if it was the IOPub port)
+half a second or more later. Two processes starting kernels side by side can pick the
+same port in between, and the kernel that loses it dies, or (if it was the IOPub port)
 lives on without ever answering: in CI that cost a 60-second wait and a dozen errors. So
-every kernel started here is started by ``StartLockedKernelManager``: one start at a
-time on the machine (a file lock), from choosing the ports until the kernel answers, and
-a kernel that does not answer within ``STARTUP_TIMEOUT`` seconds is killed and started
-again on fresh ports. Only the starts wait for each other; notebooks still run side by
-side.
+every kernel here is started by ``StartLockedKernelManager``: one start at a time on the
+machine (a file lock), from choosing the ports until the kernel answers, and a kernel
+that does not answer within ``STARTUP_TIMEOUT`` seconds is killed and started again on
+new ports. Only the starts wait for each other; the notebooks still run side by side.
 
-IPC sockets would avoid ports altogether, but their paths live under the scratch folder,
-and a socket path longer than 107 bytes (easily reached under a long ``TMPDIR``) cannot
-be bound.
+IPC sockets would avoid ports altogether, but a socket path is limited to 107 bytes,
+which a scratch folder under a long ``TMPDIR`` easily exceeds.
 """
 
 from __future__ import annotations
@@ -61,7 +59,7 @@ FUNCTION_TASKS = (
 )
 HAND_VALUE_TASKS = ("O_by_hand", "Z_by_hand", "dO_by_hand", "dF_by_hand", "dX_by_hand")
 #: Seconds a starting kernel gets to answer before it is killed and started again. A
-#: healthy one answers in about a second, even with notebooks running beside it.
+#: healthy one answers within a second or two, even with notebooks running beside it.
 STARTUP_TIMEOUT = 15.0
 #: Kernel starts tried before giving up.
 START_ATTEMPTS = 3
@@ -103,7 +101,7 @@ class StartLockedKernelManager(AsyncKernelManager):
     """
 
     async def start_kernel(self, **kwargs: Any) -> None:
-        failures = []
+        failures: list[str] = []
         with start_lock():
             for _ in range(START_ATTEMPTS):
                 await super().start_kernel(**kwargs)

@@ -2,13 +2,15 @@
 
 - kernels started side by side through ``in_parallel`` all answer, each in its folder;
 - a kernel start that loses one of its ports to another socket (what happened when two
-  processes picked the same free port) is retried on new ports, within seconds, where
-  a plain nbclient start fails;
-- a kernel start waits while another process holds the start lock.
+  processes picked the same free port) is retried on new ports within seconds, for
+  ``execute`` and nbgrader's Validator alike, where a plain nbclient start fails;
+- a start that keeps failing says why; a start waits while another process holds the
+  start lock, and gives up with a clear error if it is held too long.
 """
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import socket
 import time
@@ -21,7 +23,7 @@ import pytest
 from jupyter_client.connect import LocalPortCache
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
-from notebook_runs import STUDENT_KERNEL, execute, in_parallel, start_lock
+from notebook_runs import STUDENT_KERNEL, execute, in_parallel, start_lock, validate
 
 #: The order in which jupyter_client's local provisioner picks a kernel's ports.
 PORT_PICKS = ("shell", "iopub", "stdin", "hb", "control")
@@ -88,6 +90,9 @@ def test_a_plain_start_fails_on_a_taken_port(
     client = NotebookClient(nb, kernel_name=STUDENT_KERNEL, startup_timeout=5)
     with pytest.raises(RuntimeError, match=failure):
         client.execute(cwd=str(tmp_path / "run"))
+    # nbclient leaves its exit-time cleanup registered after a failed start, and that
+    # cleanup fails (an AssertionError printed at the end of the test run).
+    atexit.unregister(client._cleanup_kernel)
 
 
 @pytest.mark.parametrize("port_name", ["shell", "iopub"])
@@ -99,20 +104,24 @@ def test_a_start_that_loses_a_port_is_retried(monkeypatch, taken_port, tmp_path,
     assert picks[PORT_PICKS.index(port_name)] == taken_port
     assert len(picks) == 2 * len(PORT_PICKS), "one failed start, one good one"
     assert taken_port not in picks[len(PORT_PICKS) :]
-    assert seconds < 5.0 + 10.0
+    assert seconds < 15, "one short startup wait at most, never nbclient's 60 s"
 
 
-def test_a_start_that_never_succeeds_says_why(monkeypatch, tmp_path) -> None:
+def test_nbgrader_validation_retries_a_start_that_loses_a_port(
+    monkeypatch, taken_port, tmp_path
+) -> None:
+    picks = _first_kernel_gets(monkeypatch, "shell", taken_port)
+    # A failing cell shows that the kernel really ran the notebook.
+    [failure] = validate(_notebook(tmp_path / "run", "1 / 0"), validate_all=True)["failed"]
+    assert failure["source"] == "1 / 0" and "ZeroDivisionError" in failure["raw_error"]
+    assert picks[0] == taken_port and len(picks) == 2 * len(PORT_PICKS)
+
+
+def test_a_start_that_never_succeeds_says_why(monkeypatch, taken_port, tmp_path) -> None:
     monkeypatch.setattr(notebook_runs, "START_ATTEMPTS", 2)
-    # A kernel that cannot bind anything: every port it is given is already taken.
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        holder.listen()
-        monkeypatch.setattr(
-            LocalPortCache, "find_available_port", lambda cache, ip: holder.getsockname()[1]
-        )
-        with pytest.raises(RuntimeError, match="failed to start 2 times: Kernel died"):
-            execute(_notebook(tmp_path / "run"))
+    monkeypatch.setattr(LocalPortCache, "find_available_port", lambda cache, ip: taken_port)
+    with pytest.raises(RuntimeError, match="failed to start 2 times: Kernel died"):
+        execute(_notebook(tmp_path / "run"))
 
 
 def _wait_briefly_for_the_start_lock() -> None:
