@@ -8,7 +8,9 @@ copies the course once per contender, and grades each copy from scratch:
 2. ``conv-grader grade --jobs 1``;
 3. ``conv-grader grade --jobs <cores>``.
 
-It also measures the floor: one jailed kernel started and the notebook run in it
+For each it counts the CPU time of every process involved (the grader, its workers,
+every kernel, adopted as a child subreaper so that none escapes the count), which shows
+how close a run comes to the cores' ceiling. It also measures the floor: one jailed kernel started and the notebook run in it
 (nbgrader's own sandboxed ``Execute`` preprocessor, no gradebook, no verifier), for
 every notebook of one submission. Then it profiles one worker grading two students
 in-process with cProfile and prints where the time goes.
@@ -24,6 +26,7 @@ import cProfile
 import io
 import os
 import pstats
+import resource
 import shutil
 import subprocess
 import sys
@@ -64,10 +67,43 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
 
 
-def _timed(command: list[str], cwd: Path) -> float:
-    started = time.perf_counter()
+def _become_subreaper() -> None:
+    """Adopt every orphaned descendant, so that their CPU time is counted when reaped.
+
+    A kernel's bubblewrap parent is killed when the kernel is shut down, which orphans
+    the jail's own processes; without this their CPU time would be lost to init.
+    """
+    import ctypes
+
+    pr_set_child_subreaper = 36
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, 1, 0, 0, 0)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every descendant reaped so far, after reaping all finished ones."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (the command and all its descendants) of one run."""
+    cpu, started = _children_cpu(), time.perf_counter()
     subprocess.run(command, cwd=cwd, env=_env(), check=True, capture_output=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    time.sleep(1)  # let the last jails' processes exit, to be reaped
+    return wall, _children_cpu() - cpu
 
 
 @contextmanager
@@ -86,21 +122,24 @@ def _quiet():
             os.close(fd)
 
 
-def _floor(course: Path, repeats: int) -> float:
-    """Seconds per notebook to start a jailed kernel and run the submitted notebook."""
+def _floor(course: Path, repeats: int) -> tuple[float, float]:
+    """Wall and CPU seconds per notebook to start a jailed kernel and run the notebook."""
     from autograder.sandbox import SandboxedExecute
 
     config = load_course_config(course)
     folder = course / "submitted" / "s000" / ASSIGNMENT
     notebooks = sorted(folder.glob("*.ipynb"))
-    started = time.perf_counter()
+    cpu, started = _children_cpu() + _self_cpu(), time.perf_counter()
     with _quiet():
         for _ in range(repeats):
             for path in notebooks:
                 executor = SandboxedExecute(config=config)
                 notebook = nbformat.read(path, as_version=4)
                 executor.preprocess(notebook, {"metadata": {"path": "."}})
-    return (time.perf_counter() - started) / (repeats * len(notebooks))
+    wall = time.perf_counter() - started
+    time.sleep(1)
+    runs = repeats * len(notebooks)
+    return wall / runs, (_children_cpu() + _self_cpu() - cpu) / runs
 
 
 def _gradebook_writer(db_url: str, writer: int, writes: int) -> tuple[int, float]:
@@ -149,6 +188,7 @@ def _profile(course: Path, students: int = 2) -> str:
     """cProfile of one worker grading ``students`` students in this process."""
     config = load_course_config(course)
     config.CourseDirectory.assignment_id = ASSIGNMENT
+    config.Sandbox.prestart_kernels = True  # as `grade` sets it for its workers
     logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))
     notebooks = tuple(sorted(p.stem for p in (course / "source" / ASSIGNMENT).glob("*.ipynb")))
     profile = cProfile.Profile()
@@ -179,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     template = _make_class(root, args.students)
     notebooks = args.students * len(list((template / "release" / ASSIGNMENT).glob("*.ipynb")))
-    runs: dict[str, float] = {}
+    runs: dict[str, tuple[float, float]] = {}
     contenders = {
         "plain nbgrader autograde": [str(BIN / "nbgrader"), "autograde", ASSIGNMENT],
         "conv-grader grade --jobs 1": [str(BIN / "conv-grader"), "grade", "--jobs", "1"],
@@ -193,27 +233,37 @@ def main(argv: list[str] | None = None) -> int:
         ]
     if args.skip_plain:
         contenders.pop("plain nbgrader autograde")
+    _become_subreaper()
     for name, command in contenders.items():
         course = root / name.replace(" ", "_")
         shutil.copytree(template, course)
         if "conv-grader" in command[0]:
             command = [*command, "--course", str(course), "--no-progress"]
-        runs[name] = _timed(command, course)
-        print(f"{name:36s} {runs[name]:8.1f} s  {notebooks / runs[name]:6.2f} notebooks/s")
-    floor = _floor(template, args.floor_repeats)
+        runs[name] = wall, cpu = _timed(command, course)
+        print(f"{name:36s} {wall:8.1f} s  {notebooks / wall:6.2f} notebooks/s  {cpu:7.1f} CPU s")
+    floor, floor_cpu = _floor(template, args.floor_repeats)
     print(f"{'floor: jailed kernel + notebook':36s} {floor:8.2f} s per notebook")
 
-    print(f"\n{args.students} students, {notebooks} notebooks, {os.cpu_count()} cores")
+    cores = os.cpu_count() or 1
+    print(f"\n{args.students} students, {notebooks} notebooks, {cores} cores")
+    print(f"{'':36s} {'wall':>12s}  {'vs plain':>8s}  {'CPU (all processes)':>19s}")
     baseline = runs.get("plain nbgrader autograde")
-    for name, seconds in runs.items():
-        per_notebook = seconds / notebooks
-        line = f"{name:36s} {per_notebook:6.2f} s/notebook"
-        if baseline:
-            line += f"  {baseline / seconds:5.2f}x plain"
+    for name, (wall, cpu) in runs.items():
+        per_notebook = wall / notebooks
+        line = f"{name:36s} {per_notebook:6.2f} s/nb  "
+        line += f"{baseline[0] / wall:7.2f}x  " if baseline else f"{'':9s}  "
+        line += f"{cpu / notebooks:8.2f} core-s/nb"
+        if "--jobs 1" in name:
+            line += f"   {per_notebook / floor:4.2f}x floor (per notebook, one worker)"
+        print(line)
+    floor_name = "floor: jailed kernel + notebook"
+    print(f"{floor_name:36s} {floor:6.2f} s/nb  {'':9s}  {floor_cpu:8.2f} core-s/nb")
+    if baseline:
+        plain_wall, plain_cpu = baseline
         print(
-            f"{line}  {per_notebook / floor:5.2f}x floor (per notebook, one worker)"
-            if "--jobs 1" in name
-            else line
+            f"\nceiling: doing plain's CPU work per notebook, {cores} fully busy cores are at "
+            f"most {cores * plain_wall / plain_cpu:.2f}x plain; beyond that, only less CPU "
+            "per notebook helps."
         )
     print("\ngradebook contention (SQLite, every write a new nbgrader Gradebook session):")
     _gradebook_contention(root / f"conv-grader_grade_--jobs_{args.jobs}", 4 * args.jobs)
