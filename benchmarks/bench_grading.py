@@ -10,10 +10,11 @@ copies the course once per contender, and grades each copy from scratch:
 
 For each it counts the CPU time of every process involved (the grader, its workers,
 every kernel, adopted as a child subreaper so that none escapes the count), which shows
-how close a run comes to the cores' ceiling. It also measures the floor: one jailed kernel started and the notebook run in it
-(nbgrader's own sandboxed ``Execute`` preprocessor, no gradebook, no verifier), for
-every notebook of one submission. Then it profiles one worker grading two students
-in-process with cProfile and prints where the time goes.
+how close a run comes to the cores' ceiling. It also measures the floor: one jailed
+kernel started and the notebook run in it (nbgrader's own sandboxed ``Execute``
+preprocessor, no gradebook, no verifier), for every notebook of one submission. Then
+it profiles one worker grading two students in-process with cProfile and prints where
+the time goes.
 
     .venv/bin/python benchmarks/bench_grading.py            # N = 40
     .venv/bin/python benchmarks/bench_grading.py --students 8 --skip-plain
