@@ -15,6 +15,11 @@ folder, CPU-time, memory and file-size limits, and no new processes. On the grad
 side it caps the output each cell may store and keeps grading the rest of a notebook
 (as errors) when the kernel dies.
 
+Every kernel grades exactly one notebook. With ``Sandbox.prestart_kernels`` (on in
+``conv-grader grade``'s workers) the next notebook's kernel, in its own jail and folder,
+starts while the current notebook runs, so that its start-up (mostly the imports of
+``Sandbox.preload_modules``) overlaps grading instead of adding to it.
+
 Without a working bubblewrap it refuses to grade, unless ``Sandbox.allow_unsandboxed``
 is set; then it warns for every notebook and runs the kernel with the same limits in a
 host scratch directory.
