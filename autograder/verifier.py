@@ -326,7 +326,10 @@ def _neutralised(outputs: list[NotebookNode]) -> list[NotebookNode]:
         if kind == "stream":
             kept.append(from_dict({"output_type": "stream", "name": "stdout", "text": output.text}))
         elif kind == "error":
-            text = _ANSI.sub("", f"{output.ename}: {output.evalue}")
+            message = _ANSI.sub("", f"{output.ename}: {output.evalue}")
+            text = "\n".join(
+                wrapped for line in message.splitlines() for wrapped in _wrapped(line, "", "  ")
+            )
             kept.append(from_dict({"output_type": "stream", "name": "stdout", "text": text + "\n"}))
         elif kind in ("execute_result", "display_data"):
             kept.append(

@@ -254,6 +254,21 @@ def test_the_verdict_leads_with_the_result_then_the_mistake_then_short_input_lin
     assert lines[-1].startswith(("  on X ", "     X "))
 
 
+def test_the_students_own_error_is_kept_whole_in_lines_formgrader_shows(monkeypatch):
+    sentence = " ".join(["Your output has the wrong shape for this filter size."] * 4)
+    evalue = f"conv2d_forward(X, F):\n{sentence}\nExpected (2, 2), got (3, 3)."
+    error = {"output_type": "error", "ename": "AssertionError", "evalue": evalue, "traceback": []}
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": reference.conv2d_forward}, monkeypatch, [error])
+    cell = _verify(nb, resources).cells[0]
+    (shown,) = [o.text for o in cell.outputs if o.get("text", "").startswith("AssertionError")]
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 88, lines
+    assert lines[0] == "AssertionError: conv2d_forward(X, F):"
+    assert " ".join(line.strip() for line in lines[1:-1]) == sentence
+    assert lines[-1] == "Expected (2, 2), got (3, 3)."
+
+
 @pytest.mark.parametrize(
     "forgot_plus_one",
     [
