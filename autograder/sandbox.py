@@ -380,8 +380,7 @@ class SandboxedExecute(Execute):
 
     def create_kernel_manager(self) -> Any:
         """The manager of the kernel this notebook was given, already started."""
-        self.km = self._kernel.km
-        return self.km
+        return self._kernel.km
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: Any, index: int
