@@ -1,35 +1,23 @@
 """A trusted autograder and the reference maths for the conv-backprop course.
 
-Modules, one job each (the README's layout section says more):
+One sub-package per job (the README's layout section lists every module):
 
-- ``reference``: the maths, forward and backward side by side, vectorised, exact
-  with ``Fraction`` arrays;
-- ``exact``: arrays of Fractions, rendered the way the worked example writes them;
-- ``example``: the worked example's X, F and dL/dZ;
-- ``misconceptions``: typical wrong implementations, and ``diagnose()`` that names
-  the one an answer matches;
-- ``visible_checks``: writes the visible checks' literal expected values
-  (``conv_checks_expected.json``);
-- ``self_study``: generates the self-study edition ``notebooks/`` from ``source/``;
-- ``challenges``: the hidden challenge inputs, fresh for every grading run;
-- ``wire``: the probe payload format, decoded strictly;
-- ``judging``: compares one answer with the reference and explains a wrong one;
-- ``verifier``: the nbgrader preprocessors ``ArmProbes``, ``VerifyProbes``, ``RefuseToGrade``;
-- ``feedback``: ``HideHiddenTests``: feedback and formgrader without hidden test source;
-- ``trusted_config``: wires the verifier into a course's nbgrader config;
-- ``sandbox``: the grading kernel's jail: ``SandboxedExecute``, its settings, the kernelspec;
-- ``kernel_wrapper``: the kernelspec's launcher: runs the kernel under bubblewrap with limits;
-- ``lms``: unpacks LMS zip downloads safely;
-- ``pipeline``: grades a class in parallel, resumably, flagging what needs a human;
-- ``student_feedback``: feedback files plus a summary per student;
-- ``report``: the LMS CSV, per-exercise statistics, plots and an HTML report;
-- ``build``: the release, the self-study edition and the LMS zip;
-- ``samples``: the sample class the demo grades;
-- ``demo``: the whole cycle on the sample class;
-- ``cli``: ``conv-grader``: argument parsing only.
+- :mod:`autograder.maths`: what is right: the reference maths, exact fractions, the
+  worked example, and the catalogue of typical mistakes;
+- :mod:`autograder.verify`: judging what a kernel answered, outside the kernel: the
+  challenges, the probe's wire format, judging, the nbgrader preprocessors, verdicts,
+  and the one ``configure`` a course's ``nbgrader_config.py`` calls;
+- :mod:`autograder.jail`: running a kernel that cannot hurt anyone: the sandboxed
+  ``Execute``, the kernel's launcher, the kernelspec;
+- :mod:`autograder.course`: the instructor's workflow: build, grade, feedback, reports,
+  LMS intake, the sample class, the demo and the ``conv-grader`` command line.
+
+Layers go one way (maths below verify below course; jail beside verify), enforced by
+import-linter contracts in ``pyproject.toml``. The package's top level re-exports the
+reference maths, the functions of the exercise contract among them.
 """
 
-from autograder.reference import (
+from autograder.maths.reference import (
     conv2d_backward_filter,
     conv2d_backward_input,
     conv2d_forward,

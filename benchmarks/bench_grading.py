@@ -39,10 +39,10 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import pipeline
-from autograder.build import build
-from autograder.pipeline import load_course_config
-from autograder.samples import SAMPLE_CLASS, write_submission
+from autograder.course import grading
+from autograder.course.build import build
+from autograder.course.course_config import load_course_config
+from autograder.course.samples import SAMPLE_CLASS, write_submission
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "conv_backprop"
@@ -125,7 +125,7 @@ def _quiet():
 
 def _floor(course: Path, repeats: int) -> tuple[float, float]:
     """Wall and CPU seconds per notebook to start a jailed kernel and run the notebook."""
-    from autograder.sandbox import SandboxedExecute
+    from autograder.jail.execute import SandboxedExecute
 
     config = load_course_config(course)
     folder = course / "submitted" / "s000" / ASSIGNMENT
@@ -194,10 +194,10 @@ def _profile(course: Path, students: int = 2) -> str:
     notebooks = tuple(sorted(p.stem for p in (course / "source" / ASSIGNMENT).glob("*.ipynb")))
     profile = cProfile.Profile()
     with _quiet():
-        pipeline._worker_init(config, str(logs))  # also points fds 1 and 2 at the log
+        grading._worker_init(config, str(logs))  # also points fds 1 and 2 at the log
         for index in range(students):
-            task = pipeline._Task(f"s{index:03d}", "", notebooks, ())
-            profile.runcall(pipeline._grade_student, task)
+            task = grading._StudentJob(f"s{index:03d}", "", notebooks, ())
+            profile.runcall(grading._grade_student, task)
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
     stats.print_stats(

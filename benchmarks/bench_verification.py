@@ -34,16 +34,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import probe_course
+from autograder.maths import reference
+from autograder.verify import challenges
+from autograder.verify.wire import ScalarFunction
 from probe_submissions import STYLES, style_submission
-
-from autograder import challenges, reference
-from autograder.wire import ScalarFunction
 
 _STOCK_KERNEL = "bench-stock-student"
 _SANDBOX_LINES = """\
 from pathlib import Path
-from autograder.sandbox import configure as configure_sandbox
-configure_sandbox(c, Path(__file__).resolve().parent)
+from autograder.verify.config import configure
+configure(c, Path(__file__).resolve().parent, verify=False)
 """
 
 

@@ -4,8 +4,8 @@ Grades the same submissions (tests/sandbox_course.py, every student honest and d
 one matplotlib plot, as the course notebooks do) twice per round, alternately:
 
 - **stock**: nbgrader's own ``Execute``, a plain kernelspec of the student runtime;
-- **sandboxed**: ``autograder.sandbox.configure`` (``SandboxedExecute``, the
-  ``conv-backprop-student`` kernelspec, bubblewrap, limits).
+- **sandboxed**: ``autograder.verify.config.configure(..., verify=False)``
+  (``SandboxedExecute``, the ``conv-backprop-student`` kernelspec, bubblewrap, limits).
 
 and prints the median seconds per notebook of each and their ratio.
 

@@ -10,7 +10,8 @@ task, the source that defines it (e.g. ``"conv2d_forward = lambda X, F: ..."``).
 left out get the reference implementation, shipped as student code (numpy only), so
 each submission differs from a correct one exactly where a test wants it to.
 
-Used by tests/test_verifier.py, tests/test_feedback.py and benchmarks/bench_verification.py.
+Used by tests/verify/test_preprocessors.py, tests/verify/test_hide_hidden_tests.py and
+benchmarks/bench_verification.py.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.challenges import FUNCTION_TASKS, HAND_VALUE_TASKS
+from autograder.verify.challenges import FUNCTION_TASKS, HAND_VALUE_TASKS
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "conv_backprop"
@@ -74,7 +75,7 @@ REFERENCE_PRELUDE = f"""\
 import types as _types
 import numpy as np
 ref = _types.ModuleType("ref")
-exec({(REPO / "autograder" / "reference.py").read_text()!r}, ref.__dict__)
+exec({(REPO / "autograder" / "maths" / "reference.py").read_text()!r}, ref.__dict__)
 """
 
 _HAND_VALUES = {

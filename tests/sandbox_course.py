@@ -1,12 +1,12 @@
 """A one-notebook nbgrader course whose submissions attack the grading sandbox.
 
 Each student's submission is the released notebook, answered, with one cell (``attack``)
-holding that student's code (the attacks are in tests/test_sandbox.py). Around that
+holding that student's code (the attacks are in tests/jail/test_execute.py). Around that
 cell sit two graded tests worth one point each, so a score tells how far grading got:
 2 when the attack cost nothing, 1 when the kernel stopped in the attack. Every
 submission also ships a forged ``conv_probe.py``, which grading must ignore.
 
-Used by tests/test_sandbox.py and benchmarks/sandbox_overhead.py.
+Used by tests/jail/test_execute.py and benchmarks/sandbox_overhead.py.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.api import Gradebook
+
 from probe_course import STUDENT_KERNELSPEC, nbgrader
 
 ASSIGNMENT = "conv_backprop"
@@ -29,11 +30,11 @@ TRUSTED_MARKER = "trusted helper from source/"
 CONFIG = """\
 from pathlib import Path
 
-from autograder.sandbox import configure
+from autograder.verify.config import configure
 
 c = get_config()
 c.CourseDirectory.course_id = "conv_backprop"
-configure(c, Path(__file__).resolve().parent)
+configure(c, Path(__file__).resolve().parent, verify=False)
 c.Execute.timeout = {timeout}
 {extra}
 """

@@ -1,7 +1,7 @@
 """A two-notebook nbgrader course, small enough to grade in a second, for pipeline tests.
 
 It runs in the student kernel with plain nbgrader settings, so the pipeline is tested on
-its own; the real course and its verifier are covered by tests/test_demo.py.
+its own; the real course and its verifier are covered by tests/course/test_demo.py.
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.build import build
+from autograder.course.build import build
 
 ASSIGNMENT = "tiny"
 
 CONFIG = """\
 from pathlib import Path
 
-from autograder.sandbox import configure
+from autograder.verify.config import configure
 
 c = get_config()
 c.CourseDirectory.course_id = "tiny"
-configure(c, Path(__file__).resolve().parent, "tiny")
+configure(c, Path(__file__).resolve().parent, "tiny", verify=False)
 c.Execute.timeout = {timeout}
 """
 
@@ -80,7 +80,7 @@ def _source_notebook(name: str) -> nbformat.NotebookNode:
 
 def make_course(root: Path, *, timeout: int = 10) -> Path:
     """Write the course's config and source notebooks, then generate the release (nbgrader's
-    generate_assignment, through :func:`autograder.build.build`)."""
+    generate_assignment, through :func:`autograder.course.build.build`)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(CONFIG.format(timeout=timeout))
     source = root / "source" / ASSIGNMENT

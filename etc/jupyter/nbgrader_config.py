@@ -7,17 +7,17 @@ without this guard a broken course config would mean stock grading: hidden tests
 student's kernel, which a student can fool.
 
 Here autograding refuses to run and feedback hides hidden tests. The course config
-(``autograder.trusted_config.configure``) overrides both, but only if it loads without
+(``autograder.verify.config.configure``) overrides both, but only if it loads without
 error. Plain strings, no imports: this file itself cannot fail.
 Keep the lists equal to ``GUARD_AUTOGRADE`` and ``SAFE_FEEDBACK`` in
-``autograder/trusted_config.py`` (``tests/test_verifier.py`` checks it).
+``autograder/verify/config.py`` (``tests/verify/test_config.py`` checks it).
 """
 
 c = get_config()  # noqa: F821 -- provided by traitlets when nbgrader loads this file
 
-c.Autograde.autograde_preprocessors = ["autograder.verifier.RefuseToGrade"]
+c.Autograde.autograde_preprocessors = ["autograder.verify.preprocessors.RefuseToGrade"]
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "autograder.feedback.HideHiddenTests",
+    "autograder.verify.hide_hidden_tests.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

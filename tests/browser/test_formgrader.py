@@ -1,7 +1,7 @@
 """The instructor in a real browser: formgrader after ``conv-grader grade``.
 
 Two submissions to the released course are graded with the instructor's command line
-(``python -m autograder.cli grade``): alice answers everything as the instructor would;
+(``python -m autograder.course.cli grade``): alice answers everything as the instructor would;
 bob flips the kernel, by hand and in ``conv2d_forward``. The instructor
 then opens JupyterLab with formgrader and reads the submissions list, bob's notebooks
 and bob's graded forward-pass notebook.
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from autograder.feedback import HIDDEN_PLACEHOLDER
-from autograder.misconceptions import CATALOGUE, diagnose
-from autograder.samples import SampleStudent, write_submission
+from autograder.course.samples import SampleStudent, write_submission
+from autograder.maths.misconceptions import CATALOGUE, diagnose
+from autograder.verify.hide_hidden_tests import HIDDEN_PLACEHOLDER
 
 from .course import ASSIGNMENT, FLIPPED_FORWARD, NOTEBOOKS
 from .lab_page import Screenshots
@@ -84,7 +84,7 @@ def graded_course(released_course: Path, tmp_path_factory: pytest.TempPathFactor
             course / "source" / ASSIGNMENT,
             course / "submitted" / student.lms_id / ASSIGNMENT,
         )
-    cli = [str(GRADER_BIN / "python"), "-m", "autograder.cli"]
+    cli = [str(GRADER_BIN / "python"), "-m", "autograder.course.cli"]
     _run(home, course, *cli, "grade", "--course", str(course), "--no-progress", "--jobs", "2")
     _run(home, course, str(GRADER_BIN / "nbgrader"), "export", "--to", "gradebook.csv")
     return course
@@ -218,7 +218,7 @@ def test_every_verdict_fits_the_width_of_its_cell(formgrader: FormgraderView) ->
 
 def test_formgrader_shows_no_hidden_test_source(formgrader: FormgraderView) -> None:
     """Each graded cell shows its visible check and the verdict; its hidden block is
-    replaced by one placeholder line (autograder.feedback.HideHiddenTests)."""
+    replaced by one placeholder line (autograder.verify.hide_hidden_tests.HideHiddenTests)."""
     for grade_id, text in formgrader.bobs_cells.items():
         assert "HIDDEN TESTS" not in text, grade_id
         assert "conv_probe" not in text, grade_id

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from autograder.misconceptions import CATALOGUE
+from autograder.maths.misconceptions import CATALOGUE
 
 from .course import (
     ASSIGNMENT,

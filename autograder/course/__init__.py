@@ -1,0 +1,1 @@
+"""The instructor's workflow around nbgrader: build, grade, feedback, reports, the CLI."""

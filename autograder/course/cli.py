@@ -1,0 +1,212 @@
+"""``conv-grader``: the instructor's command line. Argument parsing only; each subcommand
+calls one module that does the work (build, pipeline, lms, student_feedback, report, demo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from autograder.course.course_config import REPO_ROOT
+from autograder.verify.config import ASSIGNMENT_ID
+
+__all__ = ["main"]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=Path.cwd(),
+        help="the nbgrader course folder (default: the current folder)",
+    )
+    parser.add_argument(
+        "--assignment", default=ASSIGNMENT_ID, help=f"assignment id (default: {ASSIGNMENT_ID})"
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="gradebook URL, e.g. postgresql+psycopg2://user:password@host/db "
+        "(default: CourseDirectory.db_url, a SQLite file in the course folder)",
+    )
+
+
+def _jobs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="grading worker processes (default: the number of cores)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="conv-grader",
+        description="Build, grade, give feedback on and report the conv-backprop "
+        "assignment with nbgrader. Everything lands in nbgrader's own gradebook.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser(
+        "build",
+        help="generate the release, the self-study notebooks and a student zip",
+        description="Run nbgrader generate_assignment, regenerate the self-study "
+        "notebooks and zip the release for an LMS upload.",
+    )
+    _common(build)
+    build.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        help="where to regenerate the self-study edition (default: <course>/notebooks)",
+    )
+    build.add_argument("--no-notebooks", action="store_true", help="skip the self-study edition")
+
+    grade = commands.add_parser(
+        "grade",
+        help="autograde every submission in parallel",
+        description="Autograde every submission in submitted/ with nbgrader, in "
+        "parallel. Submissions already graded with unchanged files are skipped, so an "
+        "interrupted run is resumed by running it again.",
+    )
+    _common(grade)
+    _jobs(grade)
+    grade.add_argument(
+        "--lms",
+        type=Path,
+        metavar="PATH",
+        help="first unpack an LMS download (a folder of <student>.zip, or a zip of them) "
+        "into submitted/",
+    )
+    grade.add_argument("--force", action="store_true", help="regrade every submission")
+
+    feedback = commands.add_parser(
+        "feedback",
+        help="write feedback files and per-student summaries",
+        description="Run nbgrader generate_feedback for every graded student and write "
+        "a summary.md beside it: score per exercise and the misconceptions found.",
+    )
+    _common(feedback)
+
+    report = commands.add_parser(
+        "report",
+        help="write the LMS CSV, per-exercise stats, plots and an HTML report",
+        description="Read the gradebook and write grades.csv (for the LMS), "
+        "exercises.csv, two PNG plots and report.html.",
+    )
+    _common(report)
+    report.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: <course>/reports)"
+    )
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the whole cycle on the bundled sample class",
+        description="Copy the course into a fresh folder, build it, grade the sample "
+        "class (correct answers, typical mistakes, blank, timeout, corrupt, attacks), "
+        "write feedback and the report, and print a summary table.",
+    )
+    demo.add_argument(
+        "--out", type=Path, default=Path("demo"), help="the demo's course folder (default: demo)"
+    )
+    demo.add_argument(
+        "--repo",
+        type=Path,
+        default=REPO_ROOT,
+        help="the course to copy (default: this repository)",
+    )
+    demo.add_argument("--db", metavar="URL", help="gradebook URL instead of SQLite")
+    _jobs(demo)
+    return parser
+
+
+def _build(args: argparse.Namespace) -> None:
+    from autograder.course.build import build
+
+    notebooks = None if args.no_notebooks else (args.notebooks or args.course / "notebooks")
+    result = build(args.course, args.assignment, notebooks_dir=notebooks, db_url=args.db)
+    print(f"release: {result.release_dir}")
+    print(f"student zip: {result.student_zip}")
+    if notebooks is not None:
+        print(f"self-study edition: {notebooks} ({len(result.notebooks)} files)")
+
+
+def _grade(args: argparse.Namespace) -> None:
+    from autograder.course.grading import grade
+    from autograder.course.lms import unpack_lms_download
+
+    if args.lms is not None:
+        for student in unpack_lms_download(args.lms, args.course, args.assignment):
+            if not student.ok:
+                print(f"{student.lms_id}: {'; '.join(student.problems)}", file=sys.stderr)
+    outcomes = grade(
+        args.course,
+        args.assignment,
+        jobs=args.jobs,
+        db_url=args.db,
+        force=args.force,
+        progress=not args.no_progress,
+    )
+    flagged = [outcome for outcome in outcomes if outcome.needs_human]
+    print(f"{len(outcomes)} submissions, {len(flagged)} need a human")
+    for outcome in flagged:
+        print(f"  {outcome.student_id}: {'; '.join(outcome.reasons)}")
+
+
+def _feedback(args: argparse.Namespace) -> None:
+    from autograder.course.feedback_files import write_feedback
+
+    written = write_feedback(args.course, args.assignment, args.db)
+    print(f"feedback for {len(written)} students in {args.course / 'feedback'}")
+
+
+def _report(args: argparse.Namespace) -> None:
+    from autograder.course.reports import collect, write_report
+
+    results = collect(args.course, args.assignment, args.db)
+    paths = write_report(results, args.out or args.course / "reports")
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from autograder.course.demo import run_demo, summary_table
+
+    result = run_demo(
+        args.repo, args.out, jobs=args.jobs, db_url=args.db, progress=not args.no_progress
+    )
+    print(summary_table(result.results))
+    print(f"\nreport: {result.report['html']}")
+    print(f"feedback: {result.course_root / 'feedback'}")
+
+
+_COMMANDS = {
+    "build": _build,
+    "grade": _grade,
+    "feedback": _feedback,
+    "report": _report,
+    "demo": _demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``conv-grader``; return the exit status (2 when grading cannot start)."""
+    from autograder.course.course_config import GradingError
+
+    args = _parser().parse_args(argv)
+    try:
+        _COMMANDS[args.command](args)
+    except (GradingError, FileExistsError, FileNotFoundError) as error:
+        print(f"conv-grader {args.command}: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

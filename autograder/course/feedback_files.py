@@ -1,0 +1,104 @@
+"""Feedback for students: nbgrader's ``generate_feedback`` plus a short summary each.
+
+The HTML files are nbgrader's own, made with whatever ``GenerateFeedback`` preprocessors
+the course configures (the trusted grader hides the hidden tests there). Beside them,
+``feedback/<student>/<assignment>/summary.md`` gives the score per exercise, the
+misconceptions the verifier named, and anything that needs a human, in plain words.
+It is written from :func:`autograder.course.reports.collect`, so it holds only scores and the
+catalogue's sentences, never test source.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from autograder.course.course_config import load_course_config
+from autograder.course.reports import (
+    ClassResults,
+    StudentResult,
+    collect,
+    format_points,
+    misconception_message,
+)
+
+__all__ = ["SUMMARY_FILE", "render_summary", "write_feedback"]
+
+SUMMARY_FILE = "summary.md"
+
+
+def render_summary(student: StudentResult, results: ClassResults) -> str:
+    """One student's summary, as Markdown.
+
+    Parameters
+    ----------
+    student : StudentResult
+        The student, with scores and verdicts.
+    results : ClassResults
+        The class (for the notebooks and their points).
+    """
+    lines = [
+        f"# {results.assignment_id}: feedback for {student.lms_id}",
+        "",
+        f"**Total: {student.total:g} / {results.max_total:g}**",
+        "",
+        "| notebook | exercise | score |",
+        "|---|---|---|",
+    ]
+    for exercise in student.exercises:
+        score = format_points(exercise.score) or "not graded"
+        lines.append(
+            f"| {exercise.notebook} | {exercise.name} | {score} / {exercise.max_score:g} |"
+        )
+    lines += ["", "## What your answers looked like", ""]
+    if student.misconceptions:
+        lines += [f"- {misconception_message(key)}" for key in student.misconceptions]
+    else:
+        lines.append("- No typical mistake was recognised in your answers.")
+    if student.reasons:
+        lines += ["", "## Waiting for your instructor", ""]
+        lines += [f"- {reason}" for reason in student.reasons]
+    return "\n".join(lines) + "\n"
+
+
+def write_feedback(
+    course_root: Path, assignment_id: str, db_url: str | None = None
+) -> dict[str, list[Path]]:
+    """Run nbgrader's ``generate_feedback`` for every graded student and add summaries.
+
+    Parameters
+    ----------
+    course_root : Path
+        The nbgrader course folder.
+    assignment_id : str
+        The assignment.
+    db_url : str, optional
+        A gradebook URL overriding the configured one.
+
+    Returns
+    -------
+    dict of str to list of Path
+        Per student id, the files in its feedback folder (empty when nbgrader could make
+        none, e.g. nothing was autograded).
+    """
+    from nbgrader.apps import NbGraderAPI
+
+    course_root = Path(course_root).resolve()
+    results = collect(course_root, assignment_id, db_url)
+    api = NbGraderAPI(config=load_course_config(course_root, db_url))
+    coursedir = api.coursedir
+    written: dict[str, list[Path]] = {}
+    for student in results.students:
+        folder = Path(coursedir.format_path(coursedir.feedback_directory, student.student_id, "."))
+        folder = folder / assignment_id
+        autograded = Path(
+            coursedir.format_path(coursedir.autograded_directory, student.student_id, ".")
+        )
+        if (autograded / assignment_id).is_dir():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", category=Warning)
+                api.generate_feedback(assignment_id, student.student_id, force=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / SUMMARY_FILE).write_text(render_summary(student, results), encoding="utf-8")
+        written[student.student_id] = sorted(p for p in folder.rglob("*") if p.is_file())
+    return written

@@ -1,0 +1,449 @@
+"""The class's results, read from nbgrader's gradebook: CSV for an LMS, stats, plots, HTML.
+
+Scores come only from the gradebook (what the formgrader shows, manual grades included);
+why a submission needs a human comes from the grading ledger and the gradebook's own
+``needs_manual_grade``; the misconceptions come from the verdicts the verifier stores in
+each autograded test cell's metadata. Nothing here reruns or rescores anything.
+
+Files written to ``<course>/reports/``:
+
+- ``grades.csv``: one row per student: LMS id, per-notebook and total scores, and a
+  ``status`` column that is ``graded`` for a real score (0 included) and
+  ``needs a human`` otherwise, with the reasons in ``reason``;
+- ``exercises.csv``: per graded cell: points, mean, median, share of full and zero marks;
+- ``score_distribution.png`` and ``misconceptions.png``;
+- ``report.html``: all of the above on one page.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import statistics
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder.course.course_config import load_course_config
+from autograder.course.grading import read_ledger
+from autograder.course.lms import read_id_map
+from autograder.maths.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT
+from autograder.verify.preprocessors import VERDICT_METADATA_KEY
+
+__all__ = [
+    "GRADED",
+    "NEEDS_HUMAN",
+    "ClassResults",
+    "ExerciseScore",
+    "StudentResult",
+    "collect",
+    "exercise_stats",
+    "format_points",
+    "misconception_counts",
+    "misconception_message",
+    "write_report",
+]
+
+GRADED = "graded"
+NEEDS_HUMAN = "needs a human"
+
+
+@dataclass
+class ExerciseScore:
+    """One graded cell of one submission.
+
+    Attributes
+    ----------
+    notebook, name : str
+        The notebook and the cell's ``grade_id``.
+    score, max_score : float
+        Points earned (None while ungraded) and available.
+    misconceptions : list of str
+        Misconception keys the verifier named for this cell.
+    """
+
+    notebook: str
+    name: str
+    score: float | None
+    max_score: float
+    misconceptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StudentResult:
+    """One student's row of the class results.
+
+    Attributes
+    ----------
+    student_id, lms_id : str
+        The nbgrader id and the id the LMS knows (the same when not unpacked from zips).
+    notebook_scores : dict of str to float
+        Score per notebook, in notebook order.
+    exercises : list of ExerciseScore
+        Every graded cell.
+    reasons : list of str
+        Why a human should look; empty when the score can go to the LMS as it is.
+    """
+
+    student_id: str
+    lms_id: str
+    notebook_scores: dict[str, float] = field(default_factory=dict)
+    exercises: list[ExerciseScore] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(self.notebook_scores.values())
+
+    @property
+    def status(self) -> str:
+        return NEEDS_HUMAN if self.reasons else GRADED
+
+    @property
+    def misconceptions(self) -> list[str]:
+        found: list[str] = []
+        for exercise in self.exercises:
+            found += [key for key in exercise.misconceptions if key not in found]
+        return found
+
+
+@dataclass
+class ClassResults:
+    """Everything the report shows.
+
+    Attributes
+    ----------
+    assignment_id : str
+        The assignment.
+    notebooks : list of str
+        Its notebooks, in order.
+    max_scores : dict of str to float
+        Points available per notebook.
+    students : list of StudentResult
+        One per student, sorted by id.
+    """
+
+    assignment_id: str
+    notebooks: list[str]
+    max_scores: dict[str, float]
+    students: list[StudentResult]
+
+    @property
+    def max_total(self) -> float:
+        return sum(self.max_scores.values())
+
+
+def misconception_message(key: str) -> str:
+    """The catalogue's sentence for a misconception key (the key itself if unknown)."""
+    for entries in CATALOGUE.values():
+        for entry in entries:
+            if entry.key == key:
+                return entry.message
+    for entry in (INPUT_MODIFIED, INTEGER_RESULT):
+        if entry.key == key:
+            return entry.message
+    return key
+
+
+def _verdicts(notebook_path: Path) -> dict[str, list[str]]:
+    """Misconception keys per graded cell, from the verifier's verdict metadata."""
+    try:
+        notebook = nbformat.read(notebook_path, as_version=4)
+    except Exception:
+        return {}
+    found = {}
+    for cell in notebook.cells:
+        verdict = cell.metadata.get(VERDICT_METADATA_KEY)
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if isinstance(verdict, dict) and grade_id:
+            found[grade_id] = [str(key) for key in verdict.get("misconceptions") or []]
+    return found
+
+
+def collect(course_root: Path, assignment_id: str, db_url: str | None = None) -> ClassResults:
+    """Read the class's results from the gradebook, the ledger and the autograded notebooks.
+
+    Parameters
+    ----------
+    course_root : Path
+        The nbgrader course folder.
+    assignment_id : str
+        The assignment to report on.
+    db_url : str, optional
+        A gradebook URL overriding the configured one.
+
+    Returns
+    -------
+    ClassResults
+        Every student in the gradebook or the ledger.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.coursedir import CourseDirectory
+
+    course_root = Path(course_root).resolve()
+    config = load_course_config(course_root, db_url)
+    coursedir = CourseDirectory(config=config)
+    ledger = read_ledger(course_root)
+    lms_ids = {student: lms for lms, student in read_id_map(course_root).items()}
+    students: dict[str, StudentResult] = {}
+    with warnings.catch_warnings(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        warnings.simplefilter("ignore", category=Warning)
+        assignment = gb.find_assignment(assignment_id)
+        notebooks = sorted(notebook.name for notebook in assignment.notebooks)
+        max_scores = {nb.name: float(nb.max_score) for nb in assignment.notebooks}
+        for student in sorted(gb.students, key=lambda s: s.id):
+            try:
+                submission = gb.find_submission(assignment_id, student.id)
+            except MissingEntry:
+                continue
+            result = StudentResult(student.id, lms_ids.get(student.id, student.id))
+            autograded = Path(
+                coursedir.format_path(coursedir.autograded_directory, student.id, assignment_id)
+            )
+            for notebook in sorted(submission.notebooks, key=lambda n: n.name):
+                verdicts = _verdicts(autograded / f"{notebook.name}.ipynb")
+                result.notebook_scores[notebook.name] = float(notebook.score)
+                for grade in sorted(notebook.grades, key=lambda g: g.name):
+                    # nbgrader reports an ungraded cell as 0; keep it apart from a real 0.
+                    ungraded = grade.auto_score is None and grade.manual_score is None
+                    score = None if ungraded else float(grade.score)
+                    result.exercises.append(
+                        ExerciseScore(
+                            notebook.name,
+                            grade.name,
+                            score,
+                            float(grade.max_score),
+                            verdicts.get(grade.name, []),
+                        )
+                    )
+                if notebook.needs_manual_grade:
+                    result.reasons.append(f"{notebook.name}: not fully graded in the gradebook")
+            students[student.id] = result
+
+    for student_id, outcome in ledger.items():
+        result = students.setdefault(
+            student_id,
+            StudentResult(student_id, lms_ids.get(student_id, student_id)),
+        )
+        reasons = [reason for reason in outcome.reasons if reason not in result.reasons]
+        # The ledger names the cause; the gradebook's generic note adds nothing to it.
+        noted = {reason.split(":")[0] for reason in reasons}
+        result.reasons = reasons + [r for r in result.reasons if r.split(":")[0] not in noted]
+    return ClassResults(
+        assignment_id, notebooks, max_scores, [students[s] for s in sorted(students)]
+    )
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def format_points(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}"
+
+
+def _write_grades_csv(results: ClassResults, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["student_id", "lms_id", *results.notebooks, "total", "max_total", "status", "reason"]
+        )
+        for student in results.students:
+            scores = [format_points(student.notebook_scores.get(nb)) for nb in results.notebooks]
+            writer.writerow(
+                [
+                    student.student_id,
+                    student.lms_id,
+                    *scores,
+                    format_points(student.total),
+                    format_points(results.max_total),
+                    student.status,
+                    "; ".join(student.reasons),
+                ]
+            )
+
+
+def exercise_stats(results: ClassResults) -> list[dict[str, object]]:
+    """Per graded cell: how the class did, over the students with a score for it."""
+    by_cell: dict[tuple[str, str], list[ExerciseScore]] = {}
+    for student in results.students:
+        for exercise in student.exercises:
+            by_cell.setdefault((exercise.notebook, exercise.name), []).append(exercise)
+    rows = []
+    for (notebook, name), exercises in sorted(by_cell.items()):
+        scores = [e.score for e in exercises if e.score is not None]
+        points = exercises[0].max_score
+        rows.append(
+            {
+                "notebook": notebook,
+                "exercise": name,
+                "points": points,
+                "graded": len(scores),
+                "mean": round(statistics.fmean(scores), 3) if scores else "",
+                "median": statistics.median(scores) if scores else "",
+                "full_marks_pct": round(100 * sum(s >= points for s in scores) / len(scores))
+                if scores
+                else "",
+                "zero_pct": round(100 * sum(s == 0 for s in scores) / len(scores))
+                if scores
+                else "",
+            }
+        )
+    return rows
+
+
+def _write_exercises_csv(rows: list[dict[str, object]], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["exercise"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def misconception_counts(results: ClassResults) -> Counter[str]:
+    """How many students showed each misconception (once per student)."""
+    return Counter(key for student in results.students for key in student.misconceptions)
+
+
+def _plot_scores(results: ClassResults, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    graded = [s.total for s in results.students if s.status == GRADED]
+    flagged = [s.total for s in results.students if s.status == NEEDS_HUMAN]
+    top = max(results.max_total, 1.0)
+    bins = [top * i / 10 for i in range(11)]
+    figure, axes = plt.subplots(figsize=(7, 4))
+    axes.hist(
+        [graded, flagged],
+        bins=bins,
+        stacked=True,
+        label=[f"graded ({len(graded)})", f"needs a human ({len(flagged)})"],
+        color=["#4c72b0", "#dd8452"],
+        edgecolor="white",
+    )
+    axes.set_xlabel(f"total score (out of {top:g})")
+    axes.set_ylabel("students")
+    axes.set_title(f"{results.assignment_id}: score distribution")
+    _integer_ticks(axes.yaxis)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def _plot_misconceptions(counts: Counter[str], path: Path, top: int = 12) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    common = counts.most_common(top)[::-1]
+    figure, axes = plt.subplots(figsize=(7, 0.5 * max(len(common), 2) + 1.2))
+    if common:
+        axes.barh([key for key, _ in common], [count for _, count in common], color="#c44e52")
+        _integer_ticks(axes.xaxis)
+    else:
+        axes.text(0.5, 0.5, "no misconceptions found", ha="center", va="center")
+        axes.set_yticks([])
+    axes.set_xlabel("students")
+    axes.set_title("most frequent misconceptions")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def _html_table(header: list[str], rows: list[list[object]]) -> str:
+    head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _write_html(
+    results: ClassResults, stats: list[dict[str, object]], counts: Counter[str], path: Path
+) -> None:
+    flagged = [s for s in results.students if s.status == NEEDS_HUMAN]
+    grades = _html_table(
+        ["student", "LMS id", *results.notebooks, "total", "status"],
+        [
+            [
+                s.student_id,
+                s.lms_id,
+                *[format_points(s.notebook_scores.get(nb)) for nb in results.notebooks],
+                f"{s.total:g} / {results.max_total:g}",
+                s.status,
+            ]
+            for s in results.students
+        ],
+    )
+    humans = _html_table(
+        ["student", "reasons"], [[s.student_id, "; ".join(s.reasons)] for s in flagged]
+    )
+    exercises = _html_table(list(stats[0]) if stats else [], [list(r.values()) for r in stats])
+    common = _html_table(
+        ["misconception", "students", "what the student is told"],
+        [[key, n, misconception_message(key)] for key, n in counts.most_common()],
+    )
+    page = f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{html.escape(results.assignment_id)} report</title>
+<style>
+body {{ font-family: sans-serif; max-width: 70em; margin: 2em auto; }}
+table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
+td, th {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }}
+</style></head><body>
+<h1>{html.escape(results.assignment_id)}: {len(results.students)} submissions</h1>
+<p>{len(results.students) - len(flagged)} graded, {len(flagged)} need a human.
+Scores come from nbgrader's gradebook; <code>grades.csv</code> is the file for the LMS.</p>
+<h2>Needs a human</h2>{humans}
+<h2>Scores</h2><img src="score_distribution.png" alt="score distribution">{grades}
+<h2>Exercises</h2>{exercises}
+<h2>Misconceptions</h2><img src="misconceptions.png" alt="misconceptions">{common}
+</body></html>
+"""
+    path.write_text(page, encoding="utf-8")
+
+
+def write_report(results: ClassResults, out_dir: Path) -> dict[str, Path]:
+    """Write the CSVs, the plots and the HTML page into ``out_dir``.
+
+    Returns
+    -------
+    dict of str to Path
+        Each file written, by short name (``grades``, ``exercises``, ``scores_plot``,
+        ``misconceptions_plot``, ``html``).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "grades": out_dir / "grades.csv",
+        "exercises": out_dir / "exercises.csv",
+        "scores_plot": out_dir / "score_distribution.png",
+        "misconceptions_plot": out_dir / "misconceptions.png",
+        "html": out_dir / "report.html",
+    }
+    stats = exercise_stats(results)
+    counts = misconception_counts(results)
+    _write_grades_csv(results, paths["grades"])
+    _write_exercises_csv(stats, paths["exercises"])
+    _plot_scores(results, paths["scores_plot"])
+    _plot_misconceptions(counts, paths["misconceptions_plot"])
+    _write_html(results, stats, counts, paths["html"])
+    return paths
+
+
+def _integer_ticks(axis: Any) -> None:
+    """Ticks at whole numbers only: the axis counts students."""
+    from matplotlib.ticker import MaxNLocator
+
+    locator = axis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)

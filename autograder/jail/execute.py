@@ -1,0 +1,484 @@
+"""The grading kernel's jail: where and how a submission's code runs while it is graded.
+
+``SandboxedExecute`` replaces nbgrader's ``Execute`` preprocessor. For every notebook it
+grades it makes a private temporary directory holding
+
+- ``ipc/``: the kernel's IPC sockets (a fresh directory per kernel, so concurrent
+  grading workers never share socket names), and
+- ``scratch/``: copies of the trusted helper files from the course's ``source/``
+  folder (``Sandbox.helper_dir``), never the submission's possibly edited copies,
+
+and starts the ``conv-backprop-student`` kernel with a launch plan that its wrapper
+(``autograder/jail/kernel_wrapper.py``) turns into a bubblewrap jail: the student runtime's
+Python, a scratch working directory with only those helpers, no network, no course
+folder, CPU-time, memory and file-size limits, and no new processes. On the grader
+side it caps the output each cell may store and keeps grading the rest of a notebook
+(as errors) when the kernel dies.
+
+Every kernel grades exactly one notebook. With ``Sandbox.prestart_kernels`` (on in
+``conv-grader grade``'s workers) the next notebook's kernel, in its own jail and folder,
+starts while the current notebook runs, so that its start-up (mostly the imports of
+``Sandbox.preload_modules``) overlaps grading instead of adding to it.
+
+Without a working bubblewrap it refuses to grade, unless ``Sandbox.allow_unsandboxed``
+is set; then it warns for every notebook and runs the kernel with the same limits in a
+host scratch directory.
+
+:func:`autograder.verify.config.configure` wires all of this into a course's
+``nbgrader_config.py``; :mod:`autograder.jail.kernelspec` installs the kernelspec.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import zmq
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer, List, Unicode
+from traitlets.config import Configurable
+
+from autograder.jail.kernel_wrapper import PLAN_VARIABLE
+from autograder.jail.kernelspec import KERNEL_NAME, WRAPPER, runs_wrapper
+
+__all__ = [
+    "Sandbox",
+    "SandboxUnavailableError",
+    "SandboxedExecute",
+    "discard_prestarted_kernel",
+]
+
+# sun_path of a Unix socket holds 108 bytes, the last one a NUL.
+_MAX_SOCKET_PATH = 107
+# Message types that carry no output; everything else counts against a cell's budget.
+_CONTROL_MESSAGES = frozenset({"status", "execute_input"})
+
+
+class SandboxUnavailableError(RuntimeError):
+    """Grading refused: the sandbox cannot run and unsandboxed grading is not allowed."""
+
+
+class Sandbox(Configurable):
+    """Settings of the grading kernel's jail (``c.Sandbox.*`` in nbgrader_config.py)."""
+
+    enabled = Bool(
+        True,
+        help="Run every graded kernel inside bubblewrap. Turning this off refuses to "
+        "grade unless allow_unsandboxed is also set.",
+    ).tag(config=True)
+    allow_unsandboxed = Bool(
+        False,
+        help="Grade without the bubblewrap jail when it is disabled or cannot start "
+        "(limits and a scratch directory still apply; file system and network do not "
+        "get isolated). Logs a warning for every notebook. Off: grading refuses.",
+    ).tag(config=True)
+    bwrap = Unicode(
+        "bwrap", help="The bubblewrap binary: a name looked up on PATH, or a path."
+    ).tag(config=True)
+    helper_dir = Unicode(
+        "",
+        help="The trusted folder whose files, notebooks and dotfiles excepted, are "
+        "copied into the kernel's working directory (conv_probe.py, conv_checks.py and "
+        "their data): the assignment's folder under source/, never a submission.",
+    ).tag(config=True)
+    work_root = Unicode(
+        "",
+        help="Where each kernel's private folder (its sockets, the helper copies) is "
+        "made; empty: the system temp folder. The kernel can write files in its socket "
+        "folder, so a small dedicated tmpfs here bounds that too.",
+    ).tag(config=True)
+    cpu_seconds = Integer(
+        300, help="CPU seconds one notebook's kernel may use in total (RLIMIT_CPU)."
+    ).tag(config=True)
+    memory_mb = Integer(2048, help="Address space of the kernel in MiB (RLIMIT_AS).").tag(
+        config=True
+    )
+    scratch_mb = Integer(
+        64,
+        help="Size in MiB of each writable tmpfs in the jail (working directory, /tmp, "
+        "/dev/shm) and the largest file the kernel may write (RLIMIT_FSIZE).",
+    ).tag(config=True)
+    max_message_mb = Integer(
+        64,
+        help="Largest single message, in MiB, the grader accepts from the kernel: ZeroMQ "
+        "drops a larger one unread (and briefly the connection with it) instead of "
+        "the grader holding it in memory.",
+    ).tag(config=True)
+    max_output_bytes = Integer(
+        1_000_000,
+        help="Output one cell may store, in characters; the grader drops the rest and "
+        "notes that it did.",
+    ).tag(config=True)
+    allow_processes = Bool(
+        False,
+        help="Let graded code start processes. Off, a seccomp filter makes fork and "
+        "non-thread clone fail: as root, RLIMIT_NPROC would not stop a fork bomb.",
+    ).tag(config=True)
+
+    prestart_kernels = Bool(
+        False,
+        help="Start the next notebook's kernel while this one runs, so that its start-up "
+        "(a second or so of waiting, mostly imports) overlaps grading. Worth it only when "
+        "more notebooks are queued: `conv-grader grade` turns it on for its workers; a "
+        "single `nbgrader autograde` of one student would start a kernel nobody uses.",
+    ).tag(config=True)
+    preload_modules = List(
+        Unicode(),
+        ["numpy", "matplotlib.pyplot"],
+        help="Modules every grading kernel imports while it starts, before any submitted "
+        "code runs; their names are removed again from the notebook's namespace. With "
+        "prestart_kernels their import time overlaps the previous notebook.",
+    ).tag(config=True)
+
+    def helpers(self) -> list[Path]:
+        """The trusted helper files, sorted; raise if ``helper_dir`` is unusable.
+
+        These are the files nbgrader releases beside the notebooks: every regular file
+        of the assignment's source folder except notebooks and dotfiles.
+        """
+        folder = Path(self.helper_dir)
+        if not self.helper_dir or not folder.is_dir():
+            raise SandboxUnavailableError(
+                f"Sandbox.helper_dir {self.helper_dir!r} is not a folder; point it at the "
+                "assignment's source folder (autograder.verify.config.configure does)"
+            )
+        return sorted(
+            path
+            for path in folder.iterdir()
+            if path.is_file() and path.suffix != ".ipynb" and not path.name.startswith(".")
+        )
+
+    def bwrap_path(self) -> str:
+        """The bubblewrap binary, checked to start a jail here; raise with the reason if not."""
+        if not self.enabled:
+            raise SandboxUnavailableError("Sandbox.enabled is False")
+        found = shutil.which(self.bwrap)
+        if found is None:
+            raise SandboxUnavailableError(f"bubblewrap {self.bwrap!r} not found")
+        problem = _bwrap_problem(found)
+        if problem:
+            raise SandboxUnavailableError(f"bubblewrap {found} cannot start a jail: {problem}")
+        return found
+
+    def plan(self, workdir: Path, log: Any) -> dict[str, Any]:
+        """Prepare ``workdir`` for one kernel and return its launch plan.
+
+        Parameters
+        ----------
+        workdir : Path
+            An empty private directory that lives as long as the kernel.
+        log : logging.Logger
+            Where the warning for unsandboxed grading goes.
+
+        Returns
+        -------
+        dict
+            The JSON-serialisable plan ``kernel_wrapper.main`` reads.
+        """
+        scratch, ipc_dir = workdir / "scratch", workdir / "ipc"
+        if len(os.fsencode(ipc_dir / "kernel-00000")) > _MAX_SOCKET_PATH:
+            raise SandboxUnavailableError(
+                f"Refusing to grade: the kernel's socket paths under {workdir} would be "
+                f"longer than the {_MAX_SOCKET_PATH} bytes a Unix socket allows; set "
+                "c.Sandbox.work_root (or TMPDIR) to a shorter folder"
+            )
+        scratch.mkdir()
+        ipc_dir.mkdir(mode=0o700)
+        helpers = [Path(shutil.copy2(helper, scratch)) for helper in self.helpers()]
+        try:
+            bwrap = self.bwrap_path()
+        except SandboxUnavailableError as error:
+            if not self.allow_unsandboxed:
+                raise SandboxUnavailableError(
+                    f"Refusing to grade: the grading sandbox is unavailable ({error}). "
+                    "Install bubblewrap (apt-get install bubblewrap), or set "
+                    "c.Sandbox.allow_unsandboxed = True to grade without it."
+                ) from error
+            log.warning(
+                "GRADING WITHOUT THE SANDBOX (%s): submitted code can read the course "
+                "folder and use the network; only resource limits apply.",
+                error,
+            )
+            bwrap = None
+        return {
+            "bwrap": bwrap,
+            "ipc_dir": str(ipc_dir),
+            "scratch": str(scratch),
+            "helpers": [str(helper) for helper in helpers],
+            "cpu_seconds": self.cpu_seconds,
+            "memory_mb": self.memory_mb,
+            "scratch_mb": self.scratch_mb,
+            "allow_processes": self.allow_processes,
+        }
+
+
+@functools.cache
+def _bwrap_problem(bwrap: str) -> str:
+    """Why ``bwrap`` cannot create the namespaces the jail needs ('' if it can)."""
+    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid"]
+    probe += ["--die-with-parent", "--cap-drop", "ALL", "--", "true"]
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return str(error)
+    return "" if done.returncode == 0 else done.stderr.strip() or f"exit {done.returncode}"
+
+
+def _text_size(value: Any) -> int:
+    """Characters in a message's content: every string in it, keys included."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(str(key)) + _text_size(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return sum(_text_size(item) for item in value)
+    return 8
+
+
+@dataclass
+class _JailedKernel:
+    """A started grading kernel and the private folder it lives in.
+
+    The folder holds the kernel's sockets (``ipc/``), the helper copies (``scratch/``)
+    and ``kernel.log``, everything the kernel process wrote to stdout and stderr.
+    """
+
+    settings: tuple[Any, ...]
+    folder: tempfile.TemporaryDirectory[str]
+    km: _BoundedKernelManager
+    log: Path
+
+    def discard(self) -> None:
+        """Kill the kernel if it still runs and delete its folder."""
+        try:
+            if self.km.has_kernel:
+                run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # already dead, or its loop is gone at exit: the folder still goes
+            pass
+        finally:
+            self.folder.cleanup()
+
+
+# The kernel started ahead for this process's next notebook (Sandbox.prestart_kernels).
+_prestarted: _JailedKernel | None = None
+
+
+def discard_prestarted_kernel() -> None:
+    """Stop the kernel started ahead for a next notebook, if any (also run at exit)."""
+    global _prestarted
+    kernel, _prestarted = _prestarted, None
+    if kernel is not None:
+        kernel.discard()
+
+
+atexit.register(discard_prestarted_kernel)
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's ``Execute``, with the kernel jailed and each cell's output bounded."""
+
+    def preprocess(
+        self, nb: NotebookNode, resources: Any = None, km: Any = None
+    ) -> tuple[NotebookNode, Any]:
+        """Execute ``nb`` in a jailed kernel that lives in a private temporary directory.
+
+        With ``Sandbox.prestart_kernels`` the kernel is the one started while the previous
+        notebook ran, and the next notebook's kernel starts now, before this one runs.
+        """
+        global _prestarted
+        sandbox = Sandbox(parent=self)
+        kernel_name = self.kernel_name or nb.metadata.get("kernelspec", {}).get("name", "")
+        settings = self._kernel_settings(sandbox, kernel_name)
+        kernel, _prestarted = _prestarted, None
+        if kernel is not None and (kernel.settings != settings or not _alive(kernel.km)):
+            kernel.discard()
+            kernel = None
+        if kernel is None:
+            kernel = self._start_kernel(sandbox, kernel_name, settings)
+        self._kernel = kernel
+        try:
+            if sandbox.prestart_kernels and kernel_name:
+                try:
+                    _prestarted = self._start_kernel(sandbox, kernel_name, settings)
+                except Exception as error:  # this notebook still has its kernel
+                    self.log.warning("Could not start the next notebook's kernel: %s", error)
+            self._max_output = sandbox.max_output_bytes
+            self._output_used: dict[int, int] = {}
+            self._stopped: str | None = None
+            return super().preprocess(nb, resources, km)
+        except Exception:
+            self.log.error("The grading kernel's own output ended with:\n%s", self._tail())
+            raise
+        finally:
+            kernel.discard()
+
+    def _kernel_settings(self, sandbox: Sandbox, kernel_name: str) -> tuple[Any, ...]:
+        """Everything a started kernel depends on: a kernel started ahead must match it."""
+        helpers = tuple((str(h), h.stat().st_mtime_ns, h.stat().st_size) for h in sandbox.helpers())
+        traits = {name: getattr(sandbox, name) for name in sandbox.trait_names(config=True)}
+        return (kernel_name, tuple(self.extra_arguments), repr(sorted(traits.items())), helpers)
+
+    def _start_kernel(
+        self, sandbox: Sandbox, kernel_name: str, settings: tuple[Any, ...]
+    ) -> _JailedKernel:
+        """Start a jailed kernel in a new private folder; return once its process runs.
+
+        The kernel's standard output and error go to a file of that folder, not to the
+        grader's: otherwise a kernel could flood the grader's terminal or log.
+        """
+        folder = tempfile.TemporaryDirectory(prefix="conv-sandbox-", dir=sandbox.work_root or None)
+        try:
+            workdir = Path(folder.name)
+            plan = sandbox.plan(workdir, self.log)
+            km = _BoundedKernelManager(kernel_name=kernel_name, config=self.config)
+            km.max_message_bytes = sandbox.max_message_mb * 1024 * 1024
+            if km.kernel_spec is None or not runs_wrapper(km.kernel_spec.argv):
+                raise SandboxUnavailableError(
+                    f"Refusing to grade: kernelspec {kernel_name!r} does not run an existing "
+                    f"{WRAPPER.name}; set c.Execute.kernel_name = {KERNEL_NAME!r} and run "
+                    "`make setup` (or `python -m autograder.jail install-kernel`)"
+                )
+            km.transport = "ipc"
+            km.ip = str(Path(plan["ipc_dir"]) / "kernel")
+            km.connection_file = str(Path(plan["ipc_dir"]) / "connection.json")
+            preload = [f"--IPKernelApp.exec_lines={line}" for line in _preload_lines(sandbox)]
+            log = workdir / "kernel.log"
+            with log.open("wb") as output:
+                run_sync(km.start_kernel)(
+                    extra_arguments=[*self.extra_arguments, *preload],
+                    env={**os.environ, PLAN_VARIABLE: json.dumps(plan)},
+                    stdout=output,
+                    stderr=output,
+                )
+        except BaseException:
+            folder.cleanup()
+            raise
+        return _JailedKernel(settings, folder, km, log)
+
+    def create_kernel_manager(self) -> Any:
+        """The manager of the kernel this notebook was given, already started."""
+        return self._kernel.km
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: Any, index: int
+    ) -> tuple[NotebookNode, Any]:
+        """Run one cell; once the kernel is dead or stuck, mark each later code cell as not run.
+
+        Stock nbgrader gives up on the whole notebook (no score at all) when the kernel
+        dies or a cell ignores the interrupt after its timeout; here the cells before it
+        keep their results and the batch goes on.
+        """
+        if self._stopped is None:
+            try:
+                return super().preprocess_cell(cell, resources, index)
+            except DeadKernelError:
+                self._stopped = f"the kernel died while running cell {index + 1}"
+                detail = "it crashed, called os._exit, or hit a CPU or memory limit"
+            except CellTimeoutError:
+                self._stopped = f"cell {index + 1} did not finish cleanly"
+                detail = (
+                    "it kept running after its timeout and ignored the interrupt, or its "
+                    "output was lost for being too large; the kernel was stopped"
+                )
+                self.shutdown_kernel = "immediate"
+            self.log.warning(
+                "%s; later cells are not run. The kernel's own output ended with:\n%s",
+                self._stopped,
+                self._tail(),
+            )
+            message = f"{self._stopped[0].upper()}{self._stopped[1:]} ({detail})."
+            cell.outputs.append(_error_output("DeadKernelError", message))
+        elif cell.cell_type == "code":
+            message = f"Not run: {self._stopped}."
+            cell.outputs = [_error_output("DeadKernelError", message)]
+        return cell, resources
+
+    def _tail(self, characters: int = 2000) -> str:
+        """The end of what the kernel process wrote to its stdout and stderr."""
+        if not self._kernel.log.exists():
+            return ""
+        with self._kernel.log.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - characters))
+            return log.read().decode("utf-8", errors="replace")
+
+    def process_message(
+        self, msg: dict[str, Any], cell: NotebookNode, cell_index: int
+    ) -> NotebookNode | None:
+        """Keep a message's output only while the cell's output budget lasts.
+
+        Errors are always kept, shortened, so that a flood cannot hide a failure.
+        """
+        msg_type = msg["msg_type"]
+        if msg_type not in _CONTROL_MESSAGES:
+            used = self._output_used.get(cell_index, 0)
+            size = _text_size(msg["content"])
+            self._output_used[cell_index] = used + size
+            if used + size > self._max_output:
+                if used <= self._max_output:
+                    note = (
+                        f"\n[output truncated: this cell produced more than "
+                        f"{self._max_output} characters of output; the rest was dropped]\n"
+                    )
+                    cell.outputs.append(
+                        NotebookNode(output_type="stream", name="stdout", text=note)
+                    )
+                if msg_type != "error":
+                    return None
+                msg = {**msg, "content": _shortened_error(msg["content"])}
+        return super().process_message(msg, cell, cell_index)
+
+
+def _preload_lines(sandbox: Sandbox) -> list[str]:
+    """IPython start-up lines that import the preloaded modules and unbind their names."""
+    if not sandbox.preload_modules:
+        return []
+    names = ", ".join(dict.fromkeys(m.split(".")[0] for m in sandbox.preload_modules))
+    return [f"import {', '.join(sandbox.preload_modules)}", f"del {names}"]
+
+
+def _alive(km: AsyncKernelManager) -> bool:
+    try:
+        return bool(run_sync(km.is_alive)())
+    except Exception:
+        return False
+
+
+def _shortened_error(content: dict[str, Any], limit: int = 2000) -> dict[str, Any]:
+    """An error message's content cut to ``limit`` characters per field and 50 lines."""
+    traceback = [str(line)[:limit] for line in content.get("traceback", [])]
+    if len(traceback) > 50:
+        traceback = [*traceback[:25], "...", *traceback[-24:]]
+    return {
+        **content,
+        "ename": str(content.get("ename", ""))[:limit],
+        "evalue": str(content.get("evalue", ""))[:limit],
+        "traceback": traceback,
+    }
+
+
+class _BoundedKernelManager(AsyncKernelManager):
+    """A kernel manager whose clients refuse any single message over a size."""
+
+    max_message_bytes = Integer(64 * 1024 * 1024)
+
+    def client(self, **kwargs: Any) -> Any:
+        client = super().client(**kwargs)
+        # Default options of sockets the client's (own) context creates from now on.
+        client.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
+        return client
+
+
+def _error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[evalue])

@@ -1,0 +1,650 @@
+"""The catalogue of typical wrong answers, and how to recognise one.
+
+Each graded task has a tuple of :class:`Misconception`: a key, one plain sentence for
+the student, and the mistaken implementation itself, with the task's signature. When an
+answer is wrong, :func:`diagnose` runs every mistaken implementation on the same inputs
+and names the first one whose result the answer matches. The verifier uses it on hidden
+challenges; the visible checks use literal values it produced on the worked example.
+
+Two mistakes are not about values and are checked by whoever sees the evidence:
+:data:`INPUT_MODIFIED` (the probe saw an input change) and :data:`INTEGER_RESULT` (right
+values, but an integer array where the contract asks for floats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograder.maths import example
+from autograder.maths import reference as ref
+from autograder.maths.exact import to_fractions
+
+__all__ = [
+    "CATALOGUE",
+    "INPUT_MODIFIED",
+    "INTEGER_RESULT",
+    "RIGHT",
+    "Misconception",
+    "diagnose",
+    "look_alikes",
+]
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """One typical wrong answer to a task.
+
+    Attributes
+    ----------
+    key : str
+        A stable identifier, e.g. ``"kernel_flipped"``.
+    message : str
+        One plain sentence that tells the student what the answer looks like and what to
+        change.
+    wrong : callable
+        The mistaken implementation, taking the task's arguments. For a hand-computed
+        value it takes no arguments and returns the mistaken value.
+    """
+
+    key: str
+    message: str
+    wrong: Callable[..., Any]
+
+
+INPUT_MODIFIED = Misconception(
+    "input_modified",
+    "Your function changed one of its input arrays in place; work on a copy "
+    "(e.g. X.astype(float) or np.array(X, dtype=float)) and leave the inputs untouched.",
+    lambda *args: None,
+)
+
+INTEGER_RESULT = Misconception(
+    "integer_result",
+    "Your function returned an integer array for integer input; return floats "
+    "(e.g. start from np.zeros(shape, dtype=float)) so fractions like 1/4 survive.",
+    lambda *args: None,
+)
+
+
+# ------------------------------------------------------------- building blocks
+
+
+def _float(A: Any) -> np.ndarray:
+    return np.asarray(A, dtype=np.float64)
+
+
+def _full_correlation(A: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """'Full' cross-correlation: every overlap of K with A, shape (Ha+Hk-1, Wa+Wk-1)."""
+    kh, kw = np.shape(K)
+    return ref.conv2d_forward(ref.pad2d(A, (kh - 1, kw - 1)), K)
+
+
+def _same_correlation(X: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """'Same' cross-correlation, centred as numpy and scipy centre it: shape (H, W)."""
+    height, width = np.shape(X)
+    kh, kw = np.shape(F)
+    top, left = (kh - 1) // 2, (kw - 1) // 2
+    return _full_correlation(X, F)[top : top + height, left : left + width]
+
+
+def _int_truncated(values: np.ndarray) -> np.ndarray:
+    """What assigning float values into an integer array does: truncate towards zero."""
+    return np.trunc(_float(values)).astype(np.int64)
+
+
+_HAND = example.hand_values()
+_EXAMPLE: dict[str, Any] = {
+    "X": to_fractions(example.X),
+    "F": to_fractions(example.F),
+    "O": _HAND["O_by_hand"],
+    "dO": _HAND["dO_by_hand"],
+}
+
+
+# ------------------------------------------------------------------ catalogue
+
+_CONV_FORWARD = (
+    Misconception(
+        "kernel_flipped",
+        "Your output matches a true convolution with the filter flipped by 180 degrees; "
+        "in deep learning, 'convolution' slides F over X without flipping it.",
+        lambda X, F: ref.conv2d_forward(X, ref.rot180(F)),
+    ),
+    Misconception(
+        "full_instead_of_valid",
+        "Your output has the 'full' size (X padded with zeros); a 'valid' convolution "
+        "only uses windows that fit inside X, so O has shape (H-kh+1, W-kw+1).",
+        _full_correlation,
+    ),
+    Misconception(
+        "same_instead_of_valid",
+        "Your output has the same shape as X ('same' padding); a 'valid' convolution "
+        "only uses windows that fit inside X, so O has shape (H-kh+1, W-kw+1).",
+        _same_correlation,
+    ),
+    Misconception(
+        "filter_transposed",
+        "Your output matches the filter transposed (F[q, p] instead of F[p, q]); "
+        "row offsets of the window go with the filter's rows.",
+        lambda X, F: ref.conv2d_forward(X, _float(F).T),
+    ),
+    Misconception(
+        "output_transposed",
+        "Your output is transposed: O[a, b] must use the window whose top-left corner "
+        "is X[a, b], with a counting rows.",
+        lambda X, F: ref.conv2d_forward(X, F).T,
+    ),
+)
+
+_GAP_FORWARD = (
+    Misconception(
+        "sum_instead_of_mean",
+        "You returned the sum of O; global average pooling divides the sum by H*W.",
+        lambda O: float(_float(O).sum()),
+    ),
+    Misconception(
+        "divided_by_height_only",
+        "You divided the sum by the number of rows only; the mean divides by H*W.",
+        lambda O: float(_float(O).sum()) / np.shape(O)[0],
+    ),
+    Misconception(
+        "divided_by_width_only",
+        "You divided the sum by the number of columns only; the mean divides by H*W.",
+        lambda O: float(_float(O).sum()) / np.shape(O)[1],
+    ),
+    Misconception(
+        "max_instead_of_mean",
+        "You returned the largest element (max pooling); global average pooling returns the mean.",
+        lambda O: float(_float(O).max()),
+    ),
+    Misconception(
+        "integer_division",
+        "You used integer division (//), which drops the fractional part of the mean.",
+        lambda O: float(_float(O).sum() // np.size(O)),
+    ),
+)
+
+_GAP_BACKWARD = (
+    Misconception(
+        "forgot_one_over_hw",
+        "Every entry equals dZ: you forgot that each element of O contributes only "
+        "1/(H*W) of Z, so dL/dO = dZ / (H*W).",
+        lambda dZ, shape: np.full(tuple(shape), float(dZ)),
+    ),
+    Misconception(
+        "divided_by_height_only",
+        "You divided dZ by the number of rows only; every entry is dZ / (H*W).",
+        lambda dZ, shape: np.full(tuple(shape), float(dZ) / shape[0]),
+    ),
+    Misconception(
+        "divided_by_width_only",
+        "You divided dZ by the number of columns only; every entry is dZ / (H*W).",
+        lambda dZ, shape: np.full(tuple(shape), float(dZ) / shape[1]),
+    ),
+    Misconception(
+        "scalar_instead_of_array",
+        "You returned one number; dL/dO is an array of the map's shape (H, W), "
+        "every entry dZ / (H*W).",
+        lambda dZ, shape: float(dZ) / (shape[0] * shape[1]),
+    ),
+    Misconception(
+        "integer_truncation",
+        "Your entries were truncated to whole numbers (an integer array, or //); "
+        "dZ / (H*W) is usually a fraction like 1/4, so build a float array.",
+        lambda dZ, shape: _int_truncated(np.full(tuple(shape), float(dZ) / (shape[0] * shape[1]))),
+    ),
+)
+
+_BACKWARD_FILTER = (
+    Misconception(
+        "flipped_or_swapped",
+        "Your dL/dF is rotated by 180 degrees, which is what a true convolution, or "
+        "correlating dO with X (the two swapped), gives; dF[p, q] = sum dO[a, b] X[a+p, b+q].",
+        lambda X, dO: ref.rot180(ref.conv2d_backward_filter(X, dO)),
+    ),
+    Misconception(
+        "forgot_upstream_gradient",
+        "Your dL/dF ignores dL/dO: you summed the input windows dO[a, b]/dF[p, q] = "
+        "X[a+p, b+q] without weighting each by the upstream gradient dO[a, b].",
+        lambda X, dO: ref.conv2d_backward_filter(X, np.ones(np.shape(dO))),
+    ),
+    Misconception(
+        "used_full_correlation",
+        "Your dL/dF is too large: you padded X ('full' correlation); dL/dF has the "
+        "filter's shape, (H-Ho+1, W-Wo+1), so use a 'valid' correlation of X with dO.",
+        lambda X, dO: _full_correlation(X, dO),
+    ),
+    Misconception(
+        "result_transposed",
+        "Your dL/dF is transposed: dF[p, q] pairs the row offset p with rows of X.",
+        lambda X, dO: ref.conv2d_backward_filter(X, dO).T,
+    ),
+)
+
+_BACKWARD_INPUT = (
+    Misconception(
+        "filter_not_rotated",
+        "You padded dO but did not rotate F: dL/dX is a 'full' correlation of dO with "
+        "F rotated by 180 degrees.",
+        lambda dO, F: _full_correlation(dO, F),
+    ),
+    Misconception(
+        "valid_instead_of_full",
+        "Your dL/dX is smaller than X: you used a 'valid' correlation; pad dO with kh-1 "
+        "rows and kw-1 columns of zeros on every side first ('full').",
+        lambda dO, F: ref.conv2d_forward(dO, ref.rot180(F)),
+    ),
+    Misconception(
+        "valid_and_not_rotated",
+        "Your dL/dX is smaller than X and F was not rotated: pad dO by kh-1 rows and "
+        "kw-1 columns ('full'), then correlate with F rotated by 180 degrees.",
+        lambda dO, F: ref.conv2d_forward(dO, F),
+    ),
+    Misconception(
+        "flipped_rows_only",
+        "You flipped F upside down only; rotating by 180 degrees flips it both upside "
+        "down and left to right.",
+        lambda dO, F: _full_correlation(dO, _float(F)[::-1, :]),
+    ),
+    Misconception(
+        "flipped_columns_only",
+        "You flipped F left to right only; rotating by 180 degrees flips it both upside "
+        "down and left to right.",
+        lambda dO, F: _full_correlation(dO, _float(F)[:, ::-1]),
+    ),
+    Misconception(
+        "integer_truncation",
+        "Your dL/dX lost its fractions: it was built in an integer array (for example "
+        "np.zeros_like(X) on integer input); create it with dtype=float.",
+        lambda dO, F: _int_truncated(ref.conv2d_backward_input(dO, F)),
+    ),
+    Misconception(
+        "result_transposed",
+        "Your dL/dX is transposed: dX[i, j] collects the outputs whose window covers "
+        "row i and column j of X.",
+        lambda dO, F: ref.conv2d_backward_input(dO, F).T,
+    ),
+)
+
+_JACOBIAN_FILTER = (
+    Misconception(
+        "axes_reordered",
+        "Your Jacobian's axes are in the order (p, q, a, b); the contract is "
+        "J[a, b, p, q] = dO[a, b] / dF[p, q].",
+        lambda X, filter_shape: ref.jacobian_output_wrt_filter(X, filter_shape).transpose(
+            2, 3, 0, 1
+        ),
+    ),
+    Misconception(
+        "filter_indices_swapped",
+        "Your Jacobian swaps p and q: dO[a, b] / dF[p, q] = X[a+p, b+q], with p the row offset.",
+        lambda X, filter_shape: ref.jacobian_output_wrt_filter(X, filter_shape).transpose(
+            0, 1, 3, 2
+        ),
+    ),
+)
+
+_JACOBIAN_INPUT = (
+    Misconception(
+        "axes_reordered",
+        "Your Jacobian's axes are in the order (i, j, a, b); the contract is "
+        "J[a, b, i, j] = dO[a, b] / dX[i, j].",
+        lambda input_shape, F: ref.jacobian_output_wrt_input(input_shape, F).transpose(2, 3, 0, 1),
+    ),
+    Misconception(
+        "filter_rotated",
+        "Your Jacobian uses F rotated by 180 degrees; dO[a, b] / dX[i, j] = F[i-a, j-b] "
+        "with the filter as it is (the rotation only appears when you sum over a, b).",
+        lambda input_shape, F: ref.jacobian_output_wrt_input(input_shape, ref.rot180(F)),
+    ),
+)
+
+
+def _pad_pair(pad: Any) -> tuple[int, int]:
+    """``pad2d``'s ``pad`` argument, one int or two, as (pad_h, pad_w)."""
+    return (int(pad), int(pad)) if np.ndim(pad) == 0 else (int(pad[0]), int(pad[1]))
+
+
+def _pad_one_side(A: np.ndarray, pad: int | tuple[int, int]) -> np.ndarray:
+    pad_h, pad_w = _pad_pair(pad)
+    return np.pad(_float(A), ((0, 2 * pad_h), (0, 2 * pad_w)))
+
+
+def _pad_swapped(A: np.ndarray, pad: int | tuple[int, int]) -> np.ndarray:
+    pad_h, pad_w = _pad_pair(pad)
+    return ref.pad2d(A, (pad_w, pad_h))
+
+
+_PAD = (
+    Misconception(
+        "padded_one_side",
+        "You added all the zeros after the array (bottom and right); pad2d puts pad_h "
+        "rows above and below and pad_w columns left and right.",
+        _pad_one_side,
+    ),
+    Misconception(
+        "pad_amounts_swapped",
+        "You padded rows by pad_w and columns by pad_h; pad = (pad_h, pad_w) gives rows first.",
+        _pad_swapped,
+    ),
+    Misconception(
+        "padded_once",
+        "You added pad rows and columns in total instead of on each side; the result "
+        "has shape (H + 2*pad_h, W + 2*pad_w).",
+        lambda A, pad: ref.pad2d(A, pad)[
+            : np.shape(A)[0] + (pad if np.ndim(pad) == 0 else pad[0]),
+            : np.shape(A)[1] + (pad if np.ndim(pad) == 0 else pad[1]),
+        ],
+    ),
+)
+
+_ROT180 = (
+    Misconception(
+        "transposed",
+        "You transposed F; rotating by 180 degrees flips it upside down and left to "
+        "right: R[p, q] = F[kh-1-p, kw-1-q].",
+        lambda F: _float(F).T,
+    ),
+    Misconception(
+        "flipped_rows_only",
+        "You flipped F upside down only; a 180-degree rotation also flips it left to right.",
+        lambda F: _float(F)[::-1, :],
+    ),
+    Misconception(
+        "flipped_columns_only",
+        "You flipped F left to right only; a 180-degree rotation also flips it upside down.",
+        lambda F: _float(F)[:, ::-1],
+    ),
+    Misconception(
+        "rotated_90",
+        "You rotated F by 90 degrees; rot180 turns it by two quarter turns.",
+        lambda F: np.rot90(_float(F)),
+    ),
+)
+
+_OUTPUT_SHAPE = (
+    Misconception(
+        "forgot_plus_one",
+        "You forgot the +1: a filter of size k fits H-k+1 times along a side of size H.",
+        lambda input_shape, filter_shape: (
+            input_shape[0] - filter_shape[0],
+            input_shape[1] - filter_shape[1],
+        ),
+    ),
+    Misconception(
+        "full_size",
+        "That is the 'full' output size (H+kh-1, W+kw-1); a 'valid' output is (H-kh+1, W-kw+1).",
+        lambda input_shape, filter_shape: (
+            input_shape[0] + filter_shape[0] - 1,
+            input_shape[1] + filter_shape[1] - 1,
+        ),
+    ),
+    Misconception(
+        "same_size",
+        "That is the input's own size ('same' padding); a 'valid' output is (H-kh+1, W-kw+1).",
+        lambda input_shape, filter_shape: tuple(input_shape),
+    ),
+)
+
+
+def _numerical_gradient_forward(f: Callable, X: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    X = np.array(X, dtype=np.float64)
+    f0 = f(X.copy())
+    grad = np.zeros_like(X)
+    for index in np.ndindex(X.shape):
+        nudged = X.copy()
+        nudged[index] += h
+        grad[index] = (f(nudged) - f0) / h
+    return grad
+
+
+_NUMERICAL_GRADIENT = (
+    Misconception(
+        "divided_by_h",
+        "Your estimate is twice too large: a central difference divides "
+        "f(X+h) - f(X-h) by 2h, not h.",
+        lambda f, X, h=1e-5: 2 * ref.numerical_gradient(f, X, h),
+    ),
+    Misconception(
+        "forward_difference",
+        "You used a forward difference (f(X+h) - f(X)) / h, whose error is of order h; "
+        "the central difference (f(X+h) - f(X-h)) / (2h) is far more accurate.",
+        _numerical_gradient_forward,
+    ),
+)
+
+_RELATIVE_ERROR = (
+    Misconception(
+        "mean_instead_of_max",
+        "You averaged the element-wise errors; the relative error reports the worst "
+        "element (the max), so one bad entry cannot hide.",
+        lambda A, B: float(
+            np.mean(np.abs(_float(A) - _float(B)) / np.maximum(1e-8, np.abs(A) + np.abs(B)))
+        ),
+    ),
+    Misconception(
+        "absolute_error",
+        "You returned the absolute error max|A - B|; divide each difference by "
+        "max(1e-8, |A| + |B|) so the error does not depend on the scale.",
+        lambda A, B: float(np.max(np.abs(_float(A) - _float(B)))),
+    ),
+)
+
+
+def _training_step_ascent(X, F, target, learning_rate):
+    new_F, loss = ref.training_step(X, F, target, learning_rate)
+    return 2 * _float(F) - new_F, loss
+
+
+def _training_step_loss_after(X, F, target, learning_rate):
+    new_F, _ = ref.training_step(X, F, target, learning_rate)
+    Z = ref.gap_forward(ref.conv2d_forward(X, new_F))
+    return new_F, (Z - target) ** 2 / 2
+
+
+def _training_step_forgot_gap(X, F, target, learning_rate):
+    O = ref.conv2d_forward(X, F)
+    Z = ref.gap_forward(O)
+    dF = ref.conv2d_backward_filter(X, np.full(O.shape, Z - target))
+    return _float(F) - learning_rate * dF, (Z - target) ** 2 / 2
+
+
+_TRAINING_STEP = (
+    Misconception(
+        "gradient_ascent",
+        "Your step went uphill: F must move against the gradient, F - learning_rate * dL/dF.",
+        _training_step_ascent,
+    ),
+    Misconception(
+        "loss_after_step",
+        "Your loss was measured after the update; report the loss at the F you were given, "
+        "before the step.",
+        _training_step_loss_after,
+    ),
+    Misconception(
+        "forgot_gap_backward",
+        "Your step is H*W times too big: dL/dO = (Z - target) / (H*W) through the "
+        "global average pooling, not Z - target.",
+        _training_step_forgot_gap,
+    ),
+)
+
+# Hand-computed values: the mistaken value the same slip gives on the worked example.
+_E = _EXAMPLE
+_BY_HAND = {
+    "O_by_hand": (
+        Misconception(
+            "kernel_flipped",
+            _CONV_FORWARD[0].message,
+            lambda: ref.conv2d_forward(_E["X"], ref.rot180(_E["F"])),
+        ),
+        Misconception(
+            "output_transposed",
+            "Your O is transposed: O12 is the first row, second column, from the window "
+            "whose top-left corner is X12.",
+            lambda: ref.conv2d_forward(_E["X"], _E["F"]).T,
+        ),
+    ),
+    "Z_by_hand": (
+        Misconception("sum_instead_of_mean", _GAP_FORWARD[0].message, lambda: _E["O"].sum()),
+    ),
+    "dO_by_hand": (
+        Misconception(
+            "forgot_one_over_hw",
+            _GAP_BACKWARD[0].message,
+            lambda: np.full(_E["O"].shape, 1, dtype=object),
+        ),
+    ),
+    "dF_by_hand": (
+        Misconception(
+            "flipped_or_swapped",
+            _BACKWARD_FILTER[0].message,
+            lambda: ref.rot180(ref.conv2d_backward_filter(_E["X"], _E["dO"])),
+        ),
+        Misconception(
+            "forgot_one_over_hw",
+            "Your dL/dF is 4 times too large: dL/dO is 1/4 everywhere, not 1.",
+            lambda: ref.conv2d_backward_filter(_E["X"], np.ones((2, 2), dtype=object)),
+        ),
+    ),
+    "dX_by_hand": (
+        Misconception(
+            "filter_not_rotated",
+            _BACKWARD_INPUT[0].message,
+            lambda: _full_correlation(_E["dO"], _E["F"]),
+        ),
+        Misconception(
+            "forgot_one_over_hw",
+            "Your dL/dX is 4 times too large: dL/dO is 1/4 everywhere, not 1.",
+            lambda: ref.conv2d_backward_input(np.ones((2, 2), dtype=object), _E["F"]),
+        ),
+    ),
+}
+
+#: Task name -> its typical mistakes, most specific first.
+CATALOGUE: dict[str, tuple[Misconception, ...]] = {
+    "conv2d_output_shape": _OUTPUT_SHAPE,
+    "conv2d_forward": _CONV_FORWARD,
+    "gap_forward": _GAP_FORWARD,
+    "gap_backward": _GAP_BACKWARD,
+    "jacobian_output_wrt_filter": _JACOBIAN_FILTER,
+    "conv2d_backward_filter": _BACKWARD_FILTER,
+    "jacobian_output_wrt_input": _JACOBIAN_INPUT,
+    "pad2d": _PAD,
+    "rot180": _ROT180,
+    "conv2d_backward_input": _BACKWARD_INPUT,
+    "numerical_gradient": _NUMERICAL_GRADIENT,
+    "relative_error": _RELATIVE_ERROR,
+    "training_step": _TRAINING_STEP,
+    **_BY_HAND,
+}
+
+
+# ------------------------------------------------------------------ matching
+
+
+def _leaves(value: Any) -> list[Any] | None:
+    """Flatten a result (array, number or tuple of them) into comparable float arrays."""
+    if isinstance(value, tuple):
+        leaves: list[Any] = []
+        for part in value:
+            part_leaves = _leaves(part)
+            if part_leaves is None:
+                return None
+            leaves += part_leaves
+        return leaves
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return [array]
+
+
+def _matches(answer: Any, expected: Any, rtol: float) -> bool:
+    """Same shapes exactly and values within ``rtol`` (with an absolute floor for zeros)."""
+    got, want = _leaves(answer), _leaves(expected)
+    if got is None or want is None or len(got) != len(want):
+        return False
+    for a, b in zip(got, want, strict=True):
+        if a.shape != b.shape:
+            return False
+        scale = max(1.0, float(np.max(np.abs(b)))) if b.size else 1.0
+        if not np.allclose(a, b, rtol=rtol, atol=1e-9 * scale, equal_nan=False):
+            return False
+    return True
+
+
+def _mistaken(misconception: Misconception, args: tuple) -> Any:
+    """The mistake's answer on ``args``; None when the mistake cannot happen on them."""
+    try:
+        with np.errstate(all="ignore"):
+            return misconception.wrong(*args)
+    except Exception:
+        return None
+
+
+#: The key :func:`look_alikes` gives the right answer.
+RIGHT = "right"
+
+
+def look_alikes(task: str, args: tuple) -> frozenset[frozenset[str]]:
+    """Which answers to a graded function cannot be told apart on these arguments.
+
+    Parameters
+    ----------
+    task : str
+        A graded function with a catalogue.
+    args : tuple
+        Its arguments, e.g. one challenge case's.
+
+    Returns
+    -------
+    frozenset of frozenset of str
+        Every pair of answers, among the right one (key :data:`RIGHT`) and the task's
+        typical mistakes (their keys), that agree on ``args`` as :func:`diagnose`
+        compares them. A pair with :data:`RIGHT` is a mistake that passes this case.
+    """
+    with np.errstate(all="ignore"):
+        answers = {RIGHT: getattr(ref, task)(*args)}
+    for misconception in CATALOGUE[task]:
+        answer = _mistaken(misconception, args)
+        if answer is not None:
+            answers[misconception.key] = answer
+    keys = list(answers)
+    return frozenset(
+        frozenset((first, second))
+        for i, first in enumerate(keys)
+        for second in keys[i + 1 :]
+        if _matches(answers[first], answers[second], 1e-7)
+    )
+
+
+def diagnose(task: str, args: tuple, answer: Any, rtol: float = 1e-7) -> Misconception | None:
+    """Name the typical mistake a wrong answer matches, if any.
+
+    Parameters
+    ----------
+    task : str
+        A key of :data:`CATALOGUE` (a graded function or hand-computed value).
+    args : tuple
+        The arguments the answer was computed from; ``()`` for a hand-computed value.
+    answer : array, number or tuple
+        What the student's code returned.
+    rtol : float
+        Relative tolerance of the comparison; shapes must match exactly.
+
+    Returns
+    -------
+    Misconception or None
+        The first catalogue entry whose mistaken implementation gives ``answer`` on
+        ``args``; None when none does (or the task has no catalogue).
+    """
+    for misconception in CATALOGUE.get(task, ()):
+        mistaken = _mistaken(misconception, args)
+        if mistaken is not None and _matches(answer, mistaken, rtol):
+            return misconception
+    return None

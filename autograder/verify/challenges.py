@@ -1,0 +1,342 @@
+"""The challenge inputs the grader sends through the probe, drawn fresh every grading run.
+
+Every graded function has a fixed list of case *classes* (the shapes and the kind of
+numbers), and only the values are random. The classes cover square and non-square
+inputs, 1xN and Nx1, a filter as large as the input, as tall or as wide as it,
+integer-valued and float inputs, sizes up to 12x12.
+
+A draw is kept only if it tells apart every two answers (the right one and the task's
+typical mistakes in :mod:`autograder.maths.misconceptions`) that its class can tell apart: a
+2x2 filter that happens to be symmetric under a 180-degree turn, or an integer map
+whose sum divides by its size, is drawn again. Some pairs no draw of a class tells
+apart (flipping a one-row filter upside down changes nothing); those belong to the
+class. So a typical mistake fails the same cases in every run and its partial credit is
+reproducible, while the inputs stay unpredictable. ``tests/verify/test_challenges.py`` lists
+the few cases a typical mistake passes.
+
+Inputs travel to the kernel as literals (see :mod:`autograder.verify.wire`), so nothing relies
+on the student runtime's random number generator producing the grader's stream.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from autograder.maths.misconceptions import look_alikes
+from autograder.verify.wire import ScalarFunction
+
+__all__ = ["FUNCTION_TASKS", "HAND_VALUE_TASKS", "Case", "generate"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One challenge: the arguments of one call, and what feedback may say about them.
+
+    Attributes
+    ----------
+    label : str
+        Shapes and kinds of the arguments, e.g. ``"X 4x7 int, F 2x3 float"``; never values.
+    args : tuple
+        The arguments, in the task's signature order.
+    """
+
+    label: str
+    args: tuple[Any, ...]
+
+
+# ----------------------------------------------------------------- random values
+
+
+def _ints(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    return rng.integers(-5, 6, size=shape).astype(np.int64)
+
+
+def _floats(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    return rng.normal(0.0, 2.0, size=shape)
+
+
+def _quarters(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Floats that are multiples of 1/4, like the worked example's dL/dO."""
+    return rng.integers(-8, 9, size=shape) / 4.0
+
+
+_DRAW = {"int": _ints, "float": _floats, "quarters": _quarters}
+
+
+def _array(rng: np.random.Generator, shape: tuple[int, int], kind: str) -> np.ndarray:
+    return _DRAW[kind](rng, shape)
+
+
+def _size(shape: tuple[int, ...]) -> str:
+    return "x".join(str(n) for n in shape)
+
+
+def _output(x_shape: tuple[int, int], f_shape: tuple[int, int]) -> tuple[int, int]:
+    return x_shape[0] - f_shape[0] + 1, x_shape[1] - f_shape[1] + 1
+
+
+# (X shape, F shape, kind of X, kind of F): the forward pass's classes, reused by the
+# backward passes with the output shape in place of the other operand.
+_CONV_CLASSES = (
+    ((3, 3), (2, 2), "int", "int"),
+    ((5, 5), (3, 3), "float", "float"),
+    ((4, 7), (2, 3), "int", "float"),
+    ((1, 9), (1, 3), "float", "int"),
+    ((8, 1), (3, 1), "int", "int"),
+    ((4, 5), (4, 5), "float", "float"),
+    ((6, 4), (3, 2), "int", "float"),
+    ((12, 12), (5, 4), "float", "float"),
+    ((2, 6), (2, 2), "int", "int"),
+    ((7, 10), (6, 2), "float", "int"),
+)
+
+
+def _conv2d_forward(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case(
+            f"X {_size(xs)} {xk}, F {_size(fs)} {fk}",
+            (_array(rng, xs, xk), _array(rng, fs, fk)),
+        )
+        for xs, fs, xk, fk in _CONV_CLASSES
+    ]
+
+
+def _conv2d_backward_filter(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for xs, fs, xk, fk in _CONV_CLASSES:
+        d_kind = "quarters" if fk == "int" else "float"
+        os_ = _output(xs, fs)
+        cases.append(
+            Case(
+                f"X {_size(xs)} {xk}, dO {_size(os_)} {d_kind}",
+                (_array(rng, xs, xk), _array(rng, os_, d_kind)),
+            )
+        )
+    return cases
+
+
+def _conv2d_backward_input(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for xs, fs, xk, fk in _CONV_CLASSES:
+        # Integer filters meet dO in quarters: an integer result array would truncate them.
+        d_kind = "quarters" if xk == "int" else "float"
+        os_ = _output(xs, fs)
+        cases.append(
+            Case(
+                f"dO {_size(os_)} {d_kind}, F {_size(fs)} {fk}",
+                (_array(rng, os_, d_kind), _array(rng, fs, fk)),
+            )
+        )
+    return cases
+
+
+def _conv2d_output_shape(rng: np.random.Generator) -> list[Case]:
+    pairs = [(xs, fs) for xs, fs, _, _ in _CONV_CLASSES]
+    return [Case(f"input {_size(xs)}, filter {_size(fs)}", (xs, fs)) for xs, fs in pairs]
+
+
+_MAP_CLASSES = (
+    ((2, 2), "int"),
+    ((3, 5), "float"),
+    ((1, 7), "int"),
+    ((6, 1), "float"),
+    ((12, 12), "int"),
+    ((5, 2), "float"),
+    ((4, 3), "quarters"),
+)
+
+
+def _gap_forward(rng: np.random.Generator) -> list[Case]:
+    return [Case(f"O {_size(s)} {k}", (_array(rng, s, k),)) for s, k in _MAP_CLASSES]
+
+
+def _gap_backward(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for shape, kind in _MAP_CLASSES:
+        if kind == "int":
+            dZ: int | float = int(rng.choice([-1, 1]) * rng.integers(1, 50))
+        else:
+            dZ = float(rng.normal(0.0, 2.0))
+        cases.append(Case(f"dZ {type(dZ).__name__}, shape {_size(shape)}", (dZ, shape)))
+    return cases
+
+
+# The output never has the filter's shape: where it does, J[a, b, p, q] = X[a+p, b+q]
+# cannot tell (a, b) from (p, q).
+_JACOBIAN_CLASSES = (
+    ((4, 4), (2, 2), "int"),
+    ((4, 5), (2, 3), "float"),
+    ((1, 6), (1, 2), "int"),
+    ((5, 1), (2, 1), "float"),
+    ((3, 4), (3, 4), "int"),
+    ((5, 3), (3, 3), "float"),
+    ((6, 6), (3, 2), "float"),
+)
+
+
+def _jacobian_output_wrt_filter(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case(f"X {_size(xs)} {k}, filter shape {_size(fs)}", (_array(rng, xs, k), fs))
+        for xs, fs, k in _JACOBIAN_CLASSES
+    ]
+
+
+def _jacobian_output_wrt_input(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case(f"input shape {_size(xs)}, F {_size(fs)} {k}", (xs, _array(rng, fs, k)))
+        for xs, fs, k in _JACOBIAN_CLASSES
+    ]
+
+
+def _pad2d(rng: np.random.Generator) -> list[Case]:
+    classes = (
+        ((3, 3), "int", 1),
+        ((2, 5), "float", (2, 0)),
+        ((1, 1), "int", (2, 1)),
+        ((4, 1), "float", (0, 3)),
+        ((12, 12), "int", (1, 2)),
+        ((2, 3), "quarters", (3, 1)),
+    )
+    return [Case(f"A {_size(s)} {k}, pad {pad}", (_array(rng, s, k), pad)) for s, k, pad in classes]
+
+
+def _rot180(rng: np.random.Generator) -> list[Case]:
+    classes: tuple[tuple[tuple[int, int], str], ...] = (
+        ((2, 2), "int"),
+        ((3, 3), "float"),
+        ((1, 4), "int"),
+        ((5, 1), "float"),
+    )
+    classes += (((2, 3), "int"), ((3, 2), "float"), ((12, 12), "float"))
+    return [Case(f"F {_size(s)} {k}", (_array(rng, s, k),)) for s, k in classes]
+
+
+def _numerical_gradient(rng: np.random.Generator) -> list[Case]:
+    # The test function sum(C sin(X)) + sum(D X**2) is curved along every axis, so a
+    # forward difference or a wrong step size shows up well above the tolerance.
+    classes: tuple[tuple[tuple[int, int], float | None], ...]
+    classes = (((2, 2), None), ((3, 4), None), ((1, 5), None), ((4, 1), None), ((1, 1), None))
+    classes += (((3, 3), 1e-4),)
+    out = []
+    for shape, h in classes:
+        f = ScalarFunction(rng.normal(0.0, 1.0, size=shape), rng.normal(0.0, 1.0, size=shape))
+        X = rng.normal(0.0, 1.0, size=shape)
+        args = (f, X) if h is None else (f, X, h)
+        out.append(Case(f"X {_size(shape)} float" + ("" if h is None else f", h={h}"), args))
+    return out
+
+
+def _relative_error(rng: np.random.Generator) -> list[Case]:
+    A = _floats(rng, (3, 3))
+    spread = _floats(rng, (2, 4))
+    off = spread.copy()
+    off[tuple(rng.integers(0, (2, 4)))] += rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 3.0)
+    big = _floats(rng, (4, 4)) * 1e6
+    return [
+        Case("A, B 3x3 float, B close to A", (A, A + rng.normal(0.0, 1e-6, size=A.shape))),
+        Case("A, B 2x4 float, one entry far off", (spread, off)),
+        Case("A, B 1x5 float", (_floats(rng, (1, 5)), _floats(rng, (1, 5)))),
+        Case("A, B 4x4 float, large scale", (big, big * (1 + rng.normal(0.0, 1e-3, size=(4, 4))))),
+        Case("A, B 2x2, both zero", (np.zeros((2, 2)), np.zeros((2, 2)))),
+        Case("A 3x2 int, B 3x2 float", (_ints(rng, (3, 2)), _floats(rng, (3, 2)))),
+    ]
+
+
+def _training_step(rng: np.random.Generator) -> list[Case]:
+    classes = (
+        ((5, 5), (3, 3), "float", 0.1),
+        ((3, 3), (2, 2), "int", 0.01),
+        ((4, 7), (2, 3), "float", 0.05),
+        ((1, 6), (1, 2), "float", 0.1),
+        ((6, 6), (6, 6), "int", 0.001),
+    )
+    cases = []
+    for xs, fs, kind, learning_rate in classes:
+        target = int(rng.integers(-5, 6)) if kind == "int" else float(rng.normal(0.0, 2.0))
+        args = (_array(rng, xs, kind), _array(rng, fs, kind), target, learning_rate)
+        cases.append(Case(f"X {_size(xs)} {kind}, F {_size(fs)} {kind}, lr {learning_rate}", args))
+    return cases
+
+
+_GENERATORS: dict[str, Callable[[np.random.Generator], list[Case]]] = {
+    "conv2d_output_shape": _conv2d_output_shape,
+    "conv2d_forward": _conv2d_forward,
+    "gap_forward": _gap_forward,
+    "gap_backward": _gap_backward,
+    "conv2d_backward_filter": _conv2d_backward_filter,
+    "conv2d_backward_input": _conv2d_backward_input,
+    "jacobian_output_wrt_filter": _jacobian_output_wrt_filter,
+    "jacobian_output_wrt_input": _jacobian_output_wrt_input,
+    "pad2d": _pad2d,
+    "rot180": _rot180,
+    "numerical_gradient": _numerical_gradient,
+    "relative_error": _relative_error,
+    "training_step": _training_step,
+}
+
+#: The graded functions, probed with ``conv_probe.probe``.
+FUNCTION_TASKS: tuple[str, ...] = tuple(_GENERATORS)
+#: The graded hand-computed values on the worked example, sent with ``conv_probe.probe_value``.
+HAND_VALUE_TASKS: tuple[str, ...] = (
+    "O_by_hand",
+    "Z_by_hand",
+    "dO_by_hand",
+    "dF_by_hand",
+    "dX_by_hand",
+)
+
+
+#: Draws per challenge that settle which answers its class cannot tell apart.
+_SETTLING_DRAWS = 8
+#: A class that needs more draws than this to tell its answers apart is a bug.
+_MAX_DRAWS = 200
+
+
+@functools.cache
+def _look_alikes_of_class(task: str, index: int) -> frozenset[frozenset[str]]:
+    """The pairs of answers no draw of one case class tells apart.
+
+    The pairs that look alike on each of a few draws from a fixed seed: a pair told apart
+    by one draw can be told apart, so it stays out. The fixed seed makes the result the
+    same in every run.
+    """
+    rng = np.random.default_rng(20_251_128 + index)
+    draws = [_GENERATORS[task](rng)[index] for _ in range(_SETTLING_DRAWS)]
+    return frozenset.intersection(*(look_alikes(task, case.args) for case in draws))
+
+
+def generate(task: str, rng: np.random.Generator) -> list[Case]:
+    """Draw the challenge cases of one graded function.
+
+    Parameters
+    ----------
+    task : str
+        One of :data:`FUNCTION_TASKS`.
+    rng : numpy Generator
+        The grading run's generator (seeded from ``secrets``).
+
+    Returns
+    -------
+    list of Case
+        The same shape classes every run, fresh values; each case tells apart every
+        two of the right answer and the task's typical mistakes that its class can.
+    """
+    try:
+        generator = _GENERATORS[task]
+    except KeyError:
+        raise ValueError(f"{task!r} is not a graded function") from None
+    cases = generator(rng)
+    for index in range(len(cases)):
+        allowed = _look_alikes_of_class(task, index)
+        for _ in range(_MAX_DRAWS):
+            if look_alikes(task, cases[index].args) <= allowed:
+                break
+            cases[index] = generator(rng)[index]
+        else:
+            raise RuntimeError(f"{task}: no draw of {cases[index].label!r} tells its answers apart")
+    return cases

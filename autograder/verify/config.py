@@ -1,0 +1,99 @@
+"""Wire the trusted grader and its jail into a course's nbgrader configuration.
+
+A course's ``nbgrader_config.py`` calls :func:`configure`; plain ``nbgrader autograde``
+and ``nbgrader generate_feedback`` then run every submission in the jail
+(:mod:`autograder.jail`), verify its answers outside the kernel and hide the hidden
+tests. If that file fails to load, nbgrader only logs the error and carries on with the
+settings it did load, so the fail-closed guard (``etc/jupyter/nbgrader_config.py``,
+installed into the environment by ``make setup``) sets :data:`GUARD_AUTOGRADE` and
+:data:`SAFE_FEEDBACK` underneath every course config: grading then refuses to run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute
+
+from autograder.jail.execute import SandboxedExecute
+from autograder.jail.kernelspec import KERNEL_NAME
+from autograder.verify.preprocessors import ArmProbes, VerifyProbes
+
+__all__ = [
+    "ASSIGNMENT_ID",
+    "GUARD_AUTOGRADE",
+    "SAFE_FEEDBACK",
+    "autograde_preprocessors",
+    "configure",
+]
+
+#: The course's one nbgrader assignment.
+ASSIGNMENT_ID = "conv_backprop"
+#: What the guard config grades with: a preprocessor that refuses (plain strings, so the
+#: guard file imports nothing that could fail).
+GUARD_AUTOGRADE = ["autograder.verify.preprocessors.RefuseToGrade"]
+#: Feedback without hidden tests, for the guard and for :func:`configure` alike.
+SAFE_FEEDBACK = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.verify.hide_hidden_tests.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+
+def autograde_preprocessors(*, verify: bool = True) -> list[Any]:
+    """nbgrader's default autograde steps, with the kernel jailed and the answers verified.
+
+    ``Execute`` becomes :class:`~autograder.jail.execute.SandboxedExecute`; with
+    ``verify``, :class:`ArmProbes` runs just before it and :class:`VerifyProbes` just
+    after it (before anything that trims outputs or saves grades).
+
+    Parameters
+    ----------
+    verify : bool
+        False grades with stock nbgrader's hidden tests in the jailed kernel: only for
+        courses without probes (the tests' tiny courses, benchmarks of the jail alone).
+
+    Returns
+    -------
+    list
+        The steps for ``Autograde.autograde_preprocessors``.
+    """
+    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    (at,) = [i for i, step in enumerate(steps) if step is Execute]
+    around = [ArmProbes, SandboxedExecute, VerifyProbes] if verify else [SandboxedExecute]
+    return [*steps[:at], *around, *steps[at + 1 :]]
+
+
+def configure(
+    c: Any,
+    course_root: str | os.PathLike[str],
+    assignment: str = ASSIGNMENT_ID,
+    *,
+    verify: bool = True,
+) -> None:
+    """Set the trusted grader's and its jail's options on a course's config object.
+
+    Parameters
+    ----------
+    c : traitlets.config.Config
+        The ``c`` of a course's ``nbgrader_config.py``.
+    course_root : path
+        The course folder; the jail's trusted helpers come from its
+        ``source/<assignment>/``.
+    assignment : str
+        The assignment whose helper files the jail copies.
+    verify : bool
+        See :func:`autograde_preprocessors`.
+    """
+    c.Execute.kernel_name = KERNEL_NAME
+    c.Sandbox.helper_dir = str(Path(course_root) / "source" / assignment)
+    c.Autograde.autograde_preprocessors = autograde_preprocessors(verify=verify)
+    # A test cell the student deleted comes back from the gradebook and is graded.
+    c.OverwriteCells.add_missing_cells = True
+    c.GenerateFeedback.preprocessors = list(SAFE_FEEDBACK)
+    # formgrader renders graded notebooks with an HTMLExporter built from this config:
+    # instructors see the verdicts, not the probe calls behind them.
+    c.HTMLExporter.preprocessors = ["autograder.verify.hide_hidden_tests.HideHiddenTests"]

@@ -1,0 +1,423 @@
+"""The trusted verifier: nbgrader preprocessors that arm the probes and judge their answers.
+
+In ``Autograde.autograde_preprocessors`` the order is
+``ArmProbes, Execute, VerifyProbes, ..., SaveAutoGrades``:
+
+- :class:`ArmProbes` draws a fresh seed (``secrets``), generates challenge inputs for
+  every ``conv_probe.probe``/``probe_value`` call it finds in the hidden block of each
+  graded test cell (restored from the gradebook by ``OverwriteCells``), and rewrites the
+  cell so the armed calls run first, then the visible checks. What it needs later (the
+  inputs, a nonce per call, the trusted source) stays in ``resources``, in this process.
+- :class:`VerifyProbes` reads the probe's payloads from the executed cell, computes the
+  reference answers with :mod:`autograder.maths.reference`, and replaces the cell's outputs
+  with a verdict nbgrader's ``determine_grade`` scores: nothing that fails (a pass), a
+  number (partial credit, the fraction of cases passed) or an error (no credit), with a
+  diagnostic from :mod:`autograder.maths.misconceptions`. The student's own outputs stay
+  visible but can no longer score: errors and stderr become plain text.
+
+Whatever the kernel does, the only way to earn points is a payload carrying the right
+answers for inputs drawn after the submission was made. Missing, duplicated, malformed
+or unexpected payloads fail closed, and so does a verifier that finds no armed state.
+Nothing here depends on the hidden source being secret: it holds no expected values.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float
+
+from autograder.verify.challenges import FUNCTION_TASKS, HAND_VALUE_TASKS, Case, generate
+from autograder.verify.judging import CaseVerdict, check_record, judge_hand_value, judge_record
+from autograder.verify.verdicts import (
+    CellResult,
+    Problem,
+    first_error,
+    neutralised,
+    verdict_outputs,
+)
+from autograder.verify.wire import MIME_TYPE, PROTOCOL, WireError, encode
+
+__all__ = [
+    "RESOURCES_KEY",
+    "VERDICT_METADATA_KEY",
+    "ArmProbes",
+    "HiddenTestsError",
+    "ProbeCall",
+    "RefuseToGrade",
+    "VerifyProbes",
+    "parse_probe_calls",
+    "split_hidden_tests",
+]
+
+#: Where ArmProbes leaves its state for VerifyProbes (nbconvert's resources dict).
+RESOURCES_KEY = "conv_backprop_verifier"
+#: Cell metadata key holding the verdict's facts, for reports.
+VERDICT_METADATA_KEY = "conv_backprop_verdict"
+
+_BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+_END_HIDDEN = "END HIDDEN TESTS"
+
+
+class HiddenTestsError(ValueError):
+    """A graded test cell whose hidden block is not a list of probe calls."""
+
+
+@dataclass(frozen=True)
+class ProbeCall:
+    """One call in a hidden block: ``conv_probe.probe("task", expression)``.
+
+    Attributes
+    ----------
+    kind : str
+        ``"probe"`` (a function) or ``"probe_value"`` (a hand-computed value).
+    task : str
+        The graded task's name.
+    argument : str
+        The source of the second argument, usually the student's name for the answer.
+    """
+
+    kind: str
+    task: str
+    argument: str
+
+
+# ----------------------------------------------------------- reading the trusted cell
+
+
+def split_hidden_tests(source: str) -> tuple[str, str | None]:
+    """Split a test cell's source into its visible part and its hidden block.
+
+    Parameters
+    ----------
+    source : str
+        The cell's source, as the instructor wrote it.
+
+    Returns
+    -------
+    visible : str
+        Every line outside ``### BEGIN/END HIDDEN TESTS``.
+    hidden : str or None
+        The lines between the delimiters, or None when there is no hidden block.
+
+    Raises
+    ------
+    HiddenTestsError
+        For an unterminated, nested or repeated hidden block.
+    """
+    visible: list[str] = []
+    hidden: list[str] = []
+    found = inside = False
+    for line in source.split("\n"):
+        if _BEGIN_HIDDEN in line:
+            if found:
+                raise HiddenTestsError("a test cell must have exactly one hidden block")
+            found = inside = True
+        elif _END_HIDDEN in line:
+            if not inside:
+                raise HiddenTestsError("END HIDDEN TESTS without BEGIN HIDDEN TESTS")
+            inside = False
+        elif inside:
+            hidden.append(line)
+        else:
+            visible.append(line)
+    if inside:
+        raise HiddenTestsError("BEGIN HIDDEN TESTS without END HIDDEN TESTS")
+    return "\n".join(visible), "\n".join(hidden) if found else None
+
+
+def parse_probe_calls(source: str) -> list[ProbeCall]:
+    """The probe calls a graded test cell's hidden block makes.
+
+    The hidden block may only ``import conv_probe`` and call ``conv_probe.probe`` or
+    ``conv_probe.probe_value`` with a task name (a string literal) and one expression.
+    Course notebooks can use this to check their test cells.
+
+    Parameters
+    ----------
+    source : str
+        The test cell's trusted source.
+
+    Returns
+    -------
+    list of ProbeCall
+        In order; at least one.
+
+    Raises
+    ------
+    HiddenTestsError
+        If the cell has no hidden block, or it holds anything else.
+    """
+    _, hidden = split_hidden_tests(source)
+    if hidden is None:
+        raise HiddenTestsError("the test cell has no hidden block calling conv_probe")
+    try:
+        tree = ast.parse(hidden)
+    except SyntaxError as error:
+        raise HiddenTestsError(f"the hidden block does not parse: {error}") from error
+    calls: list[ProbeCall] = []
+    for statement in tree.body:
+        if isinstance(statement, ast.Import) and [
+            (alias.name, alias.asname) for alias in statement.names
+        ] == [("conv_probe", None)]:
+            continue
+        calls.append(_probe_call(statement, hidden))
+    if not calls:
+        raise HiddenTestsError("the hidden block makes no probe call")
+    return calls
+
+
+def _probe_call(statement: ast.stmt, hidden: str) -> ProbeCall:
+    shape_error = HiddenTestsError(
+        "the hidden block may only hold `import conv_probe` and calls "
+        '`conv_probe.probe("task", function)` / `conv_probe.probe_value("task", value)`'
+    )
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+        raise shape_error
+    call = statement.value
+    target = call.func
+    if not (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "conv_probe"
+        and target.attr in ("probe", "probe_value")
+        and len(call.args) == 2
+        and not call.keywords
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.args[0].value, str)
+    ):
+        raise shape_error
+    task = call.args[0].value
+    known = FUNCTION_TASKS if target.attr == "probe" else HAND_VALUE_TASKS
+    if task not in known:
+        raise HiddenTestsError(f"{target.attr} has no graded task called {task!r}")
+    argument = ast.get_source_segment(hidden, call.args[1]) or ast.unparse(call.args[1])
+    return ProbeCall(kind=target.attr, task=task, argument=argument)
+
+
+def _is_test_cell(cell: NotebookNode) -> bool:
+    return (
+        cell.cell_type == "code"
+        and utils.is_grade(cell)
+        and not utils.is_solution(cell)
+        and "grade_id" in cell.metadata.get("nbgrader", {})
+    )
+
+
+# ------------------------------------------------------------------------- arming
+
+
+@dataclass
+class _ArmedCall:
+    call: ProbeCall
+    nonce: str
+    cases: list[Case]
+
+
+@dataclass
+class _ArmedCell:
+    trusted_source: str
+    calls: list[_ArmedCall] = field(default_factory=list)
+    problem: str | None = None  # why the cell cannot be verified (fails closed)
+
+
+class ArmProbes(NbGraderPreprocessor):
+    """Arm every probe call with fresh challenge inputs (runs just before ``Execute``)."""
+
+    seconds_per_call = Float(
+        2.0,
+        help="Wall-time limit of one call of a student's function inside the probe. After "
+        "one timeout the probe skips that function's other cases; keep the number of cases "
+        "(at most 10) times this below Execute.timeout, or a slow answer scores nothing.",
+    ).tag(config=True)
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        rng = np.random.default_rng(secrets.randbits(128))
+        armed: dict[str, _ArmedCell] = {}
+        for cell in nb.cells:
+            if not _is_test_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader.grade_id
+            state = _ArmedCell(trusted_source=cell.source)
+            armed[grade_id] = state
+            try:
+                calls = parse_probe_calls(cell.source)
+                visible, _ = split_hidden_tests(cell.source)
+            except HiddenTestsError as error:
+                state.problem = f"this test cell cannot be verified: {error}"
+                self.log.error("Test cell %s: %s", grade_id, error)
+                continue
+            lines = ["import conv_probe"]
+            for call in calls:
+                armed_call = _ArmedCall(
+                    call=call,
+                    nonce=secrets.token_hex(16),
+                    cases=generate(call.task, rng) if call.kind == "probe" else [],
+                )
+                state.calls.append(armed_call)
+                lines.append(self._armed_line(armed_call))
+            # The probe runs before the visible checks, so a failing visible assert
+            # cannot keep it from collecting the answers.
+            cell.source = "\n".join(lines) + "\n" + visible
+        resources[RESOURCES_KEY] = armed
+        return nb, resources
+
+    def _armed_line(self, armed_call: _ArmedCall) -> str:
+        challenge = {
+            "protocol": PROTOCOL,
+            "nonce": armed_call.nonce,
+            "task": armed_call.call.task,
+            "seconds": self.seconds_per_call,
+            "cases": [[encode(arg) for arg in case.args] for case in armed_call.cases],
+        }
+        text = json.dumps(challenge, separators=(",", ":"))
+        call = armed_call.call
+        return f"conv_probe.{call.kind}({call.task!r}, {call.argument}, challenge={text!r})"
+
+
+# ----------------------------------------------------------------------- verifying
+
+
+def _payloads(outputs: list[NotebookNode]) -> list[Any]:
+    found = []
+    for output in outputs:
+        data = output.get("data", {})
+        if MIME_TYPE in data:
+            found.append(data[MIME_TYPE])
+    return found
+
+
+class VerifyProbes(NbGraderPreprocessor):
+    """Judge the probes' answers and write each test cell's verdict (after ``Execute``)."""
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        armed = resources.get(RESOURCES_KEY)
+        if not isinstance(armed, dict):
+            raise RuntimeError(
+                "VerifyProbes found no armed probes: ArmProbes must run before Execute in "
+                "the same Autograde.autograde_preprocessors list. Refusing to grade."
+            )
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            if not _is_test_cell(cell):
+                cell.outputs = [o for o in cell.outputs if MIME_TYPE not in o.get("data", {})]
+                continue
+            state = armed.get(cell.metadata.nbgrader.grade_id)
+            if state is None:
+                state = _ArmedCell(cell.source, problem="this test cell was never armed")
+            result = self._verify_cell(cell.outputs, state)
+            points = float(cell.metadata.nbgrader.get("points", 0))
+            cell.outputs = neutralised(cell.outputs) + verdict_outputs(result, points)
+            cell.source = state.trusted_source
+            cell.metadata[VERDICT_METADATA_KEY] = {
+                "tasks": result.tasks,
+                "cases": result.cases,
+                "passed": result.passed,
+                "misconceptions": result.misconceptions,
+                "problem": result.problem,
+            }
+        return nb, resources
+
+    def _verify_cell(self, outputs: list[NotebookNode], state: _ArmedCell) -> CellResult:
+        result = CellResult(tasks=[armed.call.task for armed in state.calls])
+        if state.problem is not None:
+            result.problem = state.problem
+            return result
+        by_nonce: dict[str, list[Any]] = {}
+        for payload in _payloads(outputs):
+            nonce = payload.get("nonce") if isinstance(payload, dict) else None
+            by_nonce.setdefault(nonce if isinstance(nonce, str) else "", []).append(payload)
+        expected_nonces = {armed.nonce for armed in state.calls}
+        if set(by_nonce) - expected_nonces:
+            result.problem = "the cell's output holds probe answers the grader did not ask for"
+            return result
+        for armed in state.calls:
+            received = by_nonce.get(armed.nonce, [])
+            if len(received) != 1:
+                error = first_error(outputs)
+                result.problem = (
+                    f"no answers for `{armed.call.task}` were collected"
+                    + (f" ({error})" if error else "")
+                    if not received
+                    else f"the answers for `{armed.call.task}` arrived more than once"
+                )
+                return result
+            try:
+                self._judge_call(armed, received[0], result)
+            except WireError as error:
+                result.problem = f"the answers for `{armed.call.task}` are malformed ({error})"
+                return result
+        return result
+
+    def _judge_call(self, armed: _ArmedCall, payload: Any, result: CellResult) -> None:
+        task = armed.call.task
+        if (
+            set(payload) != {"protocol", "nonce", "task", "cases"}
+            or payload["protocol"] != PROTOCOL
+            or payload["task"] != task
+            or not isinstance(payload["cases"], list)
+        ):
+            raise WireError("the payload does not match the call")
+        expected_count = len(armed.cases) if armed.call.kind == "probe" else 1
+        if len(payload["cases"]) != expected_count:
+            raise WireError(f"{len(payload['cases'])} answers for {expected_count} cases")
+        records = [check_record(raw) for raw in payload["cases"]]
+        verdicts: list[tuple[Case | None, CaseVerdict]]
+        if armed.call.kind == "probe_value":
+            verdicts = [(None, judge_hand_value(task, records[0]))]
+        else:
+            verdicts = [
+                (case, judge_record(task, case, record))
+                for case, record in zip(armed.cases, records, strict=True)
+            ]
+        grouped: dict[str, tuple[bool, list[str]]] = {}  # message -> (named?, case labels)
+        for case, verdict in verdicts:
+            result.cases += 1
+            if verdict.passed:
+                result.passed += 1
+                continue
+            named, labels = grouped.setdefault(
+                verdict.message or "", (verdict.misconception is not None, [])
+            )
+            if case is not None:
+                labels.append(case.label)
+            if (
+                named
+                and verdict.misconception
+                and verdict.misconception not in result.misconceptions
+            ):
+                result.misconceptions.append(verdict.misconception)
+        # Named misconceptions first: they teach more than a wrong position does.
+        for message, (_, labels) in sorted(grouped.items(), key=lambda item: not item[1][0]):
+            result.problems.append(Problem(task, message, tuple(labels)))
+
+
+# ------------------------------------------------------------------- failing closed
+
+
+class RefuseToGrade(NbGraderPreprocessor):
+    """Stops autograding: installed by the fail-closed guard config (see
+    ``etc/jupyter/nbgrader_config.py``) and replaced only by a course config that loads."""
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        raise RuntimeError(
+            "Refusing to grade: the trusted grader is not configured. The course's "
+            "nbgrader_config.py did not load (see the error logged above), or nbgrader "
+            "was not run from the course folder. Nothing was scored."
+        )

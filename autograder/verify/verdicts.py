@@ -1,0 +1,183 @@
+"""How a verdict reads: the outputs nbgrader scores, in words a student can act on.
+
+:class:`~autograder.verify.preprocessors.VerifyProbes` collects a :class:`CellResult`
+per graded test cell; :func:`verdict_outputs` turns it into the outputs nbgrader's
+``determine_grade`` scores (a pass, a partial-credit number, or an error) and
+:func:`neutralised` keeps the student's own outputs visible without letting them score.
+Lines are wrapped for formgrader, which shows outputs without wrapping.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+from nbformat.notebooknode import NotebookNode, from_dict
+
+from autograder.verify.wire import MIME_TYPE
+
+__all__ = ["CellResult", "Problem", "first_error", "neutralised", "verdict_outputs"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_MAX_LISTED_PROBLEMS = 6
+#: Verdict lines are wrapped to this width: formgrader shows outputs without wrapping,
+#: so a longer line hides its end off to the right.
+_WIDTH = 88
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One distinct mistake in a cell: its sentence and the inputs it showed on."""
+
+    task: str
+    message: str
+    labels: tuple[str, ...]  # the challenge inputs it showed on; none for a hand value
+
+
+@dataclass
+class CellResult:
+    """What the verifier found in one graded test cell."""
+
+    tasks: list[str]
+    cases: int = 0
+    passed: int = 0
+    problems: list[Problem] = field(default_factory=list)  # one per distinct message
+    misconceptions: list[str] = field(default_factory=list)
+    problem: str | None = None  # fails the whole cell closed
+
+
+def neutralised(outputs: list[NotebookNode]) -> list[NotebookNode]:
+    """The student's outputs as plain, score-neutral outputs: visible, but they cannot
+    make determine_grade fail (errors, stderr) or award partial credit (results)."""
+    kept = []
+    for output in outputs:
+        kind = output.output_type
+        if MIME_TYPE in output.get("data", {}):
+            continue
+        if kind == "stream":
+            kept.append(from_dict({"output_type": "stream", "name": "stdout", "text": output.text}))
+        elif kind == "error":
+            message = _ANSI.sub("", f"{output.ename}: {output.evalue}")
+            text = "\n".join(
+                wrapped for line in message.splitlines() for wrapped in _wrapped(line, "", "  ")
+            )
+            kept.append(from_dict({"output_type": "stream", "name": "stdout", "text": text + "\n"}))
+        elif kind in ("execute_result", "display_data"):
+            kept.append(
+                from_dict(
+                    {
+                        "output_type": "display_data",
+                        "data": dict(output.get("data", {})),
+                        "metadata": dict(output.get("metadata", {})),
+                    }
+                )
+            )
+    return kept
+
+
+def first_error(outputs: list[NotebookNode]) -> str | None:
+    """The first error among the outputs, one line, without colour codes."""
+    for output in outputs:
+        if output.output_type == "error":
+            return _ANSI.sub("", f"{output.ename}: {output.evalue}")[:200]
+    return None
+
+
+def _wrapped(text: str, indent: str = "", rest: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        text,
+        _WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent if rest is None else rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _packed(labels: tuple[str, ...], lead: str, indent: str) -> list[str]:
+    """The labels joined by "; ", each kept whole on one line, lines up to _WIDTH."""
+    lines = [lead + labels[0]]
+    for label in labels[1:]:
+        if len(lines[-1]) + 2 + len(label) <= _WIDTH:
+            lines[-1] += "; " + label
+        else:
+            lines[-1] += ";"
+            lines.append(indent + label)
+    return lines
+
+
+def _problem_lines(problem: Problem, with_task: bool) -> list[str]:
+    """The sentence first, then the challenge inputs it showed on, in short lines."""
+    sentence = f"`{problem.task}`: {problem.message}" if with_task else problem.message
+    lines = _wrapped(sentence, "- ", "  ")
+    if problem.labels:
+        lines += _packed(problem.labels, "  on ", "     ")
+    return lines
+
+
+def _headline(result: CellResult, points: float) -> str:
+    """The result in plain words, with the score: the verdict's first line."""
+    tasks = ", ".join(f"`{task}`" for task in result.tasks) or "this cell"
+    if result.problem is not None:
+        return f"Hidden tests failed for {tasks} (0 of {points:g} points): {result.problem}."
+    n, passed = result.cases, result.passed
+    on_all = "" if n == 1 else f" on all {n} inputs"
+    if passed == n:
+        return f"Hidden tests passed: {tasks} correct{on_all} ({points:g} of {points:g} points)."
+    if passed == 0:
+        return f"Hidden tests failed: {tasks} wrong{on_all} (0 of {points:g} points)."
+    score = points * passed / n
+    return (
+        f"Hidden tests: {tasks} correct on {passed} of {n} inputs "
+        f"({score:.2f} of {points:g} points)."
+    )
+
+
+def verdict_outputs(result: CellResult, points: float) -> list[NotebookNode]:
+    """The outputs nbgrader scores: a pass, a partial-credit number, or an error.
+
+    The first line says how the cell did and what it scored; each problem follows, its
+    sentence before the challenge inputs it showed on, every line at most _WIDTH long.
+    """
+    headline = _headline(result, points)
+    lines = _wrapped(headline, "", "  ")
+    if result.problem is not None:
+        return [_error(headline, lines)]
+    with_task = len(set(result.tasks)) > 1
+    for problem in result.problems[:_MAX_LISTED_PROBLEMS]:
+        lines += _problem_lines(problem, with_task)
+    hidden = len(result.problems) - _MAX_LISTED_PROBLEMS
+    if hidden > 0:
+        lines.append(f"... and {hidden} more kinds of problem.")
+    if result.passed == 0:
+        return [_error(headline, lines)]
+    if result.passed == result.cases:
+        return [_text("\n".join(lines))]
+    score = points * result.passed / result.cases
+    return [
+        _text("\n".join(lines)),
+        from_dict(
+            {
+                "output_type": "execute_result",
+                "execution_count": None,
+                "data": {"text/plain": repr(score)},
+                "metadata": {},
+            }
+        ),
+    ]
+
+
+def _text(text: str) -> NotebookNode:
+    return from_dict({"output_type": "display_data", "data": {"text/plain": text}, "metadata": {}})
+
+
+def _error(headline: str, lines: list[str]) -> NotebookNode:
+    return from_dict(
+        {
+            "output_type": "error",
+            "ename": "HiddenTestsFailed",
+            "evalue": headline,
+            "traceback": lines,
+        }
+    )

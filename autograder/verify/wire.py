@@ -1,0 +1,274 @@
+"""The grader's side of the wire format shared with the probe (``conv_probe.py``).
+
+The probe runs in the student's kernel, so everything it sends is untrusted: decoding is
+strict, bounded, and raises :class:`WireError` on anything malformed. The probe cannot
+import this package, so it carries its own copy of the format; ``tests/verify/test_probe.py``
+keeps the two in step.
+
+Values are JSON objects with one tag key: ``{"array": {dtype, shape, data}}`` (numeric
+dtypes, base64 bytes), ``{"object_array": {shape, items}}``, ``{"int": "12"}``,
+``{"float": float.hex}``, ``{"fraction": [num, den]}``, ``{"bool": b}``,
+``{"tuple": [...]}``, ``{"list": [...]}``, ``{"none": null}``,
+``{"scalar_function": {"C": array, "D": array}}`` (challenge arguments only) and
+``{"unsupported": {"type": name, ...}}`` (an answer the probe could not send).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "MIME_TYPE",
+    "PROTOCOL",
+    "ScalarFunction",
+    "Unsupported",
+    "WireError",
+    "decode",
+    "encode",
+]
+
+#: The MIME type of the probe's payload in a cell's outputs.
+MIME_TYPE = "application/vnd.conv-backprop.probe+json"
+PROTOCOL = 1
+_MAX_ELEMENTS = 100_000
+_MAX_DEPTH = 6
+_MAX_ITEMS = 10_000
+_MAX_DIGITS = 400
+
+
+class WireError(ValueError):
+    """A payload that does not follow the wire format (malformed or forged)."""
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """An answer the probe could not send as numbers: only its type (and shape) arrive."""
+
+    type_name: str
+    dtype: str | None = None
+    shape: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ScalarFunction:
+    """``f(Y) = sum(C * sin(Y)) + sum(D * Y**2)``: numerical_gradient's test function.
+
+    The probe builds the same function from the same ``C`` and ``D``
+    (``conv_probe.scalar_function``).
+
+    Attributes
+    ----------
+    C, D : float64 arrays of shape (H, W)
+        The coefficients.
+    """
+
+    C: np.ndarray
+    D: np.ndarray
+
+    def __call__(self, Y: np.ndarray) -> float:
+        Y = np.asarray(Y, dtype=np.float64)
+        return float(np.sum(self.C * np.sin(Y)) + np.sum(self.D * Y * Y))
+
+
+# -------------------------------------------------------------------- encoding
+
+
+def encode(value: Any) -> dict:
+    """Encode a challenge argument for the probe.
+
+    Parameters
+    ----------
+    value : numeric array, int, float, tuple or ScalarFunction
+        One argument of a challenge case.
+
+    Returns
+    -------
+    dict
+        Its JSON-ready tagged form.
+    """
+    if isinstance(value, ScalarFunction):
+        return {"scalar_function": {"C": encode(value.C), "D": encode(value.D)}}
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise TypeError(f"cannot send an array of dtype {value.dtype}")
+        data = np.ascontiguousarray(value)
+        return {
+            "array": {
+                "dtype": data.dtype.str,
+                "shape": list(data.shape),
+                "data": base64.b64encode(data.tobytes()).decode("ascii"),
+            }
+        }
+    if isinstance(value, (bool, np.bool_)):
+        return {"bool": bool(value)}
+    if isinstance(value, (int, np.integer)):
+        return {"int": str(int(value))}
+    if isinstance(value, (float, np.floating)):
+        return {"float": float(value).hex()}
+    if isinstance(value, tuple):
+        return {"tuple": [encode(item) for item in value]}
+    raise TypeError(f"cannot send a value of type {type(value).__name__}")
+
+
+# -------------------------------------------------------------------- decoding
+
+
+def decode(encoded: Any) -> Any:
+    """Decode a value the probe sent, strictly.
+
+    Parameters
+    ----------
+    encoded : JSON value
+        A tagged value from a probe payload.
+
+    Returns
+    -------
+    numpy array, int, float, Fraction, bool, tuple, list, None or Unsupported
+        Arrays come back with the dtype the student's code produced.
+
+    Raises
+    ------
+    WireError
+        If anything about it is malformed or over the size limits.
+    """
+    budget = [_MAX_ELEMENTS]
+    return _decode(encoded, 0, budget)
+
+
+def _decode(encoded: Any, depth: int, budget: list[int]) -> Any:
+    if depth > _MAX_DEPTH + 1:
+        raise WireError("value nested too deeply")
+    if not isinstance(encoded, dict) or len(encoded) != 1:
+        raise WireError("a value must be an object with exactly one tag")
+    ((tag, body),) = encoded.items()
+    decoder = _DECODERS.get(tag)
+    if decoder is None:
+        raise WireError(f"unknown tag {tag!r}")
+    return decoder(body, depth, budget)
+
+
+def _spend(budget: list[int], count: int) -> None:
+    budget[0] -= count
+    if budget[0] < 0:
+        raise WireError("value too large")
+
+
+def _shape(raw: Any) -> tuple[int, ...]:
+    if (
+        not isinstance(raw, list)
+        or len(raw) > 8
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in raw)
+    ):
+        raise WireError("malformed shape")
+    return tuple(raw)
+
+
+def _decode_array(body: Any, depth: int, budget: list[int]) -> np.ndarray:
+    if not isinstance(body, dict) or set(body) != {"dtype", "shape", "data"}:
+        raise WireError("malformed array")
+    shape = _shape(body["shape"])
+    _spend(budget, int(np.prod(shape, dtype=np.int64)))
+    try:
+        dtype = np.dtype(body["dtype"])
+    except TypeError as error:
+        raise WireError("malformed dtype") from error
+    if dtype.kind not in "biuf" or not isinstance(body["data"], str):
+        raise WireError("arrays must hold numbers")
+    try:
+        raw = base64.b64decode(body["data"], validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise WireError("malformed array data") from error
+    if len(raw) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+        raise WireError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def _decode_object_array(body: Any, depth: int, budget: list[int]) -> np.ndarray:
+    if not isinstance(body, dict) or set(body) != {"shape", "items"}:
+        raise WireError("malformed object array")
+    shape = _shape(body["shape"])
+    items = body["items"]
+    if not isinstance(items, list) or len(items) != int(np.prod(shape, dtype=np.int64)):
+        raise WireError("object array items do not match its shape")
+    _spend(budget, len(items))
+    out = np.empty(len(items), dtype=object)
+    for index, item in enumerate(items):
+        out[index] = _decode(item, depth + 1, budget)
+    return out.reshape(shape)
+
+
+def _decode_int(body: Any, depth: int, budget: list[int]) -> int:
+    if not isinstance(body, str) or len(body) > _MAX_DIGITS:
+        raise WireError("malformed int")
+    try:
+        return int(body)
+    except ValueError as error:
+        raise WireError("malformed int") from error
+
+
+def _decode_float(body: Any, depth: int, budget: list[int]) -> float:
+    if not isinstance(body, str) or len(body) > 40:
+        raise WireError("malformed float")
+    try:
+        return float.fromhex(body)
+    except (ValueError, OverflowError) as error:
+        raise WireError("malformed float") from error
+
+
+def _decode_fraction(body: Any, depth: int, budget: list[int]) -> Fraction:
+    if not isinstance(body, list) or len(body) != 2:
+        raise WireError("malformed fraction")
+    numerator, denominator = (_decode_int(part, depth, budget) for part in body)
+    if denominator <= 0:
+        raise WireError("malformed fraction")
+    return Fraction(numerator, denominator)
+
+
+def _decode_bool(body: Any, depth: int, budget: list[int]) -> bool:
+    if not isinstance(body, bool):
+        raise WireError("malformed bool")
+    return body
+
+
+def _decode_sequence(body: Any, depth: int, budget: list[int]) -> list:
+    if not isinstance(body, list) or len(body) > _MAX_ITEMS:
+        raise WireError("malformed sequence")
+    _spend(budget, len(body))
+    return [_decode(item, depth + 1, budget) for item in body]
+
+
+def _decode_none(body: Any, depth: int, budget: list[int]) -> None:
+    if body is not None:
+        raise WireError("malformed none")
+
+
+def _decode_unsupported(body: Any, depth: int, budget: list[int]) -> Unsupported:
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        raise WireError("malformed unsupported value")
+    dtype = body.get("dtype")
+    shape = body.get("shape")
+    return Unsupported(
+        type_name=body["type"][:60],
+        dtype=dtype[:30] if isinstance(dtype, str) else None,
+        shape=_shape(shape) if shape is not None else None,
+    )
+
+
+_DECODERS = {
+    "array": _decode_array,
+    "object_array": _decode_object_array,
+    "int": _decode_int,
+    "float": _decode_float,
+    "fraction": _decode_fraction,
+    "bool": _decode_bool,
+    "tuple": lambda body, depth, budget: tuple(_decode_sequence(body, depth, budget)),
+    "list": _decode_sequence,
+    "none": _decode_none,
+    "unsupported": _decode_unsupported,
+}

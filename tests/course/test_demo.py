@@ -1,0 +1,112 @@
+"""End to end: `conv-grader demo` grades the sample class as the table below says.
+
+The expected totals are worked out by hand from each sample's mistakes and the points
+in the notebooks (16, 14, 20, 26, 12 and 12; 100 in all). The verifier gives partial
+credit as the share of challenge cases passed, so a mistake that is right on some
+cases keeps that share of the points.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+from autograder.course.demo import run_demo, summary_table
+from autograder.course.reports import GRADED, NEEDS_HUMAN
+from autograder.course.samples import SAMPLE_CLASS
+
+REPO = Path(__file__).resolve().parents[2]
+
+# lms id: (nbgrader id, total, status, words in the reason, a misconception key or None)
+EXPECTED = {
+    "ada": ("ada", 100, GRADED, "", None),
+    "ben.okafor": ("ben_okafor", 100, GRADED, "", None),
+    "Chloé Dubois": ("Chloe_Dubois", 100, GRADED, "", None),
+    # O by hand (4) and the output shape (4); conv2d_forward (8) too, as the source's
+    # solution sizes its output with the student's conv2d_output_shape.
+    "dan": ("dan", 84, GRADED, "", "kernel_flipped"),
+    # 'valid' is right on no challenge (none has a 1x1 filter): all 10 points lost.
+    "eve": ("eve", 90, GRADED, "", "valid_instead_of_full"),
+    # dO by hand (3) and gap_backward (4), right on no challenge map (none is 1x1).
+    "fay": ("fay", 93, GRADED, "", "forgot_one_over_hw"),
+    "gus": ("gus", 92, GRADED, "", "flipped_or_swapped"),  # dF and dX by hand, 4 each
+    "hal": ("hal", 93, GRADED, "", "output_transposed"),  # O (4) and Z (3) by hand
+    "ines": ("ines", 88, GRADED, "", "gradient_ascent"),  # training_step (12)
+    "ivy": ("ivy", 0, GRADED, "", None),
+    "jon": ("jon", 93, NEEDS_HUMAN, "timeout in numerical_gradient", None),  # 7 lost
+    "kim": ("kim", 80, NEEDS_HUMAN, "03_filter_gradient: corrupt notebook", None),
+    "leo": ("leo", 88, NEEDS_HUMAN, "06_putting_it_together: missing notebook", None),
+    "mia": ("mia", 86, NEEDS_HUMAN, "02_gap: dead kernel", None),
+    "mallory-numpy": ("mallory-numpy", 0, GRADED, "", None),
+    "mallory-transformer": ("mallory-transformer", 0, GRADED, "", None),
+    "mallory-probe": ("mallory-probe", 0, GRADED, "", None),
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "course"
+    return run_demo(REPO, out, jobs=os.cpu_count() or 1, progress=False)
+
+
+def test_the_table_covers_the_whole_sample_class():
+    assert {student.lms_id for student in SAMPLE_CLASS} == set(EXPECTED)
+    assert len(EXPECTED) >= 12
+
+
+def test_every_sample_student_gets_the_expected_total_and_status(demo):
+    by_lms = {student.lms_id: student for student in demo.results.students}
+    assert set(by_lms) == set(EXPECTED)
+    for lms_id, (student_id, total, status, reason, misconception) in EXPECTED.items():
+        student = by_lms[lms_id]
+        assert student.student_id == student_id
+        assert student.total == pytest.approx(total, abs=1e-6), (lms_id, student.exercises)
+        assert student.status == status, (lms_id, student.reasons)
+        assert reason in "; ".join(student.reasons), (lms_id, student.reasons)
+        if misconception:
+            assert misconception in student.misconceptions, (lms_id, student.misconceptions)
+
+
+def test_the_lms_csv_has_one_row_per_student_and_tells_zero_from_needs_a_human(demo):
+    with demo.report["grades"].open(encoding="utf-8") as handle:
+        rows = {row["lms_id"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == set(EXPECTED)
+    assert rows["ivy"]["total"] == "0" and rows["ivy"]["status"] == GRADED
+    assert rows["kim"]["status"] == NEEDS_HUMAN and "corrupt" in rows["kim"]["reason"]
+    assert rows["ada"]["01_forward"] == "16" and rows["ada"]["max_total"] == "100"
+
+
+def test_feedback_for_every_graded_student_without_hidden_tests(demo):
+    feedback = demo.course_root / "feedback"
+    for student_id, *_ in EXPECTED.values():
+        folder = feedback / student_id / "conv_backprop"
+        assert (folder / "summary.md").exists(), student_id
+        for page in folder.glob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            assert "BEGIN HIDDEN TESTS" not in text, page
+            assert "conv_probe.probe" not in text, page
+    assert len(list((feedback / "ada" / "conv_backprop").glob("*.html"))) == 6
+    summary = (feedback / "dan" / "conv_backprop" / "summary.md").read_text(encoding="utf-8")
+    assert "Total: 84 / 100" in summary
+    assert "flipped by 180 degrees" in summary
+    assert "You forgot the +1" in summary  # dan's second mistake, named too
+
+
+def test_the_report_files_and_the_summary_table(demo):
+    for path in demo.report.values():
+        assert path.stat().st_size > 0, path
+    for plot in ("scores_plot", "misconceptions_plot"):
+        assert demo.report[plot].read_bytes().startswith(b"\x89PNG")
+    page = demo.report["html"].read_text(encoding="utf-8")
+    assert "timeout in numerical_gradient" in page and "misconceptions.png" in page
+    table = summary_table(demo.results)
+    assert len(table.splitlines()) == len(EXPECTED) + 2
+    assert "Chloé Dubois" in table
+
+
+def test_submissions_came_through_the_lms_id_map(demo):
+    ids = (demo.course_root / "student_ids.csv").read_text(encoding="utf-8")
+    assert "Chloé Dubois,Chloe_Dubois" in ids

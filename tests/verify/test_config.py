@@ -1,0 +1,94 @@
+"""The one ``configure``: the whole autograde list, the jail's settings, the guard."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from nbconvert.preprocessors import Preprocessor
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute
+from traitlets.config import Config, PyFileConfigLoader
+from traitlets.utils.importstring import import_item
+
+from autograder.jail.execute import SandboxedExecute
+from autograder.jail.kernelspec import KERNEL_NAME
+from autograder.verify.config import (
+    ASSIGNMENT_ID,
+    GUARD_AUTOGRADE,
+    SAFE_FEEDBACK,
+    autograde_preprocessors,
+    configure,
+)
+from autograder.verify.preprocessors import ArmProbes, VerifyProbes
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _names(steps: list) -> list[str]:
+    return [getattr(step, "__name__", step) for step in steps]
+
+
+def test_the_trusted_list_arms_before_the_jailed_execute_and_verifies_before_saving():
+    names = _names(autograde_preprocessors())
+    assert names.index("ArmProbes") + 1 == names.index("SandboxedExecute")
+    assert names.index("SandboxedExecute") + 1 == names.index("VerifyProbes")
+    assert names.index("VerifyProbes") < names.index("LimitOutput") < names.index("SaveAutoGrades")
+    assert "Execute" not in names
+
+
+def test_without_verification_the_list_is_nbgraders_own_with_the_kernel_jailed():
+    stock = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    jailed = autograde_preprocessors(verify=False)
+    assert jailed == [SandboxedExecute if step is Execute else step for step in stock]
+
+
+def test_configure_owns_the_list_whatever_was_configured_before():
+    c = Config()
+    c.Autograde.autograde_preprocessors = ["nbgrader.preprocessors.Execute"]
+    configure(c, "/course")
+    steps = c.Autograde.autograde_preprocessors
+    assert steps == autograde_preprocessors()
+    assert ArmProbes in steps and VerifyProbes in steps
+    assert c.Execute.kernel_name == KERNEL_NAME
+    assert c.Sandbox.helper_dir == f"/course/source/{ASSIGNMENT_ID}"
+    assert c.OverwriteCells.add_missing_cells is True
+    assert "autograder.verify.hide_hidden_tests.HideHiddenTests" in c.GenerateFeedback.preprocessors
+    assert c.HTMLExporter.preprocessors == ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
+
+
+def test_configure_points_the_jail_at_the_named_assignment():
+    c = Config()
+    configure(c, "/course", "tiny", verify=False)
+    assert c.Sandbox.helper_dir == "/course/source/tiny"
+    assert VerifyProbes not in c.Autograde.autograde_preprocessors
+
+
+def test_guard_config_refuses_and_is_installed_in_this_environment():
+    guard = REPO / "etc" / "jupyter" / "nbgrader_config.py"
+    loaded = PyFileConfigLoader(guard.name, path=str(guard.parent)).load_config()
+    assert loaded.Autograde.autograde_preprocessors == GUARD_AUTOGRADE
+    assert loaded.GenerateFeedback.preprocessors == SAFE_FEEDBACK
+    for name in GUARD_AUTOGRADE + SAFE_FEEDBACK:
+        assert issubclass(import_item(name), Preprocessor), name
+    installed = Path(sys.prefix) / "etc" / "jupyter" / "nbgrader_config.py"
+    assert installed.read_text() == guard.read_text(), "run `make setup` to install the guard"
+
+
+def test_paths_named_outside_the_repository_still_work():
+    """Guards installed before the move name these; ``python -m`` commands name the rest."""
+    assert import_item("autograder.verifier.RefuseToGrade") is import_item(GUARD_AUTOGRADE[0])
+    assert import_item("autograder.feedback.HideHiddenTests") is import_item(SAFE_FEEDBACK[1])
+
+
+@pytest.mark.parametrize(
+    "module", ["autograder.sandbox", "autograder.self_study", "autograder.visible_checks"]
+)
+def test_python_m_commands_of_earlier_readmes_still_run(module):
+    arguments = ["check"] if module == "autograder.sandbox" else ["--check"]
+    done = subprocess.run(
+        [sys.executable, "-m", module, *arguments], capture_output=True, text=True, cwd=REPO
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

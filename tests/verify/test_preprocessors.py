@@ -1,0 +1,543 @@
+"""The verifier: it arms probes, judges their answers in the grader, and fails closed.
+
+Fast tests run ArmProbes/VerifyProbes in-process, with the kernel played by exec'ing the
+armed cell next to the real conv_probe module. The rest grade one batch of students
+with plain ``nbgrader autograde`` and this repository's nbgrader_config.py: five correct
+styles, one student per catalogue column, a baseline and its attacked copies, noisy but
+correct answers, and real errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import re
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from nbgrader.utils import determine_grade
+
+from autograder.maths import reference
+from autograder.maths.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT
+from autograder.verify.preprocessors import (
+    RESOURCES_KEY,
+    VERDICT_METADATA_KEY,
+    ArmProbes,
+    HiddenTestsError,
+    VerifyProbes,
+    parse_probe_calls,
+)
+from autograder.verify.wire import MIME_TYPE
+from probe_course import (
+    ASSIGNMENT,
+    REPO,
+    TASKS,
+    graded_cells,
+    make_course,
+    nbgrader,
+    scores,
+    submit,
+)
+from probe_submissions import (
+    ATTACKS,
+    BASELINE,
+    BASELINE_WRONG,
+    CATALOGUE_STUDENTS,
+    FLAWED,
+    NOISY,
+    STYLES,
+    WRONG,
+    attack_submission,
+    catalogue_submission,
+    edit_test_cells,
+    style_submission,
+)
+
+POINTS = 2.0
+
+# ------------------------------------------------------------ reading test cells
+
+
+def _cell_source(hidden: str) -> str:
+    return f'print("visible")\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS'
+
+
+def test_parse_probe_calls_reads_the_interface_syntax():
+    source = _cell_source(
+        'import conv_probe\nconv_probe.probe("conv2d_forward", conv2d_forward)\n'
+        'conv_probe.probe_value("dF_by_hand", dF_by_hand)'
+    )
+    calls = parse_probe_calls(source)
+    assert [(c.kind, c.task, c.argument) for c in calls] == [
+        ("probe", "conv2d_forward", "conv2d_forward"),
+        ("probe_value", "dF_by_hand", "dF_by_hand"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        'import conv_probe\nconv_probe.probe("conv2d_forward", conv2d_forward)\nassert True',
+        'import conv_probe as p\np.probe("conv2d_forward", conv2d_forward)',
+        'import conv_probe\nconv_probe.probe("conv3d_forward", conv2d_forward)',
+        'import conv_probe\nconv_probe.probe("dF_by_hand", dF_by_hand)',
+        'import conv_probe\nconv_probe.probe_value("conv2d_forward", conv2d_forward)',
+        "import conv_probe\nconv_probe.probe(task, conv2d_forward)",
+        'import conv_probe\nconv_probe.probe("rot180", rot180, challenge="{}")',
+        "import conv_probe",
+        "this is not python",
+    ],
+)
+def test_parse_probe_calls_rejects_anything_else(hidden):
+    with pytest.raises(HiddenTestsError):
+        parse_probe_calls(_cell_source(hidden))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'print("no hidden block")',
+        "### BEGIN HIDDEN TESTS\nimport conv_probe",
+        "### BEGIN HIDDEN TESTS\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS",
+    ],
+)
+def test_parse_probe_calls_rejects_missing_or_broken_blocks(source):
+    with pytest.raises(HiddenTestsError):
+        parse_probe_calls(source)
+
+
+# ---------------------------------------------------- in-process arm -> run -> verify
+
+
+def _load_probe():
+    path = REPO / "source" / ASSIGNMENT / "conv_probe.py"
+    spec = importlib.util.spec_from_file_location("conv_probe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _test_cell(task: str, grade_id: str = "t") -> nbformat.NotebookNode:
+    call = "probe_value" if task.endswith("_by_hand") else "probe"
+    meta = {"grade": True, "solution": False, "locked": True, "points": POINTS}
+    meta |= {"grade_id": grade_id, "schema_version": 3}
+    return new_code_cell(
+        _cell_source(f'import conv_probe\nconv_probe.{call}("{task}", {task})'),
+        metadata={"nbgrader": meta},
+    )
+
+
+def _run(nb, namespace, monkeypatch, extra_outputs=()):
+    """Play the kernel: exec each armed test cell, collecting displays and stdout."""
+    probe = _load_probe()
+    monkeypatch.setitem(sys.modules, "conv_probe", probe)
+    for cell in nb.cells:
+        outputs = []
+        monkeypatch.setattr(
+            "IPython.display.display",
+            lambda obj, raw=False, sink=outputs: sink.append(
+                {"output_type": "display_data", "data": obj, "metadata": {}}
+            ),
+        )
+        stdout = io.StringIO()
+        with contextlib.redirect_stdout(stdout):
+            exec(cell.source, namespace)
+        outputs.insert(0, {"output_type": "stream", "name": "stdout", "text": stdout.getvalue()})
+        cell.outputs = [nbformat.from_dict(o) for o in [*outputs, *extra_outputs]]
+
+
+def _verify(nb, resources):
+    return VerifyProbes().preprocess(nb, resources)[0]
+
+
+def _grade(cell) -> float:
+    return determine_grade(cell)[0]
+
+
+def _armed(task="conv2d_forward"):
+    nb = new_notebook(cells=[_test_cell(task)])
+    resources = {}
+    ArmProbes().preprocess(nb, resources)
+    return nb, resources
+
+
+def _stderr_and_error():
+    return (
+        {"output_type": "stream", "name": "stderr", "text": "UserWarning: noise\n"},
+        {"output_type": "error", "ename": "AssertionError", "evalue": "visible", "traceback": []},
+        {"output_type": "execute_result", "data": {"text/plain": "0.0"}, "metadata": {}},
+    )
+
+
+def test_arming_puts_fresh_challenges_in_the_cell_and_keeps_them_in_resources():
+    first, first_resources = _armed()
+    second, _ = _armed()
+    assert "challenge=" in first.cells[0].source
+    assert first.cells[0].source != second.cells[0].source  # a fresh seed every run
+    (armed,) = first_resources[RESOURCES_KEY]["t"].calls
+    assert len(armed.cases) == 10
+    assert armed.nonce in first.cells[0].source
+    # The probe runs before the visible checks, so a failing visible assert cannot stop it.
+    assert first.cells[0].source.index("conv_probe.probe(") < first.cells[0].source.index(
+        'print("visible")'
+    )
+
+
+def test_correct_answer_passes_and_the_trusted_source_is_restored(monkeypatch):
+    nb, resources = _armed()
+    trusted = resources[RESOURCES_KEY]["t"].trusted_source
+    _run(nb, {"conv2d_forward": reference.conv2d_forward}, monkeypatch, _stderr_and_error())
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == POINTS  # stderr, an error and a result in the cell cost nothing
+    assert cell.source == trusted
+    assert all(MIME_TYPE not in o.get("data", {}) for o in cell.outputs)
+    assert "AssertionError: visible" in json.dumps(cell.outputs)  # still shown
+    assert cell.metadata[VERDICT_METADATA_KEY]["passed"] == 10
+
+
+def test_partial_credit_is_the_fraction_of_cases_passed(monkeypatch):
+    def square_only(X, F):
+        if X.shape[0] != X.shape[1]:
+            return np.zeros((1, 1))
+        return reference.conv2d_forward(X, F)
+
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": square_only}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    square = sum(
+        case.args[0].shape[0] == case.args[0].shape[1]
+        for case in resources[RESOURCES_KEY]["t"].calls[0].cases
+    )
+    assert 0 < square < 10
+    assert _grade(cell) == pytest.approx(POINTS * square / 10)
+    assert "returned shape (1, 1)" in json.dumps(cell.outputs)
+
+
+def _verdict_lines(cell) -> list[str]:
+    """The verdict as the instructor reads it, line by line."""
+    for output in cell.outputs:
+        if output.output_type == "error" and output.ename == "HiddenTestsFailed":
+            return list(output.traceback)
+        text = output.get("data", {}).get("text/plain", "")
+        if output.output_type == "display_data" and text.startswith("Hidden tests"):
+            return text.split("\n")
+    raise AssertionError(f"no verdict in {cell.outputs}")
+
+
+def test_the_verdict_leads_with_the_result_then_the_mistake_then_short_input_lines(monkeypatch):
+    (flipped,) = [m for m in CATALOGUE["conv2d_forward"] if m.key == "kernel_flipped"]
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": flipped.wrong}, monkeypatch)
+    lines = _verdict_lines(_verify(nb, resources).cells[0])
+    assert re.match(r"Hidden tests( failed)?: `conv2d_forward` .* of 2 points\)\.$", lines[0])
+    # Formgrader does not wrap outputs: a long line hides its end off to the right.
+    assert max(len(line) for line in lines) <= 88, lines
+    # The sentence comes straight after the result, whole, before any challenge input.
+    sentence = " ".join(lines[1:]).split("  on ")[0]
+    assert lines[1].startswith("- Your output matches a true convolution")
+    assert " ".join(sentence.removeprefix("- ").split()) == flipped.message
+    assert lines[-1].startswith(("  on X ", "     X "))
+
+
+def test_the_students_own_error_is_kept_whole_in_lines_formgrader_shows(monkeypatch):
+    sentence = " ".join(["Your output has the wrong shape for this filter size."] * 4)
+    evalue = f"conv2d_forward(X, F):\n{sentence}\nExpected (2, 2), got (3, 3)."
+    error = {"output_type": "error", "ename": "AssertionError", "evalue": evalue, "traceback": []}
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": reference.conv2d_forward}, monkeypatch, [error])
+    cell = _verify(nb, resources).cells[0]
+    (shown,) = [o.text for o in cell.outputs if o.get("text", "").startswith("AssertionError")]
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 88, lines
+    assert lines[0] == "AssertionError: conv2d_forward(X, F):"
+    assert " ".join(line.strip() for line in lines[1:-1]) == sentence
+    assert lines[-1] == "Expected (2, 2), got (3, 3)."
+
+
+@pytest.mark.parametrize(
+    "forgot_plus_one",
+    [
+        lambda i, f: (i[0] - f[0], i[1] - f[1]),
+        lambda i, f: np.array(i) - np.array(f),  # numpy style: an array, not a tuple
+    ],
+    ids=["tuple", "array"],
+)
+def test_a_forgotten_plus_one_is_told_exactly_that(monkeypatch, forgot_plus_one):
+    (message,) = [m.message for m in CATALOGUE["conv2d_output_shape"] if m.key == "forgot_plus_one"]
+    nb, resources = _armed("conv2d_output_shape")
+    _run(nb, {"conv2d_output_shape": forgot_plus_one}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == 0
+    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == ["forgot_plus_one"]
+    lines = _verdict_lines(cell)
+    assert " ".join(" ".join(lines[1:]).split()).startswith(f"- {message} on input ")
+
+
+def _forge(cell, payload):
+    cell.outputs.append(
+        nbformat.from_dict(
+            {"output_type": "display_data", "data": {MIME_TYPE: payload}, "metadata": {}}
+        )
+    )
+
+
+def _real_payload(cell):
+    (payload,) = [o.data[MIME_TYPE] for o in cell.outputs if MIME_TYPE in o.get("data", {})]
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (lambda cell, payload: cell.outputs.clear(), "no answers"),
+        (lambda cell, payload: _forge(cell, payload), "more than once"),
+        (lambda cell, payload: _forge(cell, payload | {"nonce": "0" * 32}), "did not ask"),
+        (lambda cell, payload: _forge(cell, "a string"), "did not ask"),
+        (
+            lambda cell, payload: (cell.outputs.clear(), _forge(cell, payload | {"cases": []})),
+            "malformed",
+        ),
+        (
+            lambda cell, payload: (
+                cell.outputs.clear(),
+                _forge(cell, payload | {"task": "rot180"}),
+            ),
+            "malformed",
+        ),
+        (
+            lambda cell, payload: (
+                cell.outputs.clear(),
+                _forge(
+                    cell,
+                    payload
+                    | {
+                        "cases": [
+                            {"status": "returned", "value": {"array": "junk"}, "modified": False}
+                        ]
+                        * len(payload["cases"])
+                    },
+                ),
+            ),
+            "malformed",
+        ),
+    ],
+    ids=["missing", "duplicated", "wrong_nonce", "not_an_object", "no_cases", "wrong_task", "junk"],
+)
+def test_missing_duplicated_malformed_or_forged_payloads_fail_closed(monkeypatch, tamper, reason):
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": reference.conv2d_forward}, monkeypatch)
+    cell = nb.cells[0]
+    tamper(cell, _real_payload(cell))
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == 0
+    assert reason in cell.metadata[VERDICT_METADATA_KEY]["problem"]
+
+
+def test_verifier_refuses_when_nothing_was_armed():
+    nb = new_notebook(cells=[_test_cell("conv2d_forward")])
+    with pytest.raises(RuntimeError, match="Refusing to grade"):
+        _verify(nb, {})
+
+
+def test_a_test_cell_without_probe_calls_scores_nothing():
+    cell = _test_cell("conv2d_forward")
+    cell.source = "assert True  # a stock hidden test the verifier cannot trust"
+    nb = new_notebook(cells=[cell])
+    resources = {}
+    ArmProbes().preprocess(nb, resources)
+    nb.cells[0].outputs = []
+    assert _grade(_verify(nb, resources).cells[0]) == 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "full"),
+    [
+        ("[[Fraction(9, 4), Fraction(13, 4)], [Fraction(7, 4), Fraction(3, 4)]]", True),
+        ("np.array([[9, 13], [7, 3]]) / 4", True),
+        ("[[2.25, 3.25], [1.75, 0.75]]", True),
+        ("((9/4, 13/4), (7/4, 3/4))", True),
+        ("[[2.25, 3.25], [1.75, 0.7500001]]", False),
+        ("[[9, 13], [7, 3]]", False),
+        ("[[2.25, 3.25, 1.75, 0.75]]", False),
+        ("'9/4 13/4 7/4 3/4'", False),
+    ],
+)
+def test_hand_values_are_compared_exactly(monkeypatch, answer, full):
+    nb, resources = _armed("dF_by_hand")
+    from fractions import Fraction
+
+    namespace = {"np": np, "Fraction": Fraction}
+    exec(f"dF_by_hand = {answer}", namespace)
+    _run(nb, namespace, monkeypatch)
+    assert (_grade(_verify(nb, resources).cells[0]) == POINTS) is full
+
+
+# ---------------------------------------------------- one graded batch of students
+
+
+def _students() -> dict[str, dict]:
+    students = {f"style_{name}": style_submission(name) for name in STYLES}
+    students |= {f"catalogue_{i}": catalogue_submission(i) for i in range(CATALOGUE_STUDENTS)}
+    students |= {"baseline": BASELINE, "noisy": NOISY, "flawed": FLAWED}
+    students |= {f"attack_{name}": attack_submission(name) for name in ATTACKS}
+    return students
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    course = tmp_path_factory.mktemp("probed")
+    make_course(course, extra="c.ArmProbes.seconds_per_call = 1.0")
+    for student, answers in _students().items():
+        submit(course, student, answers)
+    submit(course, "attack_edit_tests", BASELINE, edit=edit_test_cells)
+    done = nbgrader(course, "autograde", ASSIGNMENT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return course, scores(course)
+
+
+def _shown(outputs) -> str:
+    """Every text in the outputs, whitespace collapsed: verdicts wrap their sentences."""
+    texts = []
+    for output in outputs:
+        texts += output.get("traceback", [])
+        texts.append(output.get("text", ""))
+        texts.append(output.get("data", {}).get("text/plain", ""))
+    return " ".join(" ".join(texts).split())
+
+
+def _verdict(course, student, task):
+    cell = graded_cells(course, student)[f"test_{task}"]
+    return cell.metadata[VERDICT_METADATA_KEY], _shown(cell.outputs)
+
+
+@pytest.mark.parametrize("style", list(STYLES))
+def test_correct_answers_in_every_style_score_full_marks(batch, style):
+    _, graded = batch
+    assert graded[f"style_{style}"] == {f"test_{task}": POINTS for task in TASKS}
+
+
+_CATALOGUE_CASES = [
+    (task, index, key) for task, entries in WRONG.items() for index, (key, _) in enumerate(entries)
+]
+
+
+def test_every_catalogue_entry_has_a_wrong_submission():
+    covered = {(task, key) for task, _, key in _CATALOGUE_CASES}
+    assert covered == {(task, m.key) for task, entries in CATALOGUE.items() for m in entries}
+
+
+@pytest.mark.parametrize(
+    ("task", "index", "key"), _CATALOGUE_CASES, ids=[f"{t}-{k}" for t, _, k in _CATALOGUE_CASES]
+)
+def test_each_catalogued_mistake_loses_points_and_is_named(batch, task, index, key):
+    course, graded = batch
+    assert graded[f"catalogue_{index}"][f"test_{task}"] < POINTS
+    facts, outputs = _verdict(course, f"catalogue_{index}", task)
+    assert key in facts["misconceptions"]
+    (message,) = [m.message for m in CATALOGUE[task] if m.key == key]
+    assert message in outputs
+
+
+def test_baseline_scores_exactly_its_right_half(batch):
+    _, graded = batch
+    expected = {f"test_{t}": (0.0 if t in BASELINE_WRONG else POINTS) for t in TASKS}
+    assert graded["baseline"] == expected
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "allclose",
+        "np_testing",
+        "read_hidden",
+        "forge_outside_test",
+        "forge_in_test",
+        "patch_probe",
+        "edit_tests",
+    ],
+)
+def test_attacks_leave_the_score_where_it_was(batch, attack):
+    _, graded = batch
+    assert graded[f"attack_{attack}"] == graded["baseline"]
+
+
+@pytest.mark.parametrize(
+    ("attack", "reason"),
+    [
+        ("transformer", "no answers"),
+        ("exit", "DeadKernelError"),
+        ("forge_duplicate", "more than once"),
+    ],
+)
+def test_attacks_that_hide_or_repeat_the_probe_score_nothing(batch, attack, reason):
+    course, graded = batch
+    assert set(graded[f"attack_{attack}"].values()) == {0.0}
+    facts, _ = _verdict(course, f"attack_{attack}", "conv2d_output_shape")
+    assert reason in facts["problem"]
+
+
+def test_edited_and_deleted_test_cells_are_restored_and_run(batch):
+    course, _ = batch
+    cells = graded_cells(course, "attack_edit_tests")
+    for task in ("conv2d_forward", "gap_forward", "rot180"):
+        assert "BEGIN HIDDEN TESTS" in cells[f"test_{task}"].source
+        assert cells[f"test_{task}"].metadata[VERDICT_METADATA_KEY]["cases"] > 0
+
+
+def test_harmless_stderr_costs_a_correct_answer_nothing(batch):
+    course, graded = batch
+    assert graded["noisy"] == {f"test_{task}": POINTS for task in TASKS}
+    _, outputs = _verdict(course, "noisy", "conv2d_forward")
+    assert "debug output" in outputs  # still shown, as stdout
+
+
+def test_real_errors_cost_points_with_a_reason(batch):
+    course, graded = batch
+    flawed = graded["flawed"]
+    expected_reasons = {
+        "conv2d_forward": INTEGER_RESULT.message,
+        "conv2d_backward_filter": "raised ValueError: only square inputs, sorry",
+        "conv2d_backward_input": INPUT_MODIFIED.message,
+        "gap_forward": "NameError",
+        "relative_error": "did not finish within 1 s",
+    }
+    for task, reason in expected_reasons.items():
+        assert flawed[f"test_{task}"] < POINTS, task
+        assert reason in _verdict(course, "flawed", task)[1], task
+    assert 0 < flawed["test_conv2d_forward"] < POINTS  # float inputs still pass
+    assert flawed["test_conv2d_backward_input"] == 0
+    assert flawed["test_relative_error"] == pytest.approx(POINTS * 3 / 6)  # rest skipped
+    assert (
+        "not run, because an earlier case timed out"
+        in _verdict(course, "flawed", "relative_error")[1]
+    )
+
+
+def test_graded_notebooks_keep_trusted_sources_and_no_payloads(batch):
+    course, _ = batch
+    for student in ("style_loops", "attack_forge_outside_test", "catalogue_0"):
+        for grade_id, cell in graded_cells(course, student).items():
+            assert "challenge=" not in cell.source
+            assert MIME_TYPE not in json.dumps(cell.get("outputs", []))
+            if grade_id.startswith("test_"):
+                assert "### BEGIN HIDDEN TESTS" in cell.source
+
+
+# ------------------------------------------------------------------ failing closed
+
+
+def test_a_broken_course_config_refuses_to_grade(tmp_path):
+    make_course(tmp_path, extra='raise RuntimeError("broken on purpose")')
+    submit(tmp_path, "cheater", BASELINE | {"prelude": ATTACKS["allclose"]})
+    done = nbgrader(tmp_path, "autograde", ASSIGNMENT)
+    log = done.stdout + done.stderr
+    assert "broken on purpose" in log
+    assert done.returncode != 0
+    assert "Refusing to grade" in log
+    assert not any(scores(tmp_path).get("cheater", {}).values())
+    assert not (tmp_path / "autograded" / "cheater" / ASSIGNMENT / "probed.ipynb").exists()
