@@ -14,6 +14,7 @@ from pathlib import Path
 
 from autograder.course import self_study
 from autograder.course.course_config import GradingError, load_course_config
+from autograder.course.nbgrader_errors import failure
 
 __all__ = ["BuildResult", "build"]
 
@@ -70,7 +71,7 @@ def build(
     api = NbGraderAPI(config=config)
     result = api.generate_assignment(assignment_id, force=True, create=True)
     if not result["success"]:
-        raise GradingError(f"generate_assignment failed:\n{result.get('error', '')}")
+        raise GradingError(f"generate_assignment failed: {failure(result).line}")
     release_dir = Path(
         api.coursedir.format_path(api.coursedir.release_directory, ".", assignment_id)
     )

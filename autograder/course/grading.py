@@ -42,6 +42,7 @@ import json
 import multiprocessing
 import os
 import re
+import sys
 import time
 import warnings
 from collections.abc import Iterable
@@ -55,6 +56,8 @@ import nbformat
 from traitlets.config import Config
 
 from autograder.course.course_config import GradingError, gradebook_url, load_course_config
+from autograder.course.nbgrader_errors import failure
+from autograder.jail.execute import Sandbox, SandboxedExecute, SandboxUnavailableError
 
 __all__ = [
     "LEDGER_FILE",
@@ -72,6 +75,7 @@ _SAFE_FOLDER = re.compile(r"^[A-Za-z0-9_-]+$")
 _GLOB_CHARACTERS = re.compile(r"[*?\[\]]")
 _SQLITE_BUSY_TIMEOUT_S = 60
 _LOCK_RETRIES = 3
+_JAILED_EXECUTE = f"{SandboxedExecute.__module__}.{SandboxedExecute.__name__}"
 
 
 @dataclass
@@ -266,8 +270,7 @@ def _failure_reason(result: dict[str, Any]) -> str:
         return "timeout (the kernel stopped responding)"
     if "database is locked" in text:
         return "gradebook locked (rerun grade)"
-    last = [line for line in result.get("error", "").strip().splitlines() if line.strip()]
-    return f"nbgrader failed: {last[-1][:200] if last else 'no error message'}"
+    return f"nbgrader failed: {failure(result).line}"
 
 
 def _kernel_trouble(autograded: Path) -> str:
@@ -314,8 +317,19 @@ def _autograde_notebook(assignment_id: str, student_id: str, notebook: str) -> d
             result = {"success": False, "error": f"{type(error).__name__}: {error}"}
         finally:
             coursedir.notebook_id = "*"
-        locked = "database is locked" in f"{result.get('error', '')}{result.get('log', '')}"
-        if result["success"] or not locked:
+        if result["success"]:
+            break
+        # The worker's log keeps the whole story; the ledger gets one line of it.
+        print(
+            f"[{student_id}/{notebook}] autograde failed:\n{result.get('log', '')}"
+            f"{result.get('error', '')}",
+            file=sys.stderr,
+            flush=True,
+        )
+        cause = failure(result)
+        if cause.is_system_fault:
+            raise GradingError(f"grading cannot work here: {cause.line}")
+        if "database is locked" not in f"{result.get('error', '')}{result.get('log', '')}":
             break
         time.sleep(0.5 * (attempt + 1))
     return result
@@ -444,6 +458,11 @@ def _run_workers(
         for future in as_completed(futures):
             try:
                 yield future.result()
+            except GradingError:
+                # The system's fault, not the student's: every other student would fail
+                # the same way, so stop now rather than flag the whole class.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
             except BrokenProcessPool:
                 task = futures[future]
                 yield StudentOutcome(
@@ -451,6 +470,24 @@ def _run_workers(
                     fingerprint="",
                     problems=["the grading worker died; run grade again"],
                 )
+
+
+def _check_grader(config: Config) -> None:
+    """Stop before the first student when grading cannot work here, saying how to fix it.
+
+    Without this, every student's notebooks would fail the same way and the whole
+    class would be flagged "needs a human" for the system's fault.
+    """
+    steps = config.Autograde.get("autograde_preprocessors", [])
+    if not any(step in (SandboxedExecute, _JAILED_EXECUTE) for step in steps):
+        raise GradingError(
+            "the course's nbgrader_config.py does not configure the trusted grader: call "
+            "autograder.verify.config.configure(c, COURSE_ROOT) in it"
+        )
+    try:
+        Sandbox(config=config).check_ready(config.Execute.get("kernel_name", ""))
+    except SandboxUnavailableError as error:
+        raise GradingError(str(error)) from None
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -489,11 +526,20 @@ def grade(
     -------
     list of StudentOutcome
         One per student folder, sorted by id, including those skipped as up to date.
+
+    Raises
+    ------
+    GradingError
+        When grading cannot work for a reason that is not a student's (no sandbox, no
+        grading kernelspec, the trusted grader not configured, no build): before the
+        first student, or as soon as a worker meets it. Outcomes already written to the
+        ledger stay there.
     """
     from nbgrader.coursedir import CourseDirectory
 
     course_root = Path(course_root).resolve()
     config = load_course_config(course_root, db_url)
+    _check_grader(config)
     if "prestart_kernels" not in config.Sandbox:
         # A worker always has a next notebook in view, so its kernel can start early.
         config.Sandbox.prestart_kernels = True

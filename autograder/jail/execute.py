@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import zmq
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -172,6 +173,21 @@ class Sandbox(Configurable):
             raise SandboxUnavailableError(f"bubblewrap {found} cannot start a jail: {problem}")
         return found
 
+    def check_ready(self, kernel_name: str) -> None:
+        """Raise :class:`SandboxUnavailableError`, with the fix, unless a graded kernel
+        can start here: bubblewrap works (or unsandboxed grading is allowed) and
+        ``kernel_name`` is the grading kernelspec, installed."""
+        if not self.allow_unsandboxed:
+            try:
+                self.bwrap_path()
+            except SandboxUnavailableError as error:
+                raise _no_sandbox(error) from error
+        try:
+            spec = KernelSpecManager().get_kernel_spec(kernel_name)
+        except NoSuchKernel:
+            spec = None
+        _check_kernelspec(spec, kernel_name)
+
     def plan(self, workdir: Path, log: Any) -> dict[str, Any]:
         """Prepare ``workdir`` for one kernel and return its launch plan.
 
@@ -201,11 +217,7 @@ class Sandbox(Configurable):
             bwrap = self.bwrap_path()
         except SandboxUnavailableError as error:
             if not self.allow_unsandboxed:
-                raise SandboxUnavailableError(
-                    f"Refusing to grade: the grading sandbox is unavailable ({error}). "
-                    "Install bubblewrap (apt-get install bubblewrap), or set "
-                    "c.Sandbox.allow_unsandboxed = True to grade without it."
-                ) from error
+                raise _no_sandbox(error) from error
             log.warning(
                 "GRADING WITHOUT THE SANDBOX (%s): submitted code can read the course "
                 "folder and use the network; only resource limits apply.",
@@ -222,6 +234,24 @@ class Sandbox(Configurable):
             "scratch_mb": self.scratch_mb,
             "allow_processes": self.allow_processes,
         }
+
+
+def _no_sandbox(error: SandboxUnavailableError) -> SandboxUnavailableError:
+    return SandboxUnavailableError(
+        f"Refusing to grade: the grading sandbox is unavailable ({error}). Install "
+        "bubblewrap (`sudo apt-get install -y bubblewrap`, or `make setup` as root), or set "
+        "c.Sandbox.allow_unsandboxed = True to grade without it."
+    )
+
+
+def _check_kernelspec(spec: KernelSpec | None, kernel_name: str) -> None:
+    """Refuse a kernelspec that is missing or does not start the jail's wrapper."""
+    if spec is None or not runs_wrapper(spec.argv):
+        raise SandboxUnavailableError(
+            f"Refusing to grade: kernelspec {kernel_name!r} is not installed or does not run "
+            f"an existing {WRAPPER.name}; set c.Execute.kernel_name = {KERNEL_NAME!r} and "
+            "run `make setup` (or `python -m autograder.jail install-kernel`)"
+        )
 
 
 @functools.cache
@@ -344,12 +374,7 @@ class SandboxedExecute(Execute):
             plan = sandbox.plan(workdir, self.log)
             km = _BoundedKernelManager(kernel_name=kernel_name, config=self.config)
             km.max_message_bytes = sandbox.max_message_mb * 1024 * 1024
-            if km.kernel_spec is None or not runs_wrapper(km.kernel_spec.argv):
-                raise SandboxUnavailableError(
-                    f"Refusing to grade: kernelspec {kernel_name!r} does not run an existing "
-                    f"{WRAPPER.name}; set c.Execute.kernel_name = {KERNEL_NAME!r} and run "
-                    "`make setup` (or `python -m autograder.jail install-kernel`)"
-                )
+            _check_kernelspec(km.kernel_spec, kernel_name)
             km.transport = "ipc"
             km.ip = str(Path(plan["ipc_dir"]) / "kernel")
             km.connection_file = str(Path(plan["ipc_dir"]) / "connection.json")

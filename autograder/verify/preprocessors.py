@@ -51,6 +51,7 @@ __all__ = [
     "RESOURCES_KEY",
     "VERDICT_METADATA_KEY",
     "ArmProbes",
+    "GraderNotConfiguredError",
     "HiddenTestsError",
     "ProbeCall",
     "RefuseToGrade",
@@ -409,6 +410,10 @@ class VerifyProbes(NbGraderPreprocessor):
 # ------------------------------------------------------------------- failing closed
 
 
+class GraderNotConfiguredError(RuntimeError):
+    """Autograding refused: the course's trusted grader configuration did not load."""
+
+
 class RefuseToGrade(NbGraderPreprocessor):
     """Stops autograding: installed by the fail-closed guard config (see
     ``etc/jupyter/nbgrader_config.py``) and replaced only by a course config that loads."""
@@ -416,7 +421,7 @@ class RefuseToGrade(NbGraderPreprocessor):
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
     ) -> tuple[NotebookNode, ResourcesDict]:
-        raise RuntimeError(
+        raise GraderNotConfiguredError(
             "Refusing to grade: the trusted grader is not configured. The course's "
             "nbgrader_config.py did not load (see the error logged above), or nbgrader "
             "was not run from the course folder. Nothing was scored."
