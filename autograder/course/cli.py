@@ -1,5 +1,7 @@
-"""``conv-grader``: the instructor's command line. Argument parsing only; each subcommand
-calls one module that does the work (build, pipeline, lms, student_feedback, report, demo).
+"""``conv-grader``: the instructor's command line, argument parsing only.
+
+Each subcommand calls one module of :mod:`autograder.course` that does the work (build,
+grading, lms, feedback_files, reports, demo).
 """
 
 from __future__ import annotations

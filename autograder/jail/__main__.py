@@ -1,4 +1,4 @@
-"""``python -m autograder.jail install-kernel | check``: set up the jail, or test it here."""
+"""``python -m autograder.jail``: install the grading kernelspec, or check the jail works here."""
 
 from __future__ import annotations
 

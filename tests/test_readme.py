@@ -1,0 +1,48 @@
+"""README.md cannot drift: its examples run, and its module table is the package's own.
+
+The module table between ``<!-- modules: begin -->`` and ``<!-- modules: end -->`` lists
+every module of the four sub-packages with the first line of its docstring; on a
+mismatch the assertion prints the table to paste.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+SUBPACKAGES = ("maths", "verify", "jail", "course")
+_TABLE = re.compile(r"<!-- modules: begin -->\n(.*?)<!-- modules: end -->", re.S)
+
+
+def module_table() -> str:
+    """The README's module table, rendered from the package's docstrings."""
+    rows = ["| module | job |", "|---|---|"]
+    for package in SUBPACKAGES:
+        for path in sorted((REPO / "autograder" / package).glob("*.py")):
+            docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+            first_line = docstring.strip().splitlines()[0] if docstring.strip() else ""
+            rows.append(f"| `{path.relative_to(REPO)}` | {first_line} |")
+    return "\n".join(rows) + "\n"
+
+
+def test_every_module_has_a_one_line_summary():
+    table = module_table()
+    assert "|  |" not in table, "a module without a docstring:\n" + table
+
+
+def test_the_module_table_is_the_packages_own():
+    found = _TABLE.search(README.read_text(encoding="utf-8"))
+    assert found, "README.md lost its module-table markers"
+    assert found.group(1) == module_table(), "paste this table into README.md:\n" + module_table()
+
+
+def test_the_readme_examples_run_as_written():
+    failures, tried = doctest.testfile(
+        str(README), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert tried > 0, "README.md has no >>> examples left to check"
+    assert failures == 0
