@@ -1,9 +1,18 @@
 """The grader's side of the wire format shared with the probe (``conv_probe.py``).
 
+This module owns the whole format, both ways: the challenge the grader arms a probe call
+with (:func:`encode_challenge`), and the payload the probe sends back
+(:func:`decode_payload`, which returns a typed :class:`Payload` of :data:`CaseRecord`).
 The probe runs in the student's kernel, so everything it sends is untrusted: decoding is
 strict, bounded, and raises :class:`WireError` on anything malformed. The probe cannot
 import this package, so it carries its own copy of the format; ``tests/verify/test_probe.py``
 keeps the two in step.
+
+A challenge is ``{"protocol", "nonce", "task", "seconds", "cases"}``, ``cases`` a list of
+argument lists. A payload is ``{"protocol", "nonce", "task", "cases"}``, ``cases`` one
+record per challenge case: ``{"status": "returned", "value", "modified"}``,
+``{"status": "raised", "error"}``, ``{"status": "timeout", "seconds"}`` or
+``{"status": "skipped"}``.
 
 Values are JSON objects with one tag key: ``{"array": {dtype, shape, data}}`` (numeric
 dtypes, base64 bytes), ``{"object_array": {shape, items}}``, ``{"int": "12"}``,
@@ -17,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -26,11 +36,21 @@ import numpy as np
 __all__ = [
     "MIME_TYPE",
     "PROTOCOL",
+    "CaseRecord",
+    "Payload",
+    "Raised",
+    "Returned",
     "ScalarFunction",
+    "Skipped",
+    "TimedOut",
     "Unsupported",
     "WireError",
     "decode",
+    "decode_case_record",
+    "decode_payload",
     "encode",
+    "encode_challenge",
+    "nonce_of",
 ]
 
 #: The MIME type of the probe's payload in a cell's outputs.
@@ -40,6 +60,7 @@ _MAX_ELEMENTS = 100_000
 _MAX_DEPTH = 6
 _MAX_ITEMS = 10_000
 _MAX_DIGITS = 400
+_MAX_ERROR = 300
 
 
 class WireError(ValueError):
@@ -74,6 +95,56 @@ class ScalarFunction:
     def __call__(self, Y: np.ndarray) -> float:
         Y = np.asarray(Y, dtype=np.float64)
         return float(np.sum(self.C * np.sin(Y)) + np.sum(self.D * Y * Y))
+
+
+@dataclass(frozen=True, eq=False)
+class Returned:
+    """The call returned: what it returned, and whether it changed an input array."""
+
+    value: Any
+    modified: bool
+
+
+@dataclass(frozen=True)
+class Raised:
+    """The call raised: ``"TypeName: message"``, at most 300 characters."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    """The call ran past its time limit of ``seconds``."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """The case was not run, because an earlier case of the call timed out."""
+
+
+#: What the probe recorded for one challenge case.
+CaseRecord = Returned | Raised | TimedOut | Skipped
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One probe call's answers, checked against the call they claim to answer.
+
+    Attributes
+    ----------
+    nonce : str
+        The call's nonce.
+    task : str
+        The task's name.
+    cases : tuple of CaseRecord
+        One record per challenge case, in order (one for a hand-computed value).
+    """
+
+    nonce: str
+    task: str
+    cases: tuple[CaseRecord, ...]
 
 
 # -------------------------------------------------------------------- encoding
@@ -116,7 +187,113 @@ def encode(value: Any) -> dict:
     raise TypeError(f"cannot send a value of type {type(value).__name__}")
 
 
+def encode_challenge(nonce: str, task: str, seconds: float, cases: list[tuple]) -> str:
+    """The challenge document an armed probe call carries.
+
+    Parameters
+    ----------
+    nonce : str
+        The call's nonce: the payload must carry it back.
+    task : str
+        The task's name.
+    seconds : float
+        The wall-time limit of one call.
+    cases : list of tuple
+        Each case's arguments (none for a hand-computed value).
+
+    Returns
+    -------
+    str
+        Compact JSON, for a string literal in the armed cell.
+    """
+    challenge = {
+        "protocol": PROTOCOL,
+        "nonce": nonce,
+        "task": task,
+        "seconds": seconds,
+        "cases": [[encode(arg) for arg in args] for args in cases],
+    }
+    return json.dumps(challenge, separators=(",", ":"))
+
+
 # -------------------------------------------------------------------- decoding
+
+
+def nonce_of(raw: Any) -> str:
+    """The nonce a raw payload claims, to match it with its call ("" if it has none)."""
+    nonce = raw.get("nonce") if isinstance(raw, dict) else None
+    return nonce if isinstance(nonce, str) else ""
+
+
+def decode_payload(raw: Any, task: str, cases: int) -> Payload:
+    """Validate and decode the payload that answers one probe call.
+
+    Parameters
+    ----------
+    raw : JSON value
+        The payload, as found in the cell's outputs.
+    task : str
+        The task the call was armed for.
+    cases : int
+        How many case records the call must answer with.
+
+    Returns
+    -------
+    Payload
+
+    Raises
+    ------
+    WireError
+        If it is malformed, or answers another task or another number of cases.
+    """
+    if (
+        not isinstance(raw, dict)
+        or set(raw) != {"protocol", "nonce", "task", "cases"}
+        or raw["protocol"] != PROTOCOL
+        or raw["task"] != task
+        or not isinstance(raw["nonce"], str)
+        or not isinstance(raw["cases"], list)
+    ):
+        raise WireError("the payload does not match the call")
+    if len(raw["cases"]) != cases:
+        raise WireError(f"{len(raw['cases'])} answers for {cases} cases")
+    records = tuple(decode_case_record(record) for record in raw["cases"])
+    return Payload(nonce=raw["nonce"], task=task, cases=records)
+
+
+def decode_case_record(raw: Any) -> CaseRecord:
+    """Validate and decode one case record of a probe payload.
+
+    Parameters
+    ----------
+    raw : JSON value
+        One element of the payload's ``cases``.
+
+    Returns
+    -------
+    CaseRecord
+
+    Raises
+    ------
+    WireError
+        If the record is malformed.
+    """
+    if not isinstance(raw, dict):
+        raise WireError("a case record must be an object")
+    status = raw.get("status")
+    if status == "returned":
+        if set(raw) != {"status", "value", "modified"} or not isinstance(raw["modified"], bool):
+            raise WireError("malformed case record")
+        return Returned(decode(raw["value"]), raw["modified"])
+    if status == "raised" and set(raw) == {"status", "error"} and isinstance(raw["error"], str):
+        return Raised(raw["error"][:_MAX_ERROR])
+    if status == "timeout" and set(raw) == {"status", "seconds"}:
+        seconds = raw["seconds"]
+        if isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+            return TimedOut(float(seconds))
+    if status == "skipped" and set(raw) == {"status"}:
+        return Skipped()
+    raise WireError("malformed case record")
 
 
 def decode(encoded: Any) -> Any:

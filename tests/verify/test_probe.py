@@ -40,21 +40,16 @@ def displayed(monkeypatch):
 
 
 def _challenge(task: str, cases: list[tuple], seconds: float = 2.0) -> str:
-    return json.dumps(
-        {
-            "protocol": wire.PROTOCOL,
-            "nonce": "ab" * 16,
-            "task": task,
-            "seconds": seconds,
-            "cases": [[wire.encode(arg) for arg in args] for args in cases],
-        }
-    )
+    return wire.encode_challenge("ab" * 16, task, seconds, cases)
 
 
 def _records(sent: list[dict]) -> list[dict]:
+    """The probe's raw case records, after checking the grader decodes its payload."""
     (payload,) = sent
-    assert payload[wire.MIME_TYPE]["nonce"] == "ab" * 16
-    return payload[wire.MIME_TYPE]["cases"]
+    raw = payload[wire.MIME_TYPE]
+    decoded = wire.decode_payload(raw, raw["task"], len(raw["cases"]))
+    assert decoded.nonce == "ab" * 16
+    return raw["cases"]
 
 
 # ---------------------------------------------------------------------- wire format
