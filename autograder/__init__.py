@@ -3,10 +3,11 @@
 One sub-package per job (the README's layout section lists every module):
 
 - :mod:`autograder.maths`: what is right: the reference maths, exact fractions, the
-  worked example, and the catalogue of typical mistakes;
+  worked example, the catalogue of typical mistakes and the one tolerance rule;
 - :mod:`autograder.verify`: judging what a kernel answered, outside the kernel: the
-  challenges, the probe's wire format, judging, the nbgrader preprocessors, verdicts,
-  and the one ``configure`` a course's ``nbgrader_config.py`` calls;
+  registry of graded tasks, the challenges, the probe's wire format, judging, the
+  nbgrader preprocessors, verdicts, and the one ``configure`` a course's
+  ``nbgrader_config.py`` calls;
 - :mod:`autograder.jail`: running a kernel that cannot hurt anyone: the sandboxed
   ``Execute``, the kernel's launcher, the kernelspec;
 - :mod:`autograder.course`: the instructor's workflow: build, grade, feedback, reports,
@@ -14,7 +15,8 @@ One sub-package per job (the README's layout section lists every module):
 
 Layers go one way (maths below verify below course; jail beside verify), enforced by
 import-linter contracts in ``pyproject.toml``. The package's top level re-exports the
-reference maths, the functions of the exercise contract among them.
+reference maths, the functions of the exercise contract among them: every graded
+function's reference (``tests/verify/test_tasks.py`` checks it against the registry).
 """
 
 from autograder.maths.reference import (

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import probe_course
 from autograder.maths import reference
-from autograder.verify import challenges
+from autograder.verify import challenges, tasks
 from autograder.verify.wire import ScalarFunction
 from probe_submissions import STYLES, style_submission
 
@@ -65,10 +65,10 @@ _SCALAR_FUNCTION = (
 
 def _stock_hidden(task: str, rng: np.random.Generator) -> str:
     """Literal asserts on as many inputs as the probe gets: what stock nbgrader runs."""
-    if task in challenges.HAND_VALUE_TASKS:
+    if task in tasks.HAND_VALUE_TASKS:
         return f"assert np.array({task}, dtype=float).size > 0"
     lines = [_SCALAR_FUNCTION] if task == "numerical_gradient" else []
-    for case in challenges.generate(task, rng):
+    for case in challenges.generate(tasks.function_task(task), rng):
         expected = getattr(reference, task)(*case.args)
         got = f"{task}({', '.join(_literal(arg) for arg in case.args)})"
         if task == "training_step":

@@ -41,23 +41,6 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCE_DIR = REPO / "source" / "conv_backprop"
 NOTEBOOKS_DIR = REPO / "notebooks"
 STUDENT_KERNEL = "conv-backprop-student"
-#: The graded task names fixed by the lead's interfaces, in notebook order.
-FUNCTION_TASKS = (
-    "conv2d_output_shape",
-    "conv2d_forward",
-    "gap_forward",
-    "gap_backward",
-    "jacobian_output_wrt_filter",
-    "conv2d_backward_filter",
-    "jacobian_output_wrt_input",
-    "pad2d",
-    "rot180",
-    "conv2d_backward_input",
-    "numerical_gradient",
-    "relative_error",
-    "training_step",
-)
-HAND_VALUE_TASKS = ("O_by_hand", "Z_by_hand", "dO_by_hand", "dF_by_hand", "dX_by_hand")
 #: Seconds a starting kernel gets to answer before it is killed and started again. A
 #: healthy one answers within a second or two, even with notebooks running beside it.
 STARTUP_TIMEOUT = 15.0

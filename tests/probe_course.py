@@ -27,7 +27,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.verify.challenges import FUNCTION_TASKS, HAND_VALUE_TASKS
+from autograder.verify import tasks
+from autograder.verify.tasks import FUNCTION_TASKS, HAND_VALUE_TASKS
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "conv_backprop"
@@ -78,7 +79,8 @@ ref = _types.ModuleType("ref")
 exec({(REPO / "autograder" / "maths" / "reference.py").read_text()!r}, ref.__dict__)
 """
 
-_HAND_VALUES = {
+#: A correct answer to every graded hand-computed value, written as a student could.
+HAND_VALUE_ANSWERS = {
     "O_by_hand": "[[10, 3], [9, 18]]",
     "Z_by_hand": "10",
     "dO_by_hand": "[[0.25, 0.25], [0.25, 0.25]]",
@@ -89,8 +91,8 @@ _HAND_VALUES = {
 
 def correct_answer(task: str) -> str:
     """The source of a correct answer to ``task`` (after :data:`REFERENCE_PRELUDE`)."""
-    if task in _HAND_VALUES:
-        return f"from fractions import Fraction\n{task} = {_HAND_VALUES[task]}"
+    if task in HAND_VALUE_TASKS:
+        return f"from fractions import Fraction\n{task} = {HAND_VALUE_ANSWERS[task]}"
     return f"{task} = ref.{task}"
 
 
@@ -102,7 +104,7 @@ def _cell(source: str, grade_id: str, *, test: bool) -> nbformat.NotebookNode:
 
 def graded_cell_source(task: str) -> str:
     """A graded test cell as the interfaces fix it: a visible part, then the probe."""
-    call = "probe_value" if task.endswith("_by_hand") else "probe"
+    call = tasks.TASKS[task].probe
     visible = f'"""{task}: the visible part of this test cell."""\nprint("visible check ran")'
     if task == "conv2d_forward":  # a real visible check, fooled by np.allclose patching
         visible += (

@@ -6,15 +6,15 @@ student code by the prelude, so a submission differs from a correct one exactly 
 a test wants it to.
 
 - :data:`STYLES`: five correct ways to write the convolution functions.
-- :data:`WRONG`: per task, one wrong implementation per catalogue entry, keyed like
-  ``autograder.maths.misconceptions.CATALOGUE`` but written independently of it.
+- :data:`WRONG`: per task, one wrong implementation per catalogue entry, keyed like the
+  task registry's misconceptions (task, key) but written independently of them.
 - :data:`BASELINE`: half the tasks right, half unanswered, for attack comparisons.
 - :data:`ATTACKS`: preludes (and test-cell edits) that try to win points without the maths.
 """
 
 from __future__ import annotations
 
-from autograder.verify.challenges import FUNCTION_TASKS, HAND_VALUE_TASKS
+from autograder.verify.tasks import FUNCTION_TASKS, HAND_VALUE_TASKS
 from autograder.verify.wire import MIME_TYPE
 
 _CONV = ("conv2d_forward", "conv2d_backward_filter", "conv2d_backward_input")

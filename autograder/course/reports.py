@@ -31,8 +31,9 @@ import nbformat
 from autograder.course.course_config import load_course_config
 from autograder.course.grading import read_ledger
 from autograder.course.lms import read_id_map
-from autograder.maths.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT
+from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
 from autograder.verify.preprocessors import VERDICT_METADATA_KEY
+from autograder.verify.tasks import FUNCTION_TASKS, HAND_VALUE_TASKS, TASKS
 
 __all__ = [
     "GRADED",
@@ -138,9 +139,13 @@ class ClassResults:
 
 
 def misconception_message(key: str) -> str:
-    """The catalogue's sentence for a misconception key (the key itself if unknown)."""
-    for entries in CATALOGUE.values():
-        for entry in entries:
+    """The catalogue's sentence for a misconception key (the key itself if unknown).
+
+    Verdicts store the key alone, and a key may mean different sentences in two tasks:
+    this gives the first task's, functions before hand-computed values.
+    """
+    for task in FUNCTION_TASKS + HAND_VALUE_TASKS:
+        for entry in TASKS[task].misconceptions:
             if entry.key == key:
                 return entry.message
     for entry in (INPUT_MODIFIED, INTEGER_RESULT):

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from autograder.verify.challenges import FUNCTION_TASKS
+from autograder.verify.tasks import FUNCTION_TASKS
 
 __all__ = ["SAMPLE_CLASS", "SampleStudent", "write_lms_download", "write_submission"]
 

@@ -2,9 +2,11 @@
 
 The visible checks (``source/conv_backprop/conv_checks.py``) ship to students, so they
 carry no reference code: they compare with literal values in
-``conv_checks_expected.json``. This module computes those values from
-:mod:`autograder.maths.reference` and :mod:`autograder.maths.misconceptions`, on the very arguments
-the checks use (``conv_checks.example_arguments``), and writes the file::
+``conv_checks_expected.json``. This module computes those values for every task in the
+registry (:mod:`autograder.verify.tasks`: its reference or exact value, and its
+catalogue of typical mistakes), on the very arguments the checks use
+(``conv_checks.example_arguments``), and writes them with the tolerance rule's numbers
+(:data:`autograder.maths.tolerance.TOLERANCE`), which the checks apply::
 
     python -m autograder.course.visible_checks          # rewrite the file
     python -m autograder.course.visible_checks --check  # exit 1 if it is out of date
@@ -19,7 +21,6 @@ import argparse
 import importlib.util
 import json
 import sys
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
@@ -28,9 +29,10 @@ from typing import Any
 import numpy as np
 
 from autograder.course.course_config import SOURCE_DIR
-from autograder.maths import example, reference
 from autograder.maths.exact import to_fractions
-from autograder.maths.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT
+from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
+from autograder.maths.tolerance import TOLERANCE
+from autograder.verify.tasks import FUNCTION_TASKS, TASKS, HandValueTask, Task
 
 __all__ = ["CHECKS_MODULE", "load_checks_module", "main", "render_expected"]
 
@@ -77,25 +79,16 @@ def _encode_elements(elements: Any, exact: bool) -> Any:
     return str(elements) if exact else float(elements)
 
 
-def _exactly_equal(answer: Any, expected: Any) -> bool:
-    return bool(np.array_equal(to_fractions(answer), to_fractions(expected)))
-
-
-def _case(
-    task: str,
-    args: tuple,
-    expected: Any,
-    exact: bool,
-    matches: Callable[[Any, Any], bool],
-) -> dict[str, Any]:
+def _case(task: Task, args: tuple, expected: Any) -> dict[str, Any]:
+    exact = task.tolerance.exact
     mistakes = []
-    for misconception in CATALOGUE[task]:
+    for misconception in task.misconceptions:
         try:
             with np.errstate(all="ignore"):
                 answer = misconception.wrong(*args)
         except Exception:  # this mistake cannot happen on these inputs
             continue
-        if not matches(answer, expected):
+        if not task.tolerance.matches(answer, expected):
             mistakes.append(
                 {
                     "key": misconception.key,
@@ -107,7 +100,7 @@ def _case(
 
 
 def render_expected(checks: ModuleType | None = None) -> str:
-    """The text of ``conv_checks_expected.json`` for the current reference and catalogue.
+    """The text of ``conv_checks_expected.json`` for the current registry of tasks.
 
     Parameters
     ----------
@@ -118,18 +111,31 @@ def render_expected(checks: ModuleType | None = None) -> str:
     -------
     str
         Indented JSON with a trailing newline.
+
+    Raises
+    ------
+    ValueError
+        If the checks' example arguments and the registry's graded functions differ, or
+        a function task has a tolerance other than the one the checks apply.
     """
     checks = checks or load_checks_module()
+    arguments = checks.example_arguments()
+    unknown = set(arguments) - set(FUNCTION_TASKS)
+    if unknown:
+        raise ValueError(f"example_arguments() has arguments for no graded function: {unknown}")
     tasks: dict[str, list[dict[str, Any]]] = {}
-    for task, cases in checks.example_arguments().items():
-        implementation = getattr(reference, task)
-        tasks[task] = [
-            _case(task, args, implementation(*args), False, checks.answers_match) for args in cases
-        ]
-    for task, value in example.hand_values().items():
-        tasks[task] = [_case(task, (), value, True, _exactly_equal)]
+    for name, task in TASKS.items():
+        if isinstance(task, HandValueTask):
+            tasks[name] = [_case(task, (), task.value)]
+            continue
+        if name not in arguments:
+            raise ValueError(f"conv_checks.example_arguments() has no arguments for {name}")
+        if task.tolerance != TOLERANCE:
+            raise ValueError(f"{name}: the visible checks apply one tolerance, {TOLERANCE}")
+        tasks[name] = [_case(task, args, task.reference(*args)) for args in arguments[name]]
     data = {
         "generated_by": "make notebooks (python -m autograder.course.visible_checks)",
+        "tolerance": TOLERANCE.as_json(),
         "input_modified": INPUT_MODIFIED.message,
         "integer_result": INTEGER_RESULT.message,
         "tasks": tasks,

@@ -9,7 +9,18 @@ import numpy as np
 from autograder.maths import reference
 from autograder.maths.exact import to_fractions
 
-__all__ = ["F", "X", "dZ", "hand_values"]
+__all__ = [
+    "F_EXACT",
+    "O_EXACT",
+    "X_EXACT",
+    "Z_EXACT",
+    "F",
+    "X",
+    "dF_EXACT",
+    "dO_EXACT",
+    "dX_EXACT",
+    "dZ",
+]
 
 #: The input, shape (3, 3).
 X = np.array([[2, 3, 4], [3, 1, 5], [4, -1, -2]])
@@ -19,23 +30,21 @@ F = np.array([[0, 3], [1, -2]])
 dZ = 1
 
 
-def hand_values() -> dict[str, object]:
-    """The values the seed computes by hand, exactly, keyed by their task names.
+# The same example exactly: object arrays of Fraction (Z is one Fraction). The values the
+# seed computes by hand come from the reference maths on these.
 
-    Returns
-    -------
-    dict
-        ``O_by_hand`` (2x2), ``Z_by_hand`` (a Fraction), ``dO_by_hand`` (2x2),
-        ``dF_by_hand`` (2x2) and ``dX_by_hand`` (3x3); arrays are object arrays of
-        ``Fraction``.
-    """
-    X_exact, F_exact = to_fractions(X), to_fractions(F)
-    O = reference.conv2d_forward(X_exact, F_exact)
-    dO = reference.gap_backward(Fraction(dZ), O.shape)
-    return {
-        "O_by_hand": O,
-        "Z_by_hand": reference.gap_forward(O),
-        "dO_by_hand": dO,
-        "dF_by_hand": reference.conv2d_backward_filter(X_exact, dO),
-        "dX_by_hand": reference.conv2d_backward_input(dO, F_exact),
-    }
+#: X as Fractions, shape (3, 3).
+X_EXACT = to_fractions(X)
+#: F as Fractions, shape (2, 2).
+F_EXACT = to_fractions(F)
+
+#: O, the 'valid' correlation of X with F, shape (2, 2).
+O_EXACT = reference.conv2d_forward(X_EXACT, F_EXACT)
+#: Z, the mean of O (a Fraction).
+Z_EXACT = Fraction(reference.gap_forward(O_EXACT))
+#: dL/dO, shape (2, 2): dL/dZ / (H*W) everywhere.
+dO_EXACT = reference.gap_backward(Fraction(dZ), O_EXACT.shape)
+#: dL/dF, shape (2, 2).
+dF_EXACT = reference.conv2d_backward_filter(X_EXACT, dO_EXACT)
+#: dL/dX, shape (3, 3).
+dX_EXACT = reference.conv2d_backward_input(dO_EXACT, F_EXACT)

@@ -1,10 +1,15 @@
 """The catalogue of typical wrong answers, and how to recognise one.
 
-Each graded task has a tuple of :class:`Misconception`: a key, one plain sentence for
-the student, and the mistaken implementation itself, with the task's signature. When an
-answer is wrong, :func:`diagnose` runs every mistaken implementation on the same inputs
-and names the first one whose result the answer matches. The verifier uses it on hidden
-challenges; the visible checks use literal values it produced on the worked example.
+Each graded task has a tuple of :class:`Misconception` here, named after the task (e.g.
+:data:`CONV2D_FORWARD`): a key, one plain sentence for the student, and the mistaken
+implementation itself, with the task's signature. The task registry
+(:mod:`autograder.verify.tasks`) gives each tuple to its task, so a misconception is
+identified by (task, key): the same key may name different sentences in two tasks.
+
+When an answer is wrong, :func:`diagnose` runs every mistaken implementation on the same
+inputs and names the first one whose result the answer matches, under the task's
+tolerance (:mod:`autograder.maths.tolerance`). The verifier uses it on hidden challenges;
+the visible checks use literal values it produced on the worked example.
 
 Two mistakes are not about values and are checked by whoever sees the evidence:
 :data:`INPUT_MODIFIED` (the probe saw an input change) and :data:`INTEGER_RESULT` (right
@@ -21,13 +26,30 @@ import numpy as np
 
 from autograder.maths import example
 from autograder.maths import reference as ref
-from autograder.maths.exact import to_fractions
+from autograder.maths.tolerance import Tolerance
 
 __all__ = [
-    "CATALOGUE",
+    "CONV2D_BACKWARD_FILTER",
+    "CONV2D_BACKWARD_INPUT",
+    "CONV2D_FORWARD",
+    "CONV2D_OUTPUT_SHAPE",
+    "DF_BY_HAND",
+    "DO_BY_HAND",
+    "DX_BY_HAND",
+    "GAP_BACKWARD",
+    "GAP_FORWARD",
     "INPUT_MODIFIED",
     "INTEGER_RESULT",
+    "JACOBIAN_OUTPUT_WRT_FILTER",
+    "JACOBIAN_OUTPUT_WRT_INPUT",
+    "NUMERICAL_GRADIENT",
+    "O_BY_HAND",
+    "PAD2D",
+    "RELATIVE_ERROR",
     "RIGHT",
+    "ROT180",
+    "TRAINING_STEP",
+    "Z_BY_HAND",
     "Misconception",
     "diagnose",
     "look_alikes",
@@ -96,18 +118,9 @@ def _int_truncated(values: np.ndarray) -> np.ndarray:
     return np.trunc(_float(values)).astype(np.int64)
 
 
-_HAND = example.hand_values()
-_EXAMPLE: dict[str, Any] = {
-    "X": to_fractions(example.X),
-    "F": to_fractions(example.F),
-    "O": _HAND["O_by_hand"],
-    "dO": _HAND["dO_by_hand"],
-}
-
-
 # ------------------------------------------------------------------ catalogue
 
-_CONV_FORWARD = (
+CONV2D_FORWARD = (
     Misconception(
         "kernel_flipped",
         "Your output matches a true convolution with the filter flipped by 180 degrees; "
@@ -140,7 +153,7 @@ _CONV_FORWARD = (
     ),
 )
 
-_GAP_FORWARD = (
+GAP_FORWARD = (
     Misconception(
         "sum_instead_of_mean",
         "You returned the sum of O; global average pooling divides the sum by H*W.",
@@ -168,7 +181,7 @@ _GAP_FORWARD = (
     ),
 )
 
-_GAP_BACKWARD = (
+GAP_BACKWARD = (
     Misconception(
         "forgot_one_over_hw",
         "Every entry equals dZ: you forgot that each element of O contributes only "
@@ -199,7 +212,7 @@ _GAP_BACKWARD = (
     ),
 )
 
-_BACKWARD_FILTER = (
+CONV2D_BACKWARD_FILTER = (
     Misconception(
         "flipped_or_swapped",
         "Your dL/dF is rotated by 180 degrees, which is what a true convolution, or "
@@ -225,7 +238,7 @@ _BACKWARD_FILTER = (
     ),
 )
 
-_BACKWARD_INPUT = (
+CONV2D_BACKWARD_INPUT = (
     Misconception(
         "filter_not_rotated",
         "You padded dO but did not rotate F: dL/dX is a 'full' correlation of dO with "
@@ -270,7 +283,7 @@ _BACKWARD_INPUT = (
     ),
 )
 
-_JACOBIAN_FILTER = (
+JACOBIAN_OUTPUT_WRT_FILTER = (
     Misconception(
         "axes_reordered",
         "Your Jacobian's axes are in the order (p, q, a, b); the contract is "
@@ -288,7 +301,7 @@ _JACOBIAN_FILTER = (
     ),
 )
 
-_JACOBIAN_INPUT = (
+JACOBIAN_OUTPUT_WRT_INPUT = (
     Misconception(
         "axes_reordered",
         "Your Jacobian's axes are in the order (i, j, a, b); the contract is "
@@ -319,7 +332,7 @@ def _pad_swapped(A: np.ndarray, pad: int | tuple[int, int]) -> np.ndarray:
     return ref.pad2d(A, (pad_w, pad_h))
 
 
-_PAD = (
+PAD2D = (
     Misconception(
         "padded_one_side",
         "You added all the zeros after the array (bottom and right); pad2d puts pad_h "
@@ -342,7 +355,7 @@ _PAD = (
     ),
 )
 
-_ROT180 = (
+ROT180 = (
     Misconception(
         "transposed",
         "You transposed F; rotating by 180 degrees flips it upside down and left to "
@@ -366,7 +379,7 @@ _ROT180 = (
     ),
 )
 
-_OUTPUT_SHAPE = (
+CONV2D_OUTPUT_SHAPE = (
     Misconception(
         "forgot_plus_one",
         "You forgot the +1: a filter of size k fits H-k+1 times along a side of size H.",
@@ -402,7 +415,7 @@ def _numerical_gradient_forward(f: Callable, X: np.ndarray, h: float = 1e-5) -> 
     return grad
 
 
-_NUMERICAL_GRADIENT = (
+NUMERICAL_GRADIENT = (
     Misconception(
         "divided_by_h",
         "Your estimate is twice too large: a central difference divides "
@@ -417,7 +430,7 @@ _NUMERICAL_GRADIENT = (
     ),
 )
 
-_RELATIVE_ERROR = (
+RELATIVE_ERROR = (
     Misconception(
         "mean_instead_of_max",
         "You averaged the element-wise errors; the relative error reports the worst "
@@ -453,7 +466,7 @@ def _training_step_forgot_gap(X, F, target, learning_rate):
     return _float(F) - learning_rate * dF, (Z - target) ** 2 / 2
 
 
-_TRAINING_STEP = (
+TRAINING_STEP = (
     Misconception(
         "gradient_ascent",
         "Your step went uphill: F must move against the gradient, F - learning_rate * dL/dF.",
@@ -474,108 +487,60 @@ _TRAINING_STEP = (
 )
 
 # Hand-computed values: the mistaken value the same slip gives on the worked example.
-_E = _EXAMPLE
-_BY_HAND = {
-    "O_by_hand": (
-        Misconception(
-            "kernel_flipped",
-            _CONV_FORWARD[0].message,
-            lambda: ref.conv2d_forward(_E["X"], ref.rot180(_E["F"])),
-        ),
-        Misconception(
-            "output_transposed",
-            "Your O is transposed: O12 is the first row, second column, from the window "
-            "whose top-left corner is X12.",
-            lambda: ref.conv2d_forward(_E["X"], _E["F"]).T,
-        ),
-    ),
-    "Z_by_hand": (
-        Misconception("sum_instead_of_mean", _GAP_FORWARD[0].message, lambda: _E["O"].sum()),
-    ),
-    "dO_by_hand": (
-        Misconception(
-            "forgot_one_over_hw",
-            _GAP_BACKWARD[0].message,
-            lambda: np.full(_E["O"].shape, 1, dtype=object),
-        ),
-    ),
-    "dF_by_hand": (
-        Misconception(
-            "flipped_or_swapped",
-            _BACKWARD_FILTER[0].message,
-            lambda: ref.rot180(ref.conv2d_backward_filter(_E["X"], _E["dO"])),
-        ),
-        Misconception(
-            "forgot_one_over_hw",
-            "Your dL/dF is 4 times too large: dL/dO is 1/4 everywhere, not 1.",
-            lambda: ref.conv2d_backward_filter(_E["X"], np.ones((2, 2), dtype=object)),
-        ),
-    ),
-    "dX_by_hand": (
-        Misconception(
-            "filter_not_rotated",
-            _BACKWARD_INPUT[0].message,
-            lambda: _full_correlation(_E["dO"], _E["F"]),
-        ),
-        Misconception(
-            "forgot_one_over_hw",
-            "Your dL/dX is 4 times too large: dL/dO is 1/4 everywhere, not 1.",
-            lambda: ref.conv2d_backward_input(np.ones((2, 2), dtype=object), _E["F"]),
-        ),
-    ),
-}
+_X, _F, _O, _dO = example.X_EXACT, example.F_EXACT, example.O_EXACT, example.dO_EXACT
 
-#: Task name -> its typical mistakes, most specific first.
-CATALOGUE: dict[str, tuple[Misconception, ...]] = {
-    "conv2d_output_shape": _OUTPUT_SHAPE,
-    "conv2d_forward": _CONV_FORWARD,
-    "gap_forward": _GAP_FORWARD,
-    "gap_backward": _GAP_BACKWARD,
-    "jacobian_output_wrt_filter": _JACOBIAN_FILTER,
-    "conv2d_backward_filter": _BACKWARD_FILTER,
-    "jacobian_output_wrt_input": _JACOBIAN_INPUT,
-    "pad2d": _PAD,
-    "rot180": _ROT180,
-    "conv2d_backward_input": _BACKWARD_INPUT,
-    "numerical_gradient": _NUMERICAL_GRADIENT,
-    "relative_error": _RELATIVE_ERROR,
-    "training_step": _TRAINING_STEP,
-    **_BY_HAND,
-}
+O_BY_HAND = (
+    Misconception(
+        "kernel_flipped",
+        CONV2D_FORWARD[0].message,
+        lambda: ref.conv2d_forward(_X, ref.rot180(_F)),
+    ),
+    Misconception(
+        "output_transposed",
+        "Your O is transposed: O12 is the first row, second column, from the window "
+        "whose top-left corner is X12.",
+        lambda: ref.conv2d_forward(_X, _F).T,
+    ),
+)
+
+Z_BY_HAND = (Misconception("sum_instead_of_mean", GAP_FORWARD[0].message, lambda: _O.sum()),)
+
+DO_BY_HAND = (
+    Misconception(
+        "forgot_one_over_hw",
+        GAP_BACKWARD[0].message,
+        lambda: np.full(_O.shape, 1, dtype=object),
+    ),
+)
+
+DF_BY_HAND = (
+    Misconception(
+        "flipped_or_swapped",
+        CONV2D_BACKWARD_FILTER[0].message,
+        lambda: ref.rot180(ref.conv2d_backward_filter(_X, _dO)),
+    ),
+    Misconception(
+        "forgot_one_over_hw",
+        "Your dL/dF is 4 times too large: dL/dO is 1/4 everywhere, not 1.",
+        lambda: ref.conv2d_backward_filter(_X, np.ones((2, 2), dtype=object)),
+    ),
+)
+
+DX_BY_HAND = (
+    Misconception(
+        "filter_not_rotated",
+        CONV2D_BACKWARD_INPUT[0].message,
+        lambda: _full_correlation(_dO, _F),
+    ),
+    Misconception(
+        "forgot_one_over_hw",
+        "Your dL/dX is 4 times too large: dL/dO is 1/4 everywhere, not 1.",
+        lambda: ref.conv2d_backward_input(np.ones((2, 2), dtype=object), _F),
+    ),
+)
 
 
 # ------------------------------------------------------------------ matching
-
-
-def _leaves(value: Any) -> list[Any] | None:
-    """Flatten a result (array, number or tuple of them) into comparable float arrays."""
-    if isinstance(value, tuple):
-        leaves: list[Any] = []
-        for part in value:
-            part_leaves = _leaves(part)
-            if part_leaves is None:
-                return None
-            leaves += part_leaves
-        return leaves
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-    return [array]
-
-
-def _matches(answer: Any, expected: Any, rtol: float) -> bool:
-    """Same shapes exactly and values within ``rtol`` (with an absolute floor for zeros)."""
-    got, want = _leaves(answer), _leaves(expected)
-    if got is None or want is None or len(got) != len(want):
-        return False
-    for a, b in zip(got, want, strict=True):
-        if a.shape != b.shape:
-            return False
-        scale = max(1.0, float(np.max(np.abs(b)))) if b.size else 1.0
-        if not np.allclose(a, b, rtol=rtol, atol=1e-9 * scale, equal_nan=False):
-            return False
-    return True
 
 
 def _mistaken(misconception: Misconception, args: tuple) -> Any:
@@ -591,26 +556,35 @@ def _mistaken(misconception: Misconception, args: tuple) -> Any:
 RIGHT = "right"
 
 
-def look_alikes(task: str, args: tuple) -> frozenset[frozenset[str]]:
+def look_alikes(
+    right: Callable[..., Any],
+    misconceptions: tuple[Misconception, ...],
+    args: tuple,
+    tolerance: Tolerance,
+) -> frozenset[frozenset[str]]:
     """Which answers to a graded function cannot be told apart on these arguments.
 
     Parameters
     ----------
-    task : str
-        A graded function with a catalogue.
+    right : callable
+        The reference implementation of the function.
+    misconceptions : tuple of Misconception
+        The function's typical mistakes.
     args : tuple
         Its arguments, e.g. one challenge case's.
+    tolerance : Tolerance
+        The rule answers are compared by.
 
     Returns
     -------
     frozenset of frozenset of str
-        Every pair of answers, among the right one (key :data:`RIGHT`) and the task's
-        typical mistakes (their keys), that agree on ``args`` as :func:`diagnose`
-        compares them. A pair with :data:`RIGHT` is a mistake that passes this case.
+        Every pair of answers, among the right one (key :data:`RIGHT`) and the typical
+        mistakes (their keys), that agree on ``args`` as :func:`diagnose` compares them.
+        A pair with :data:`RIGHT` is a mistake that passes this case.
     """
     with np.errstate(all="ignore"):
-        answers = {RIGHT: getattr(ref, task)(*args)}
-    for misconception in CATALOGUE[task]:
+        answers = {RIGHT: right(*args)}
+    for misconception in misconceptions:
         answer = _mistaken(misconception, args)
         if answer is not None:
             answers[misconception.key] = answer
@@ -619,32 +593,37 @@ def look_alikes(task: str, args: tuple) -> frozenset[frozenset[str]]:
         frozenset((first, second))
         for i, first in enumerate(keys)
         for second in keys[i + 1 :]
-        if _matches(answers[first], answers[second], 1e-7)
+        if tolerance.matches(answers[first], answers[second])
     )
 
 
-def diagnose(task: str, args: tuple, answer: Any, rtol: float = 1e-7) -> Misconception | None:
+def diagnose(
+    misconceptions: tuple[Misconception, ...],
+    args: tuple,
+    answer: Any,
+    tolerance: Tolerance,
+) -> Misconception | None:
     """Name the typical mistake a wrong answer matches, if any.
 
     Parameters
     ----------
-    task : str
-        A key of :data:`CATALOGUE` (a graded function or hand-computed value).
+    misconceptions : tuple of Misconception
+        The task's typical mistakes, most specific first.
     args : tuple
         The arguments the answer was computed from; ``()`` for a hand-computed value.
     answer : array, number or tuple
         What the student's code returned.
-    rtol : float
-        Relative tolerance of the comparison; shapes must match exactly.
+    tolerance : Tolerance
+        The rule answers are compared by (shapes must match exactly).
 
     Returns
     -------
     Misconception or None
-        The first catalogue entry whose mistaken implementation gives ``answer`` on
-        ``args``; None when none does (or the task has no catalogue).
+        The first entry whose mistaken implementation gives ``answer`` on ``args``; None
+        when none does.
     """
-    for misconception in CATALOGUE.get(task, ()):
+    for misconception in misconceptions:
         mistaken = _mistaken(misconception, args)
-        if mistaken is not None and _matches(answer, mistaken, rtol):
+        if mistaken is not None and tolerance.matches(answer, mistaken):
             return misconception
     return None

@@ -5,6 +5,9 @@ numbers), and only the values are random. The classes cover square and non-squar
 inputs, 1xN and Nx1, a filter as large as the input, as tall or as wide as it,
 integer-valued and float inputs, sizes up to 12x12.
 
+Each graded function's case classes are one generator here (``<task>_cases``), which the
+task registry (:mod:`autograder.verify.tasks`) gives to its task.
+
 A draw is kept only if it tells apart every two answers (the right one and the task's
 typical mistakes in :mod:`autograder.maths.misconceptions`) that its class can tell apart: a
 2x2 filter that happens to be symmetric under a 180-degree turn, or an integer map
@@ -21,16 +24,33 @@ on the student runtime's random number generator producing the grader's stream.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from autograder.maths.misconceptions import look_alikes
 from autograder.verify.wire import ScalarFunction
 
-__all__ = ["FUNCTION_TASKS", "HAND_VALUE_TASKS", "Case", "generate"]
+__all__ = [
+    "Case",
+    "CaseGenerator",
+    "Challenged",
+    "conv2d_backward_filter_cases",
+    "conv2d_backward_input_cases",
+    "conv2d_forward_cases",
+    "conv2d_output_shape_cases",
+    "gap_backward_cases",
+    "gap_forward_cases",
+    "generate",
+    "jacobian_output_wrt_filter_cases",
+    "jacobian_output_wrt_input_cases",
+    "numerical_gradient_cases",
+    "pad2d_cases",
+    "relative_error_cases",
+    "rot180_cases",
+    "training_step_cases",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +67,11 @@ class Case:
 
     label: str
     args: tuple[Any, ...]
+
+
+#: A graded function's case classes: draws one list of cases, the same classes in the
+#: same order on every call, fresh values.
+CaseGenerator = Callable[[np.random.Generator], list[Case]]
 
 
 # ----------------------------------------------------------------- random values
@@ -96,7 +121,7 @@ _CONV_CLASSES = (
 )
 
 
-def _conv2d_forward(rng: np.random.Generator) -> list[Case]:
+def conv2d_forward_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case(
             f"X {_size(xs)} {xk}, F {_size(fs)} {fk}",
@@ -106,7 +131,7 @@ def _conv2d_forward(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _conv2d_backward_filter(rng: np.random.Generator) -> list[Case]:
+def conv2d_backward_filter_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for xs, fs, xk, fk in _CONV_CLASSES:
         d_kind = "quarters" if fk == "int" else "float"
@@ -120,7 +145,7 @@ def _conv2d_backward_filter(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _conv2d_backward_input(rng: np.random.Generator) -> list[Case]:
+def conv2d_backward_input_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for xs, fs, xk, fk in _CONV_CLASSES:
         # Integer filters meet dO in quarters: an integer result array would truncate them.
@@ -135,7 +160,7 @@ def _conv2d_backward_input(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _conv2d_output_shape(rng: np.random.Generator) -> list[Case]:
+def conv2d_output_shape_cases(rng: np.random.Generator) -> list[Case]:
     pairs = [(xs, fs) for xs, fs, _, _ in _CONV_CLASSES]
     return [Case(f"input {_size(xs)}, filter {_size(fs)}", (xs, fs)) for xs, fs in pairs]
 
@@ -151,11 +176,11 @@ _MAP_CLASSES = (
 )
 
 
-def _gap_forward(rng: np.random.Generator) -> list[Case]:
+def gap_forward_cases(rng: np.random.Generator) -> list[Case]:
     return [Case(f"O {_size(s)} {k}", (_array(rng, s, k),)) for s, k in _MAP_CLASSES]
 
 
-def _gap_backward(rng: np.random.Generator) -> list[Case]:
+def gap_backward_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for shape, kind in _MAP_CLASSES:
         if kind == "int":
@@ -179,21 +204,21 @@ _JACOBIAN_CLASSES = (
 )
 
 
-def _jacobian_output_wrt_filter(rng: np.random.Generator) -> list[Case]:
+def jacobian_output_wrt_filter_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case(f"X {_size(xs)} {k}, filter shape {_size(fs)}", (_array(rng, xs, k), fs))
         for xs, fs, k in _JACOBIAN_CLASSES
     ]
 
 
-def _jacobian_output_wrt_input(rng: np.random.Generator) -> list[Case]:
+def jacobian_output_wrt_input_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case(f"input shape {_size(xs)}, F {_size(fs)} {k}", (xs, _array(rng, fs, k)))
         for xs, fs, k in _JACOBIAN_CLASSES
     ]
 
 
-def _pad2d(rng: np.random.Generator) -> list[Case]:
+def pad2d_cases(rng: np.random.Generator) -> list[Case]:
     classes = (
         ((3, 3), "int", 1),
         ((2, 5), "float", (2, 0)),
@@ -205,7 +230,7 @@ def _pad2d(rng: np.random.Generator) -> list[Case]:
     return [Case(f"A {_size(s)} {k}, pad {pad}", (_array(rng, s, k), pad)) for s, k, pad in classes]
 
 
-def _rot180(rng: np.random.Generator) -> list[Case]:
+def rot180_cases(rng: np.random.Generator) -> list[Case]:
     classes: tuple[tuple[tuple[int, int], str], ...] = (
         ((2, 2), "int"),
         ((3, 3), "float"),
@@ -216,7 +241,7 @@ def _rot180(rng: np.random.Generator) -> list[Case]:
     return [Case(f"F {_size(s)} {k}", (_array(rng, s, k),)) for s, k in classes]
 
 
-def _numerical_gradient(rng: np.random.Generator) -> list[Case]:
+def numerical_gradient_cases(rng: np.random.Generator) -> list[Case]:
     # The test function sum(C sin(X)) + sum(D X**2) is curved along every axis, so a
     # forward difference or a wrong step size shows up well above the tolerance.
     classes: tuple[tuple[tuple[int, int], float | None], ...]
@@ -231,7 +256,7 @@ def _numerical_gradient(rng: np.random.Generator) -> list[Case]:
     return out
 
 
-def _relative_error(rng: np.random.Generator) -> list[Case]:
+def relative_error_cases(rng: np.random.Generator) -> list[Case]:
     A = _floats(rng, (3, 3))
     spread = _floats(rng, (2, 4))
     off = spread.copy()
@@ -247,7 +272,7 @@ def _relative_error(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _training_step(rng: np.random.Generator) -> list[Case]:
+def training_step_cases(rng: np.random.Generator) -> list[Case]:
     classes = (
         ((5, 5), (3, 3), "float", 0.1),
         ((3, 3), (2, 2), "int", 0.01),
@@ -263,42 +288,27 @@ def _training_step(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-_GENERATORS: dict[str, Callable[[np.random.Generator], list[Case]]] = {
-    "conv2d_output_shape": _conv2d_output_shape,
-    "conv2d_forward": _conv2d_forward,
-    "gap_forward": _gap_forward,
-    "gap_backward": _gap_backward,
-    "conv2d_backward_filter": _conv2d_backward_filter,
-    "conv2d_backward_input": _conv2d_backward_input,
-    "jacobian_output_wrt_filter": _jacobian_output_wrt_filter,
-    "jacobian_output_wrt_input": _jacobian_output_wrt_input,
-    "pad2d": _pad2d,
-    "rot180": _rot180,
-    "numerical_gradient": _numerical_gradient,
-    "relative_error": _relative_error,
-    "training_step": _training_step,
-}
-
-#: The graded functions, probed with ``conv_probe.probe``.
-FUNCTION_TASKS: tuple[str, ...] = tuple(_GENERATORS)
-#: The graded hand-computed values on the worked example, sent with ``conv_probe.probe_value``.
-HAND_VALUE_TASKS: tuple[str, ...] = (
-    "O_by_hand",
-    "Z_by_hand",
-    "dO_by_hand",
-    "dF_by_hand",
-    "dX_by_hand",
-)
-
-
 #: Draws per challenge that settle which answers its class cannot tell apart.
 _SETTLING_DRAWS = 8
 #: A class that needs more draws than this to tell its answers apart is a bug.
 _MAX_DRAWS = 200
 
 
+class Challenged(Hashable, Protocol):
+    """What drawing a graded function's challenges needs to know about it (a
+    :class:`autograder.verify.tasks.FunctionTask` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def case_classes(self) -> CaseGenerator: ...
+
+    def look_alikes(self, args: tuple) -> frozenset[frozenset[str]]: ...
+
+
 @functools.cache
-def _look_alikes_of_class(task: str, index: int) -> frozenset[frozenset[str]]:
+def _look_alikes_of_class(task: Challenged, index: int) -> frozenset[frozenset[str]]:
     """The pairs of answers no draw of one case class tells apart.
 
     The pairs that look alike on each of a few draws from a fixed seed: a pair told apart
@@ -306,17 +316,18 @@ def _look_alikes_of_class(task: str, index: int) -> frozenset[frozenset[str]]:
     same in every run.
     """
     rng = np.random.default_rng(20_251_128 + index)
-    draws = [_GENERATORS[task](rng)[index] for _ in range(_SETTLING_DRAWS)]
-    return frozenset.intersection(*(look_alikes(task, case.args) for case in draws))
+    draws = [task.case_classes(rng)[index] for _ in range(_SETTLING_DRAWS)]
+    return frozenset.intersection(*(task.look_alikes(case.args) for case in draws))
 
 
-def generate(task: str, rng: np.random.Generator) -> list[Case]:
+def generate(task: Challenged, rng: np.random.Generator) -> list[Case]:
     """Draw the challenge cases of one graded function.
 
     Parameters
     ----------
-    task : str
-        One of :data:`FUNCTION_TASKS`.
+    task : FunctionTask
+        The graded function, from :mod:`autograder.verify.tasks`: its case classes and
+        its typical mistakes.
     rng : numpy Generator
         The grading run's generator (seeded from ``secrets``).
 
@@ -326,17 +337,15 @@ def generate(task: str, rng: np.random.Generator) -> list[Case]:
         The same shape classes every run, fresh values; each case tells apart every
         two of the right answer and the task's typical mistakes that its class can.
     """
-    try:
-        generator = _GENERATORS[task]
-    except KeyError:
-        raise ValueError(f"{task!r} is not a graded function") from None
-    cases = generator(rng)
+    cases = task.case_classes(rng)
     for index in range(len(cases)):
         allowed = _look_alikes_of_class(task, index)
         for _ in range(_MAX_DRAWS):
-            if look_alikes(task, cases[index].args) <= allowed:
+            if task.look_alikes(cases[index].args) <= allowed:
                 break
-            cases[index] = generator(rng)[index]
+            cases[index] = task.case_classes(rng)[index]
         else:
-            raise RuntimeError(f"{task}: no draw of {cases[index].label!r} tells its answers apart")
+            raise RuntimeError(
+                f"{task.name}: no draw of {cases[index].label!r} tells its answers apart"
+            )
     return cases

@@ -24,7 +24,6 @@ Nothing here depends on the hidden source being secret: it holds no expected val
 from __future__ import annotations
 
 import ast
-import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,8 +35,9 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float
 
-from autograder.verify.challenges import FUNCTION_TASKS, HAND_VALUE_TASKS, Case, generate
-from autograder.verify.judging import CaseVerdict, check_record, judge_hand_value, judge_record
+from autograder.verify.challenges import Case, generate
+from autograder.verify.judging import CaseVerdict, judge_hand_value, judge_record
+from autograder.verify.tasks import TASKS, function_task, hand_value_task
 from autograder.verify.verdicts import (
     CellResult,
     Problem,
@@ -45,7 +45,13 @@ from autograder.verify.verdicts import (
     neutralised,
     verdict_outputs,
 )
-from autograder.verify.wire import MIME_TYPE, PROTOCOL, WireError, encode
+from autograder.verify.wire import (
+    MIME_TYPE,
+    WireError,
+    decode_payload,
+    encode_challenge,
+    nonce_of,
+)
 
 __all__ = [
     "RESOURCES_KEY",
@@ -198,8 +204,7 @@ def _probe_call(statement: ast.stmt, hidden: str) -> ProbeCall:
     ):
         raise shape_error
     task = call.args[0].value
-    known = FUNCTION_TASKS if target.attr == "probe" else HAND_VALUE_TASKS
-    if task not in known:
+    if task not in TASKS or TASKS[task].probe != target.attr:
         raise HiddenTestsError(f"{target.attr} has no graded task called {task!r}")
     argument = ast.get_source_segment(hidden, call.args[1]) or ast.unparse(call.args[1])
     return ProbeCall(kind=target.attr, task=task, argument=argument)
@@ -264,7 +269,7 @@ class ArmProbes(NbGraderPreprocessor):
                 armed_call = _ArmedCall(
                     call=call,
                     nonce=secrets.token_hex(16),
-                    cases=generate(call.task, rng) if call.kind == "probe" else [],
+                    cases=(generate(function_task(call.task), rng) if call.kind == "probe" else []),
                 )
                 state.calls.append(armed_call)
                 lines.append(self._armed_line(armed_call))
@@ -275,15 +280,13 @@ class ArmProbes(NbGraderPreprocessor):
         return nb, resources
 
     def _armed_line(self, armed_call: _ArmedCall) -> str:
-        challenge = {
-            "protocol": PROTOCOL,
-            "nonce": armed_call.nonce,
-            "task": armed_call.call.task,
-            "seconds": self.seconds_per_call,
-            "cases": [[encode(arg) for arg in case.args] for case in armed_call.cases],
-        }
-        text = json.dumps(challenge, separators=(",", ":"))
         call = armed_call.call
+        text = encode_challenge(
+            armed_call.nonce,
+            call.task,
+            self.seconds_per_call,
+            [case.args for case in armed_call.cases],
+        )
         return f"conv_probe.{call.kind}({call.task!r}, {call.argument}, challenge={text!r})"
 
 
@@ -340,8 +343,7 @@ class VerifyProbes(NbGraderPreprocessor):
             return result
         by_nonce: dict[str, list[Any]] = {}
         for payload in _payloads(outputs):
-            nonce = payload.get("nonce") if isinstance(payload, dict) else None
-            by_nonce.setdefault(nonce if isinstance(nonce, str) else "", []).append(payload)
+            by_nonce.setdefault(nonce_of(payload), []).append(payload)
         expected_nonces = {armed.nonce for armed in state.calls}
         if set(by_nonce) - expected_nonces:
             result.problem = "the cell's output holds probe answers the grader did not ask for"
@@ -364,26 +366,18 @@ class VerifyProbes(NbGraderPreprocessor):
                 return result
         return result
 
-    def _judge_call(self, armed: _ArmedCall, payload: Any, result: CellResult) -> None:
+    def _judge_call(self, armed: _ArmedCall, raw: Any, result: CellResult) -> None:
         task = armed.call.task
-        if (
-            set(payload) != {"protocol", "nonce", "task", "cases"}
-            or payload["protocol"] != PROTOCOL
-            or payload["task"] != task
-            or not isinstance(payload["cases"], list)
-        ):
-            raise WireError("the payload does not match the call")
         expected_count = len(armed.cases) if armed.call.kind == "probe" else 1
-        if len(payload["cases"]) != expected_count:
-            raise WireError(f"{len(payload['cases'])} answers for {expected_count} cases")
-        records = [check_record(raw) for raw in payload["cases"]]
+        payload = decode_payload(raw, task, expected_count)
         verdicts: list[tuple[Case | None, CaseVerdict]]
         if armed.call.kind == "probe_value":
-            verdicts = [(None, judge_hand_value(task, records[0]))]
+            verdicts = [(None, judge_hand_value(hand_value_task(task), payload.cases[0]))]
         else:
+            function = function_task(task)
             verdicts = [
-                (case, judge_record(task, case, record))
-                for case, record in zip(armed.cases, records, strict=True)
+                (case, judge_record(function, case, record))
+                for case, record in zip(armed.cases, payload.cases, strict=True)
             ]
         grouped: dict[str, tuple[bool, list[str]]] = {}  # message -> (named?, case labels)
         for case, verdict in verdicts:

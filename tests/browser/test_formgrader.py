@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page
 
 from autograder.course.samples import SampleStudent, write_submission
-from autograder.maths.misconceptions import CATALOGUE, diagnose
+from autograder.verify import tasks
 from autograder.verify.hide_hidden_tests import HIDDEN_PLACEHOLDER
 
 from .course import ASSIGNMENT, FLIPPED_FORWARD, NOTEBOOKS
@@ -196,8 +196,8 @@ def test_graded_notebooks_cell_scores_add_up_to_its_listed_score(
 
 
 def test_graded_cells_show_the_verifiers_diagnostics(formgrader: FormgraderView) -> None:
-    by_hand = diagnose("O_by_hand", (), FLIPPED_BY_HAND)
-    (in_code,) = (m for m in CATALOGUE["conv2d_forward"] if m.key == "kernel_flipped")
+    by_hand = tasks.hand_value_task("O_by_hand").diagnose(FLIPPED_BY_HAND)
+    in_code = tasks.misconception("conv2d_forward", "kernel_flipped")
     assert by_hand is not None
     for task, misconception in (("O_by_hand", by_hand), ("conv2d_forward", in_code)):
         shown = formgrader.bobs_cells[f"test_{task}"]

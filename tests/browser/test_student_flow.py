@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from autograder.maths.misconceptions import CATALOGUE
+from autograder.verify.tasks import misconception
 
 from .course import (
     ASSIGNMENT,
@@ -48,7 +48,7 @@ class Mistake:
 
     @property
     def message(self) -> str:
-        (match,) = (m for m in CATALOGUE[self.task] if m.key == self.misconception)
+        match = misconception(self.task, self.misconception)
         return match.message
 
 

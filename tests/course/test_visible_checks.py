@@ -3,12 +3,14 @@
 A right answer passes with one line on stdout; every typical mistake in the catalogue
 fails with the catalogue's sentence for it; other wrong answers name the first wrong
 entry. Right answers come from autograder.maths.reference and from the seed's literal values;
-the expected sentences come from autograder.maths.misconceptions.diagnose, not from the checks.
+the expected sentences come from the task registry's diagnose, not from the checks. The
+checks compare by the grader's one tolerance rule (autograder.maths.tolerance).
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -21,8 +23,17 @@ import pytest
 
 from autograder.course.visible_checks import load_checks_module, render_expected
 from autograder.maths import reference
-from autograder.maths.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT, diagnose
-from notebook_runs import FUNCTION_TASKS, HAND_VALUE_TASKS, REPO, SOURCE_DIR
+from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
+from autograder.maths.tolerance import TOLERANCE
+from autograder.verify.tasks import (
+    FUNCTION_TASKS,
+    HAND_VALUE_TASKS,
+    TASKS,
+    function_task,
+    hand_value_task,
+    misconception,
+)
+from notebook_runs import REPO, SOURCE_DIR
 
 checks = load_checks_module()
 
@@ -64,15 +75,15 @@ def _check(task: str) -> Callable[[Any], None]:
 
 
 def _function_mistakes() -> list[tuple[str, str]]:
-    return [(task, m.key) for task in FUNCTION_TASKS for m in CATALOGUE[task]]
+    return [(task, m.key) for task in FUNCTION_TASKS for m in TASKS[task].misconceptions]
 
 
 def _hand_mistakes() -> list[tuple[str, str]]:
-    return [(task, m.key) for task in HAND_VALUE_TASKS for m in CATALOGUE[task]]
+    return [(task, m.key) for task in HAND_VALUE_TASKS for m in TASKS[task].misconceptions]
 
 
 def _misconception(task: str, key: str):
-    return next(m for m in CATALOGUE[task] if m.key == key)
+    return misconception(task, key)
 
 
 # ------------------------------------------------------------- the data file
@@ -84,11 +95,45 @@ def test_expected_values_file_is_in_sync_with_reference_and_catalogue() -> None:
 
 
 def test_there_is_one_check_per_graded_task_and_nothing_else() -> None:
-    graded = set(FUNCTION_TASKS) | set(HAND_VALUE_TASKS)
-    assert set(CATALOGUE) == graded
+    graded = set(TASKS)
     assert {name for name in checks.__all__ if name.startswith("check_")} == {
         f"check_{task}" for task in graded
     }
+
+
+def test_the_expected_values_carry_the_graders_tolerance() -> None:
+    data = json.loads(checks.EXPECTED_FILE.read_text(encoding="utf-8"))
+    assert data["tolerance"] == TOLERANCE.as_json()
+
+
+_BIG = np.array([1e6, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "close"),
+    [
+        # Round-off next to large entries: the floor scales with the largest entry
+        # (1e-9 * 1e6 = 1e-3), where a fixed 1e-9 would fail a right answer.
+        (np.array([1e6, 5e-4]), _BIG, True),
+        (np.array([1e6, 2e-3]), _BIG, False),
+        (np.array([1e6 + 0.05, 0.0]), _BIG, True),
+        (np.array([1e6 + 0.5, 0.0]), _BIG, False),
+        # Small values: rtol 1e-7 per entry, floor 1e-9.
+        (np.array([1.0, 5e-10]), np.array([1.0, 0.0]), True),
+        (np.array([1.0, 2e-9]), np.array([1.0, 0.0]), False),
+        (np.array([2.0 + 1.5e-7]), np.array([2.0]), True),
+        (np.array([2.0 + 3e-7]), np.array([2.0]), False),
+        (10.0 + 5e-7, 10.0, True),
+        (10.0 + 5e-6, 10.0, False),
+        ((np.array([1e6, 5e-4]), 1.0), (_BIG, 1.0), True),
+        ((np.array([1e6, 5e-4]), 1.1), (_BIG, 1.0), False),
+        (np.zeros(3), np.zeros(2), False),
+        (np.array([np.nan]), np.array([0.0]), False),
+    ],
+)
+def test_the_checks_apply_the_graders_tolerance_rule(answer, expected, close: bool) -> None:
+    assert TOLERANCE.matches(answer, expected) is close
+    assert checks.answers_match(answer, expected) is close
 
 
 @pytest.mark.parametrize("module", ["conv_checks.py", "conv_plots.py"])
@@ -135,7 +180,7 @@ def test_each_typical_mistake_fails_with_its_sentence(task: str, key: str, capsy
     for args in checks.example_arguments()[task]:
         answer = wrong(*args)
         if not _same(answer, getattr(reference, task)(*args)):
-            expected_message = diagnose(task, args, answer).message
+            expected_message = function_task(task).diagnose(args, answer).message
             break
     if (task, key) in INVISIBLE_ON_THE_EXAMPLE:
         assert expected_message is None
@@ -260,7 +305,7 @@ def test_each_hand_mistake_fails_with_its_sentence(task: str, key: str) -> None:
     value = _misconception(task, key).wrong()
     with pytest.raises(AssertionError) as failure:
         _check(task)(value)
-    assert str(failure.value) == f"{task}: {diagnose(task, (), value).message}"
+    assert str(failure.value) == f"{task}: {hand_value_task(task).diagnose(value).message}"
 
 
 @pytest.mark.parametrize("task", ["dF_by_hand", "dX_by_hand"])
@@ -282,7 +327,7 @@ def test_an_output_shape_returned_as_a_numpy_array_is_judged_as_a_pair(capsys) -
     # forgotten +1 in that form is still named.
     checks.check_conv2d_output_shape(lambda i, f: np.array(i) - np.array(f) + 1)
     assert capsys.readouterr().out == "conv2d_output_shape: correct on the worked example.\n"
-    (forgot,) = [m for m in CATALOGUE["conv2d_output_shape"] if m.key == "forgot_plus_one"]
+    forgot = misconception("conv2d_output_shape", "forgot_plus_one")
     with pytest.raises(AssertionError) as failure:
         checks.check_conv2d_output_shape(lambda i, f: np.array(i) - np.array(f))
     assert str(failure.value) == f"conv2d_output_shape: {forgot.message}"

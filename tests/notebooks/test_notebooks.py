@@ -21,9 +21,8 @@ import nbformat
 import pytest
 
 from autograder.verify.preprocessors import parse_probe_calls
+from autograder.verify.tasks import TASKS
 from notebook_runs import (
-    FUNCTION_TASKS,
-    HAND_VALUE_TASKS,
     NOTEBOOKS_DIR,
     SOURCE_DIR,
     copy_folder,
@@ -112,7 +111,7 @@ def test_each_graded_cell_checks_one_task_visibly_and_probes_it(
         assert lines[1] == f"checks.check_{task}({task})"
         (call,) = parse_probe_calls(cell.source)
         assert (call.task, call.argument) == (task, task)
-        assert call.kind == ("probe_value" if task in HAND_VALUE_TASKS else "probe")
+        assert call.kind == TASKS[task].probe
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -131,11 +130,11 @@ def test_each_notebook_opens_with_goals_and_a_points_table_that_adds_up(
     assert "import conv_checks as checks" in setup
 
 
-def test_the_assignment_grades_every_interface_task_once_for_100_points(
+def test_the_assignment_grades_every_registered_task_once_for_100_points(
     source_notebooks,
 ) -> None:
     graded = [_task_of(c) for nb in source_notebooks.values() for c in _grade_cells(nb)]
-    assert sorted(graded) == sorted(FUNCTION_TASKS + HAND_VALUE_TASKS)
+    assert sorted(graded) == sorted(TASKS)
     points = [_nbgrader(c)["points"] for nb in source_notebooks.values() for c in _grade_cells(nb)]
     assert sum(points) == 100
 

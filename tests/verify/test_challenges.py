@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from autograder.maths import reference
-from autograder.maths.misconceptions import CATALOGUE
-from autograder.verify.challenges import FUNCTION_TASKS, generate
+from autograder.verify.challenges import generate
 from autograder.verify.judging import judge_record
+from autograder.verify.tasks import FUNCTION_TASKS, function_task
+from autograder.verify.wire import Raised, Returned
 
 RUNS = range(25)
 
@@ -68,25 +69,26 @@ def _record(mistake, args):
     try:
         value = mistake(*args)
     except ValueError as error:
-        return {"status": "raised", "error": f"ValueError: {error}"}
-    return {"status": "returned", "value": value, "modified": False}
+        return Raised(f"ValueError: {error}")
+    return Returned(value, False)
 
 
-@pytest.mark.parametrize("task", FUNCTION_TASKS)
-def test_each_mistake_fails_every_case_but_the_listed_ones_in_every_run(task):
+@pytest.mark.parametrize("name", FUNCTION_TASKS)
+def test_each_mistake_fails_every_case_but_the_listed_ones_in_every_run(name):
+    task = function_task(name)
     labels = {case.label for case in generate(task, np.random.default_rng(0))}
-    assert {label for t, label in LEGIT_PASSES if t == task} <= labels
-    assert {label for t, label, _ in NAMED_AS if t == task} <= labels
+    assert {label for t, label in LEGIT_PASSES if t == name} <= labels
+    assert {label for t, label, _ in NAMED_AS if t == name} <= labels
     # Checked in every run, so the same mistaken submission gets the same score in each.
     for run in RUNS:
         for case in generate(task, np.random.default_rng(run)):
-            for mistake in CATALOGUE[task]:
+            for mistake in task.misconceptions:
                 record = _record(mistake.wrong, case.args)
                 verdict = judge_record(task, case, record)
-                allowed = LEGIT_PASSES.get((task, case.label), set())
+                allowed = LEGIT_PASSES.get((name, case.label), set())
                 assert verdict.passed is (mistake.key in allowed), (run, case.label, mistake.key)
-                if record["status"] == "returned" and not verdict.passed:
-                    named = NAMED_AS.get((task, case.label, mistake.key), mistake.key)
+                if isinstance(record, Returned) and not verdict.passed:
+                    named = NAMED_AS.get((name, case.label, mistake.key), mistake.key)
                     assert verdict.misconception == named, (run, case.label, mistake.key)
 
 
@@ -94,12 +96,12 @@ def test_symmetric_filters_are_drawn_again():
     # A 2x2 integer filter is symmetric under a transpose or a half turn about one time
     # in six; such a draw could not tell those mistakes from the right answer.
     for run in range(300):
-        _, F = generate("conv2d_forward", np.random.default_rng(run))[0].args
+        _, F = generate(function_task("conv2d_forward"), np.random.default_rng(run))[0].args
         assert not np.array_equal(F, F.T) and not np.array_equal(F, reference.rot180(F))
 
 
 def test_an_integer_map_whose_sum_divides_evenly_is_drawn_again():
     # Otherwise integer division (//) would give the mean exactly, in some runs only.
     for run in range(300):
-        (O,) = generate("gap_forward", np.random.default_rng(run))[0].args
+        (O,) = generate(function_task("gap_forward"), np.random.default_rng(run))[0].args
         assert O.sum() % O.size != 0

@@ -13,12 +13,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from autograder.maths.misconceptions import CATALOGUE
 from autograder.verify.hide_hidden_tests import (
     HIDDEN_PLACEHOLDER,
     HideHiddenTests,
     strip_hidden_block,
 )
+from autograder.verify.tasks import misconception
 from autograder.verify.wire import MIME_TYPE
 from probe_course import ASSIGNMENT, NOTEBOOK, make_course, nbgrader, submit
 from probe_submissions import FLAWED, catalogue_submission, style_submission
@@ -90,7 +90,7 @@ def text(feedback):
 
 
 def test_feedback_names_the_misconception(text):
-    (flipped,) = [m for m in CATALOGUE["conv2d_forward"] if m.key == "kernel_flipped"]
+    flipped = misconception("conv2d_forward", "kernel_flipped")
     # The result and score first, then the sentence: a flipped kernel passes no case.
     verdict = "Hidden tests failed: `conv2d_forward` wrong on all 10 inputs (0 of 2 points)."
     assert f"{verdict} - {flipped.message} on X 3x3 int" in text["flipped"]

@@ -23,7 +23,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
 
 from autograder.maths import reference
-from autograder.maths.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT
+from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
+from autograder.verify import tasks
 from autograder.verify.preprocessors import (
     RESOURCES_KEY,
     VERDICT_METADATA_KEY,
@@ -32,6 +33,7 @@ from autograder.verify.preprocessors import (
     VerifyProbes,
     parse_probe_calls,
 )
+from autograder.verify.tasks import misconception
 from autograder.verify.wire import MIME_TYPE
 from probe_course import (
     ASSIGNMENT,
@@ -230,7 +232,7 @@ def _verdict_lines(cell) -> list[str]:
 
 
 def test_the_verdict_leads_with_the_result_then_the_mistake_then_short_input_lines(monkeypatch):
-    (flipped,) = [m for m in CATALOGUE["conv2d_forward"] if m.key == "kernel_flipped"]
+    flipped = misconception("conv2d_forward", "kernel_flipped")
     nb, resources = _armed()
     _run(nb, {"conv2d_forward": flipped.wrong}, monkeypatch)
     lines = _verdict_lines(_verify(nb, resources).cells[0])
@@ -268,7 +270,7 @@ def test_the_students_own_error_is_kept_whole_in_lines_formgrader_shows(monkeypa
     ids=["tuple", "array"],
 )
 def test_a_forgotten_plus_one_is_told_exactly_that(monkeypatch, forgot_plus_one):
-    (message,) = [m.message for m in CATALOGUE["conv2d_output_shape"] if m.key == "forgot_plus_one"]
+    message = misconception("conv2d_output_shape", "forgot_plus_one").message
     nb, resources = _armed("conv2d_output_shape")
     _run(nb, {"conv2d_output_shape": forgot_plus_one}, monkeypatch)
     cell = _verify(nb, resources).cells[0]
@@ -428,7 +430,9 @@ _CATALOGUE_CASES = [
 
 def test_every_catalogue_entry_has_a_wrong_submission():
     covered = {(task, key) for task, _, key in _CATALOGUE_CASES}
-    assert covered == {(task, m.key) for task, entries in CATALOGUE.items() for m in entries}
+    assert covered == {
+        (name, m.key) for name, task in tasks.TASKS.items() for m in task.misconceptions
+    }
 
 
 @pytest.mark.parametrize(
@@ -439,7 +443,7 @@ def test_each_catalogued_mistake_loses_points_and_is_named(batch, task, index, k
     assert graded[f"catalogue_{index}"][f"test_{task}"] < POINTS
     facts, outputs = _verdict(course, f"catalogue_{index}", task)
     assert key in facts["misconceptions"]
-    (message,) = [m.message for m in CATALOGUE[task] if m.key == key]
+    message = misconception(task, key).message
     assert message in outputs
 
 
