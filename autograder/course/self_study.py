@@ -153,9 +153,9 @@ def _edition(language: str, locale_dir: Path) -> _Edition:
 def _glossary_cell(edition: _Edition) -> NotebookNode:
     """The glossary, term by term, from the translator's ``glossary.po``."""
     rows = [
-        f"| {message.string} | {message.id} |"
-        for message in load(edition.language, _GLOSSARY_DOMAIN, edition.locale_dir)
-        if message.id and message.string
+        f"| {entry.msgstr} | {entry.msgid} |"
+        for entry in load(edition.language, _GLOSSARY_DOMAIN, edition.locale_dir)
+        if entry.msgid and entry.msgstr and not entry.obsolete
     ]
     table = "\n".join([edition.texts["glossary-columns"], *rows])
     cell = nbformat.v4.new_markdown_cell(

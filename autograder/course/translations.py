@@ -11,7 +11,7 @@ per language under ``locale/<language>/LC_MESSAGES/``:
   for ``conv_language``;
 - ``editions.po``: the generated editions' own words (the self-study pointer, the
   README, a solution's title, the glossary's heading), keyed by name
-  (:data:`autograder.self_study.EDITION_TEXTS`).
+  (:data:`autograder.course.self_study.EDITION_TEXTS`).
 
 ``glossary.po`` is the translator's own: English term -> term in the language, the
 words every translation must use; the first notebook of a translated edition shows it.
@@ -34,9 +34,10 @@ import sys
 from pathlib import Path
 
 import nbformat
-from babel.messages.catalog import Catalog
+import polib
 from babel.messages.extract import extract_from_file
 
+from autograder.course.self_study import EDITION_TEXTS, EDITIONS_DOMAIN, SOURCE_DIR, notebook_domain
 from autograder.i18n.catalogue import (
     LANGUAGES,
     LOCALE_DIR,
@@ -48,10 +49,10 @@ from autograder.i18n.catalogue import (
     po_text,
     problems,
     template,
+    translated_texts,
     updated,
 )
 from autograder.i18n.notebooks import notebook_entries
-from autograder.course.self_study import EDITION_TEXTS, EDITIONS_DOMAIN, SOURCE_DIR, notebook_domain
 
 __all__ = [
     "GLOSSARY_DOMAIN",
@@ -80,11 +81,14 @@ def _kernel_entries(source_dir: Path) -> list[TemplateEntry]:
         for lineno, message, _comments, _context in extract_from_file(
             "python", source_dir / name, keywords={"_": None}
         ):
-            entries.append(TemplateEntry(None, message, f"{name}:{lineno}"))
+            if not isinstance(message, str):  # a plural form: none in the helpers
+                raise ValueError(f"{name}:{lineno}: plural messages are not supported")
+            flags = ("python-brace-format",) if "{" in message else ()
+            entries.append(TemplateEntry(None, message, f"{name}:{lineno}", flags))
     return entries
 
 
-def templates(source_dir: Path = SOURCE_DIR) -> dict[str, Catalog]:
+def templates(source_dir: Path = SOURCE_DIR) -> dict[str, polib.POFile]:
     """Every domain's template, made from today's English.
 
     Parameters
@@ -94,7 +98,7 @@ def templates(source_dir: Path = SOURCE_DIR) -> dict[str, Catalog]:
 
     Returns
     -------
-    dict from a domain name to its template Catalog
+    dict from a domain name to its template
     """
     found = {}
     for path in sorted(source_dir.glob("[0-9][0-9]_*.ipynb")):
@@ -120,10 +124,14 @@ def update(
         The ``.po`` files written (those whose content changed).
     """
     written = []
-    for domain, fresh in templates(source_dir).items():
-        for language in languages:
+    fresh_templates = templates(source_dir)
+    for language in languages:
+        compendium = translated_texts(
+            load(language, domain, locale_dir) for domain in fresh_templates
+        )
+        for domain, fresh in fresh_templates.items():
             path = po_path(language, domain, locale_dir)
-            text = po_text(updated(load(language, domain, locale_dir), fresh))
+            text = po_text(updated(load(language, domain, locale_dir), fresh, compendium))
             if not path.exists() or path.read_bytes() != text:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(text)
@@ -217,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         stale = compiled_differences()
         if stale:
             print(
-                "out of date (run python -m autograder.course.translations compile): " + ", ".join(stale),
+                "out of date (run `make notebooks`): " + ", ".join(stale),
                 file=sys.stderr,
             )
             return 1

@@ -1,9 +1,9 @@
-"""Translation catalogues: gettext ``.po`` files, read and written with babel.
+"""Translation catalogues: gettext ``.po`` files, read and written with polib.
 
 The English text is the source. Each translated language has one ``.po`` file per
 *domain* (one per notebook, one for the kernel-side helpers' messages, ...), in the
 usual gettext layout ``locale/<language>/LC_MESSAGES/<domain>.po``, which Poedit,
-Lokalize, Weblate and ``pybabel`` all read. An entry is keyed by
+Lokalize, Weblate and the gettext tools all read. An entry is keyed by
 
 - ``msgctxt``: where the text is, stable across edits: a notebook cell's nbformat id
   (``01-header``), never its position;
@@ -11,23 +11,23 @@ Lokalize, Weblate and ``pybabel`` all read. An entry is keyed by
   made. That is the record of what a translation was made from: when the English
   changes, the entry no longer matches, and :func:`problems` says so.
 
-``update`` merges a fresh template into a language's catalogue the way ``msgmerge``
-does (babel's ``Catalog.update``): new text gets an empty entry, changed text keeps its
-old translation marked ``fuzzy`` with the old English beside it (``#| msgid``), and text
-that is gone moves to the obsolete entries (``#~``) at the end of the file. A fuzzy or
-empty entry is never used: the English shows instead, and the check fails.
+:func:`updated` merges today's English into a language's catalogue as ``msgmerge``
+does: a text that is new gets an empty entry, or a fuzzy one when the same English is
+translated elsewhere (a compendium); a text that changed keeps its old translation,
+marked ``fuzzy``, with the English it was made from beside it (``#| msgid``, which
+translators' tools show as a difference); a text that is gone becomes an obsolete entry
+(``#~``) at the end of the file, so no translation is ever lost. A fuzzy or empty entry
+is never used: the English shows instead, and the check fails.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
+import polib
 
 __all__ = [
     "LANGUAGES",
@@ -42,6 +42,7 @@ __all__ = [
     "po_text",
     "problems",
     "template",
+    "translated_texts",
     "updated",
 ]
 
@@ -54,6 +55,7 @@ SOURCE_LANGUAGE = "en"
 LANGUAGES = ("fa",)
 _PROJECT = "conv-backprop"
 _WIDTH = 88
+_FUZZY = "fuzzy"
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,14 @@ class TemplateEntry:
         The English.
     note : str
         A hint for the translator (what kind of text, which graded cell).
+    flags : tuple of str
+        gettext flags, e.g. ``python-brace-format`` for a text with ``{fields}``.
     """
 
     context: str | None
     text: str
     note: str = ""
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,11 +87,14 @@ class Problem:
 
     Attributes
     ----------
-    domain, context : str
-        Which catalogue and where in it (a cell id).
+    domain : str
+        Which catalogue.
+    context : str
+        Where in it (a cell id; empty for a plain message).
     reason : str
         ``"missing"`` (never translated), ``"changed"`` (translated from English that
-        has changed since; ``previous`` holds it) or ``"fuzzy"`` (marked for review).
+        has changed since; ``previous`` holds it) or ``"fuzzy"`` (marked for review,
+        with the English it was made from in ``previous`` when known).
     text : str
         The English as it is now.
     previous : str
@@ -114,8 +122,31 @@ def po_path(language: str, domain: str, locale_dir: Path = LOCALE_DIR) -> Path:
     return Path(locale_dir) / language / "LC_MESSAGES" / f"{domain}.po"
 
 
-def template(domain: str, entries: Iterable[TemplateEntry]) -> Catalog:
-    """A template catalogue (what ``.pot`` files hold): every English text, untranslated.
+def _new_file(domain: str, language: str | None) -> polib.POFile:
+    po = polib.POFile(wrapwidth=_WIDTH, check_for_duplicates=True)
+    where = f"in the language {language}" if language else "template"
+    po.header = (
+        f"{domain}: the {_PROJECT} course, {where}.\n"
+        "The English source is each msgid, exactly as translated; see\n"
+        "autograder/course/translations.py for how to update this file."
+    )
+    po.metadata = {
+        "Project-Id-Version": f"{_PROJECT} 1",
+        "Language": language or "",
+        "Language-Team": f"{language} <{_PROJECT} translators>" if language else "",
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=utf-8",
+        "Content-Transfer-Encoding": "8bit",
+    }
+    return po
+
+
+def _key(entry: polib.POEntry) -> tuple[str | None, str]:
+    return (entry.msgctxt, entry.msgid)
+
+
+def template(domain: str, entries: Iterable[TemplateEntry]) -> polib.POFile:
+    """A template (what ``.pot`` files hold): every English text, untranslated.
 
     Parameters
     ----------
@@ -126,68 +157,118 @@ def template(domain: str, entries: Iterable[TemplateEntry]) -> Catalog:
 
     Returns
     -------
-    babel.messages.catalog.Catalog
+    polib.POFile
     """
-    catalog = Catalog(domain=domain, project=_PROJECT, fuzzy=False)
+    po = _new_file(domain, None)
+    seen: set[tuple[str | None, str]] = set()
     for entry in entries:
-        existing = catalog.get(entry.text, context=entry.context)
-        if existing is not None:
+        if (entry.context, entry.text) in seen:
             continue
-        catalog.add(
-            entry.text,
-            context=entry.context,
-            auto_comments=[entry.note] if entry.note else [],
+        seen.add((entry.context, entry.text))
+        po.append(
+            polib.POEntry(
+                msgctxt=entry.context,
+                msgid=entry.text,
+                msgstr="",
+                comment=entry.note,
+                flags=list(entry.flags),
+            )
         )
-    return catalog
+    return po
 
 
-def load(language: str, domain: str, locale_dir: Path = LOCALE_DIR) -> Catalog:
+def load(language: str, domain: str, locale_dir: Path = LOCALE_DIR) -> polib.POFile:
     """A language's catalogue of a domain; an empty one if it has no file yet."""
     path = po_path(language, domain, locale_dir)
     if not path.exists():
-        return Catalog(
-            locale=language,
-            domain=domain,
-            header_comment=(
-                f"# {domain}: the {_PROJECT} course in the language {language}.\n"
-                "# The English source is in msgid, exactly as translated; see\n"
-                "# autograder/translations.py for how to update this file."
-            ),
-            project=_PROJECT,
-            version="1",
-            copyright_holder="the conv-backprop course authors",
-            language_team=f"{language} <conv-backprop translators>",
-            fuzzy=False,
-        )
-    with path.open("rb") as handle:
-        return read_po(handle, locale=language, domain=domain)
+        return _new_file(domain, language)
+    return polib.pofile(str(path), wrapwidth=_WIDTH)
 
 
-def po_text(catalog: Catalog) -> bytes:
-    """The catalogue as a ``.po`` file, previous English (``#| msgid``) included."""
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=_WIDTH, no_location=True, include_previous=True)
-    return buffer.getvalue()
+def po_text(po: polib.POFile) -> bytes:
+    """The catalogue as the bytes of a ``.po`` file."""
+    po.wrapwidth = _WIDTH
+    return (str(po) + "\n").encode("utf-8")
 
 
-def updated(catalog: Catalog, fresh: Catalog) -> Catalog:
-    """``catalog`` merged with a fresh template, as ``msgmerge`` would (see the module doc).
+def translated_texts(catalogues: Iterable[polib.POFile]) -> dict[str, str]:
+    """English -> translation over several catalogues, for :func:`updated`'s compendium."""
+    memory: dict[str, str] = {}
+    for po in catalogues:
+        for entry in po:
+            if entry.msgid and entry.msgstr and not entry.fuzzy and not entry.obsolete:
+                memory.setdefault(entry.msgid, entry.msgstr)
+    return memory
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def updated(
+    catalog: polib.POFile,
+    fresh: polib.POFile,
+    compendium: Mapping[str, str] | None = None,
+) -> polib.POFile:
+    """``catalog`` merged with today's English, as ``msgmerge`` would (see the module doc).
+
+    A changed text is paired with the old translation of the same cell (same
+    ``msgctxt``) whose English is the most alike; a cell whose old English all paired
+    up leaves the rest of its new text untranslated.
 
     Parameters
     ----------
-    catalog : Catalog
+    catalog : polib.POFile
         A language's catalogue as it is on disk (not modified).
-    fresh : Catalog
+    fresh : polib.POFile
         The template made from today's English.
+    compendium : mapping from English to translation, optional
+        Translations from other catalogues, offered (fuzzy) for new text.
 
     Returns
     -------
-    Catalog
+    polib.POFile
         The merged catalogue, to write back.
     """
-    with io.BytesIO(po_text(catalog)) as copy:
-        merged = read_po(copy, locale=catalog.locale, domain=catalog.domain)
-    merged.update(fresh, update_creation_date=False)
+    merged = polib.POFile(wrapwidth=_WIDTH, check_for_duplicates=True)
+    merged.header = catalog.header
+    merged.metadata = dict(catalog.metadata)
+    current = {_key(entry): entry for entry in catalog if not entry.obsolete}
+    leftovers = [entry for entry in catalog if not entry.obsolete and entry.msgid]
+    wanted = {_key(entry) for entry in fresh}
+    leftovers = [entry for entry in leftovers if _key(entry) not in wanted and entry.msgstr]
+
+    for new in fresh:
+        entry = polib.POEntry(
+            msgctxt=new.msgctxt, msgid=new.msgid, msgstr="", comment=new.comment, flags=[]
+        )
+        old = current.get(_key(new))
+        if old is not None:
+            entry.msgstr = old.msgstr
+            entry.tcomment = old.tcomment
+            entry.flags = list(old.flags)
+            entry.previous_msgid = old.previous_msgid
+        else:
+            same_cell = [old for old in leftovers if old.msgctxt == new.msgctxt]
+            if same_cell:
+                source = max(same_cell, key=lambda old: _similarity(old.msgid, new.msgid))
+                leftovers.remove(source)
+                entry.msgstr = source.msgstr
+                entry.tcomment = source.tcomment
+                entry.previous_msgid = source.msgid
+                entry.flags = [_FUZZY]
+            elif compendium and new.msgid in compendium:
+                entry.msgstr = compendium[new.msgid]
+                entry.flags = [_FUZZY]
+        for flag in new.flags:
+            if flag not in entry.flags:
+                entry.flags.append(flag)
+        merged.append(entry)
+
+    for gone in [*leftovers, *(entry for entry in catalog if entry.obsolete)]:
+        gone.obsolete = True
+        if _key(gone) not in {_key(entry) for entry in merged}:
+            merged.append(gone)
     return merged
 
 
@@ -198,11 +279,12 @@ class Translations:
     back to the English.
     """
 
-    def __init__(self, catalog: Catalog) -> None:
-        self._strings: dict[tuple[str | None, str], str] = {}
-        for message in catalog:
-            if message.id and message.string and not message.fuzzy:
-                self._strings[(message.context, message.id)] = message.string
+    def __init__(self, catalog: polib.POFile) -> None:
+        self._strings: dict[tuple[str | None, str], str] = {
+            _key(entry): entry.msgstr
+            for entry in catalog
+            if entry.msgid and entry.msgstr and not entry.fuzzy and not entry.obsolete
+        }
 
     @classmethod
     def load(cls, language: str, domain: str, locale_dir: Path = LOCALE_DIR) -> Translations:
@@ -217,16 +299,16 @@ class Translations:
         return len(self._strings)
 
 
-def problems(domain: str, fresh: Catalog, catalog: Catalog) -> list[Problem]:
+def problems(domain: str, fresh: polib.POFile, catalog: polib.POFile) -> list[Problem]:
     """Every English text of ``fresh`` that ``catalog`` cannot translate, and why.
 
     Parameters
     ----------
     domain : str
         The catalogue's name, for the report.
-    fresh : Catalog
+    fresh : polib.POFile
         The template made from today's English.
-    catalog : Catalog
+    catalog : polib.POFile
         A language's catalogue.
 
     Returns
@@ -234,32 +316,32 @@ def problems(domain: str, fresh: Catalog, catalog: Catalog) -> list[Problem]:
     list of Problem
         In the template's order; empty when every text has a usable translation.
     """
+    entries = {_key(entry): entry for entry in catalog if not entry.obsolete and entry.msgid}
+    wanted = {_key(entry) for entry in fresh}
+    stale: dict[str | None, list[str]] = {}
+    for key, entry in entries.items():
+        if key not in wanted and entry.msgstr:
+            stale.setdefault(entry.msgctxt, []).append(entry.msgid)
     found = []
-    stale_by_context: dict[str | None, list[str]] = {}
-    for message in catalog:
-        if message.id and fresh.get(message.id, context=message.context) is None:
-            stale_by_context.setdefault(message.context, []).append(message.id)
-    for wanted in fresh:
-        if not wanted.id:
+    for new in fresh:
+        context = new.msgctxt or ""
+        have = entries.get(_key(new))
+        if have is not None and have.msgstr and not have.fuzzy:
             continue
-        context = wanted.context or ""
-        have = catalog.get(wanted.id, context=wanted.context)
-        if have is not None and have.string and not have.fuzzy:
-            continue
-        if have is not None and have.fuzzy and have.string:
-            previous = "\n".join(have.previous_id) if have.previous_id else ""
-            found.append(Problem(domain, context, "fuzzy", wanted.id, previous))
-            continue
-        stale = stale_by_context.get(wanted.context, [])
-        if stale and (have is None or not have.string):
-            found.append(Problem(domain, context, "changed", wanted.id, stale[0]))
+        if have is not None and have.msgstr:
+            found.append(Problem(domain, context, "fuzzy", new.msgid, have.previous_msgid or ""))
+        elif stale.get(new.msgctxt):
+            found.append(Problem(domain, context, "changed", new.msgid, stale[new.msgctxt][0]))
         else:
-            found.append(Problem(domain, context, "missing", wanted.id))
+            found.append(Problem(domain, context, "missing", new.msgid))
     return found
 
 
-def compile_mo(catalog: Catalog) -> bytes:
-    """The catalogue as a ``.mo`` file for Python's ``gettext``, fuzzy entries left out."""
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    return buffer.getvalue()
+def compile_mo(po: polib.POFile) -> bytes:
+    """The catalogue as a ``.mo`` file for Python's ``gettext``; fuzzy entries left out."""
+    usable = polib.POFile()
+    usable.metadata = dict(po.metadata)
+    for entry in po:
+        if entry.msgid and entry.msgstr and not entry.fuzzy and not entry.obsolete:
+            usable.append(entry)
+    return usable.to_binary()

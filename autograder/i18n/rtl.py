@@ -82,8 +82,9 @@ def _table_cell(renderer: Any, text: str, align: str | None = None, head: bool =
 
 
 def _markdown() -> MarkdownWithMath:
-    markdown = MarkdownWithMath(renderer=_RightToLeftRenderer())
-    markdown.renderer.register("table_cell", _table_cell)
+    renderer = _RightToLeftRenderer()
+    markdown = MarkdownWithMath(renderer=renderer)
+    renderer.register("table_cell", _table_cell)
     return markdown
 
 

@@ -176,7 +176,7 @@ def _docstring_piece(literal: str, start: int, end: int) -> _Piece:
     rest = [line for line in lines[1:] if line.strip()]
     indent = ""
     if rest:
-        indent = min((re.match(r"[ \t]*", line).group(0) for line in rest), key=len)
+        indent = min((line[: len(line) - len(line.lstrip(" \t"))] for line in rest), key=len)
     dedented = [lines[0]] + [line[len(indent) :] if line.strip() else "" for line in lines[1:]]
     # The closing quotes' own line keeps its indentation as it was (often the only one).
     closing = lines[-1] if len(lines) > 1 and not lines[-1].strip() else None
@@ -213,13 +213,11 @@ def _code_pieces(source: str, strings: bool) -> list[_Piece]:
         if isinstance(node, ast.JoinedStr):
             inside_fstring.update(id(part) for part in ast.walk(node) if part is not node)
     for node in ast.walk(tree):
-        if id(node) in inside_fstring:
+        if id(node) in inside_fstring or not isinstance(node, (ast.JoinedStr, ast.Constant)):
             continue
-        is_text = isinstance(node, ast.JoinedStr) or (
-            isinstance(node, ast.Constant) and isinstance(node.value, str)
-        )
-        if not is_text:
+        if isinstance(node, ast.Constant) and not isinstance(node.value, str):
             continue
+        assert node.end_lineno is not None and node.end_col_offset is not None
         start = _char_offset(lines, offsets, node.lineno, node.col_offset)
         end = _char_offset(lines, offsets, node.end_lineno, node.end_col_offset)
         literal = source[start:end]
@@ -237,7 +235,8 @@ def _code_pieces(source: str, strings: bool) -> list[_Piece]:
         comment = token.string
         if comment.strip() in _NBGRADER_MARKERS or _PRAGMA.match(comment):
             continue
-        marker = re.match(r"#+ ?", comment).group(0)
+        hashes = len(comment) - len(comment.lstrip("#"))
+        marker = comment[: hashes + 1] if comment[hashes : hashes + 1] == " " else comment[:hashes]
         text = comment[len(marker) :]
         if not _WORDS.search(text):
             continue
@@ -247,10 +246,15 @@ def _code_pieces(source: str, strings: bool) -> list[_Piece]:
                 Segment("comment", text),
                 start,
                 start + len(comment),
-                lambda translated, marker=marker: marker + translated,
+                _prefixed(marker),
             )
         )
     return sorted(pieces, key=lambda piece: piece.start)
+
+
+def _prefixed(marker: str) -> Callable[[str], str]:
+    """A comment's renderer: its ``#`` marker, then the text."""
+    return lambda text: marker + text
 
 
 def code_segments(source: str, *, strings: bool) -> list[Segment]:
@@ -293,7 +297,7 @@ def translate_code(source: str, translate: Callable[[Segment], str], *, strings:
     return translated
 
 
-def _texts_and_skeleton(tree: ast.AST) -> tuple[list[ast.AST], str]:
+def _texts_and_skeleton(tree: ast.AST) -> tuple[list[ast.JoinedStr | ast.Constant], str]:
     """Every string node in walk order, and the tree dumped with all their text blanked."""
     inside = {
         id(part)
@@ -302,7 +306,7 @@ def _texts_and_skeleton(tree: ast.AST) -> tuple[list[ast.AST], str]:
         for part in ast.walk(node)
         if part is not node
     }
-    texts = [
+    texts: list[ast.JoinedStr | ast.Constant] = [
         node
         for node in ast.walk(tree)
         if id(node) not in inside
@@ -353,7 +357,7 @@ def same_program(english: str, translated: str, translatable: set[str]) -> str:
     for original, other in zip(english_texts, translated_texts, strict=True):
         if type(original) is not type(other):
             return "a string became an f-string, or the other way round"
-        if isinstance(original, ast.JoinedStr):
+        if isinstance(original, ast.JoinedStr) and isinstance(other, ast.JoinedStr):
             fields = [ast.dump(part) for part in original.values if not _is_constant(part)]
             other_fields = [ast.dump(part) for part in other.values if not _is_constant(part)]
             if fields != other_fields:
@@ -361,7 +365,12 @@ def same_program(english: str, translated: str, translatable: set[str]) -> str:
             source = ast.get_source_segment("".join(english_lines), original) or ""
             if _body(source) not in translatable and ast.dump(original) != ast.dump(other):
                 return f"an f-string that is code, not text, changed: {source}"
-        elif original.value != other.value and not _is_translatable(original, translatable):
+        elif (
+            isinstance(original, ast.Constant)
+            and isinstance(other, ast.Constant)
+            and original.value != other.value
+            and not _is_translatable(original, translatable)
+        ):
             return f"a string that is code, not text, changed: {original.value!r}"
     return ""
 
@@ -378,7 +387,7 @@ def _body(literal: str) -> str:
 
 
 def _is_translatable(node: ast.Constant, translatable: set[str]) -> bool:
-    value = node.value
+    value = str(node.value)
     if value in translatable:
         return True
     # Docstrings are keyed dedented, and string bodies as written (with escapes).

@@ -6,8 +6,8 @@ example input, a small fixed one), prints one line when it is right, and raises 
 looks like, or else the first wrong entry.
 
 This file holds no reference implementation: the expected values are literal numbers in
-``conv_checks_expected.json`` beside it, written by ``python -m autograder.visible_checks``
-(a command for the course's authors) from the course's reference code and its catalogue
+``conv_checks_expected.json`` beside it, written by ``make notebooks`` (a command for the
+course's authors) from the course's reference code and its catalogue
 of typical mistakes. Passing these checks on one example does not prove a function right;
 the hidden tests run it on inputs nobody has seen.
 """

@@ -5,7 +5,7 @@ then on the kernel-side helpers (``conv_plots``) write their words in that langu
 The translations are a compiled gettext catalogue beside this file,
 ``conv_messages.<language>.mo``, read with Python's own :mod:`gettext`; the course's
 authors write it from ``locale/<language>/LC_MESSAGES/conv_messages.po`` with
-``python -m autograder.translations compile`` (``make notebooks``).
+``python -m autograder.course.translations compile`` (``make notebooks``).
 
 A message without a translation comes out in English.
 
