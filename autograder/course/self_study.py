@@ -53,6 +53,7 @@ __all__ = [
     "differences",
     "main",
     "notebook_domain",
+    "translated_notebook",
 ]
 
 #: Where the self-study edition is written.
@@ -187,9 +188,12 @@ def _check_title(nb: NotebookNode, name: str) -> None:
         raise ValueError(f"{name} must open with a markdown cell whose first line is a '# ' title")
 
 
-def _translated(nb: NotebookNode, name: str, edition: _Edition, *, solution: bool) -> NotebookNode:
-    """The source notebook in the edition's language, a solution's title saying so:
-    JupyterLab names both tabs after the file, so the title tells them apart."""
+def _translated(
+    nb: NotebookNode, name: str, edition: _Edition, *, solution: bool, first: bool
+) -> NotebookNode:
+    """The notebook in the edition's language: a solution's title says so (JupyterLab
+    names both tabs after the file, so the title tells them apart), and the first
+    notebook of a translated edition has the glossary after its title."""
 
     def retitle(block: str) -> str:
         title = edition.texts["solution-title"].format(title=block.removeprefix("# "))
@@ -200,20 +204,53 @@ def _translated(nb: NotebookNode, name: str, edition: _Edition, *, solution: boo
         if solution:
             nb.cells[0].source = retitle(nb.cells[0].source)
         return nb
-    return translate_notebook(
+    translated = translate_notebook(
         nb,
         edition.lookup(name),
         language_comment=edition.texts["language-cell"],
         retitle=retitle if solution else None,
     )
+    if first:
+        translated.cells.insert(1, _glossary_cell(edition))
+    return translated
 
 
-def _solution_version(nb: NotebookNode, name: str, edition: _Edition) -> NotebookNode:
-    return _clean(_translated(nb, name, edition, solution=True), edition, solutions=True)
+def translated_notebook(
+    nb: NotebookNode, name: str, language: str, locale_dir: Path = LOCALE_DIR, *, first: bool
+) -> NotebookNode:
+    """A notebook of the assignment (source or release) in a translated language, as
+    the editions show it: translated cell by cell, its language in its metadata and in
+    a code cell, the glossary after the first notebook's title.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The English notebook (not modified).
+    name : str
+        Its file name, e.g. ``01_forward.ipynb``: it names its catalogue.
+    language : str
+        One of :data:`~autograder.i18n.catalogue.LANGUAGES`.
+    locale_dir : Path
+        The catalogues.
+    first : bool
+        Whether it is the assignment's first notebook (it gets the glossary).
+
+    Returns
+    -------
+    NotebookNode
+        Text without a usable translation stays English.
+    """
+    return _translated(nb, name, _edition(language, locale_dir), solution=False, first=first)
 
 
-def _student_version(nb: NotebookNode, name: str, edition: _Edition) -> NotebookNode:
-    student = _clean(_translated(nb, name, edition, solution=False), edition, solutions=False)
+def _solution_version(nb: NotebookNode, name: str, edition: _Edition, first: bool) -> NotebookNode:
+    translated = _translated(nb, name, edition, solution=True, first=first)
+    return _clean(translated, edition, solutions=True)
+
+
+def _student_version(nb: NotebookNode, name: str, edition: _Edition, first: bool) -> NotebookNode:
+    translated = _translated(nb, name, edition, solution=False, first=first)
+    student = _clean(translated, edition, solutions=False)
     pointer = nbformat.v4.new_markdown_cell(
         edition.markdown(edition.texts["pointer"].format(name=name))
     )
@@ -229,15 +266,11 @@ def _build_edition(source_dir: Path, out_dir: Path, edition: _Edition) -> list[P
     for number, path in enumerate(sorted(source_dir.glob("[0-9][0-9]_*.ipynb"))):
         nb = nbformat.read(path, as_version=4)
         _check_title(nb, path.name)
+        first = number == 0
         for target, version in (
-            (out_dir / path.name, _student_version(nb, path.name, edition)),
-            (solutions_dir / path.name, _solution_version(nb, path.name, edition)),
+            (out_dir / path.name, _student_version(nb, path.name, edition, first)),
+            (solutions_dir / path.name, _solution_version(nb, path.name, edition, first)),
         ):
-            if edition.translated and number == 0:
-                title_at = next(
-                    i for i, cell in enumerate(version.cells) if cell.id == nb.cells[0].id
-                )
-                version.cells.insert(title_at + 1, _glossary_cell(edition))
             nbformat.write(version, target)
             written.append(target)
     for folder in (out_dir, solutions_dir):

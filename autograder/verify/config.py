@@ -18,6 +18,7 @@ from typing import Any
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
 
+from autograder.i18n.feedback import TranslateLockedCells
 from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
 from autograder.verify.preprocessors import ArmProbes, VerifyProbes
@@ -82,7 +83,7 @@ def configure(
         The ``c`` of a course's ``nbgrader_config.py``.
     course_root : path
         The course folder; the jail's trusted helpers come from its
-        ``source/<assignment>/``.
+        ``source/<assignment>/``, feedback's translations from its ``locale/``.
     assignment : str
         The assignment whose helper files the jail copies.
     verify : bool
@@ -93,7 +94,15 @@ def configure(
     c.Autograde.autograde_preprocessors = autograde_preprocessors(verify=verify)
     # A test cell the student deleted comes back from the gradebook and is graded.
     c.OverwriteCells.add_missing_cells = True
-    c.GenerateFeedback.preprocessors = list(SAFE_FEEDBACK)
+    # Feedback in the student's language: the locked cells autograde restored to the
+    # gradebook's English are translated back first (the guard's list lacks this step
+    # only: a translated notebook then gets English feedback).
+    c.GenerateFeedback.preprocessors = [
+        *SAFE_FEEDBACK[:1],
+        TranslateLockedCells,
+        *SAFE_FEEDBACK[1:],
+    ]
+    c.TranslateLockedCells.locale_dir = str(Path(course_root) / "locale")
     # formgrader renders graded notebooks with an HTMLExporter built from this config:
     # instructors see the verdicts, not the probe calls behind them.
     c.HTMLExporter.preprocessors = ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
