@@ -26,7 +26,7 @@ import nbformat
 import pytest
 
 from autograder.course.build import translate_release
-from autograder.maths.misconceptions import CATALOGUE
+from autograder.verify.tasks import misconception
 
 from .course import ASSIGNMENT, FLIPPED_FORWARD, grade_id, graded_tasks, instructor_answers
 from .lab_page import CellView, NotebookPage, Screenshots, ValidationResult
@@ -174,7 +174,7 @@ def test_formulas_are_drawn_left_to_right(run: PersianRun) -> None:
 
 def test_the_check_names_the_mistake(run: PersianRun) -> None:
     index = graded_tasks(run.release)["conv2d_forward"]
-    (message,) = [m.message for m in CATALOGUE["conv2d_forward"] if m.key == MISTAKE]
+    message = misconception("conv2d_forward", MISTAKE).message
     # The visible checks' messages are English until issue 12's follow-up translates them;
     # then this expects the Persian sentence.
     assert message in run.cells[index].text
@@ -192,7 +192,7 @@ def test_the_helpers_speak_persian_before_the_mistake(run: PersianRun) -> None:
 
 
 def test_validate_names_the_mistake_and_accepts_the_translated_cells(run: PersianRun) -> None:
-    (message,) = [m.message for m in CATALOGUE["conv2d_forward"] if m.key == MISTAKE]
+    message = misconception("conv2d_forward", MISTAKE).message
     assert not run.validation.passed
     assert message in run.validation.text
     assert "CHANGED" not in run.validation.text.upper(), run.validation.text
