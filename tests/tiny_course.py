@@ -1,5 +1,7 @@
 """A two-notebook nbgrader course, small enough to grade in a second, for pipeline tests.
 
+Each notebook holds a locked instructions cell, an answer cell and a graded test cell.
+
 It runs in the student kernel with plain nbgrader settings, so the pipeline is tested on
 its own; the real course and its verifier are covered by tests/course/test_demo.py.
 """
@@ -42,7 +44,18 @@ def _source_notebook(name: str) -> nbformat.NotebookNode:
     ((function, answer),) = ANSWERS[name].items()
     solution = f"### BEGIN SOLUTION\n{answer}\n### END SOLUTION"
     cells = [
-        new_markdown_cell(f"Write `{function}`."),
+        new_markdown_cell(
+            f"Write `{function}`.",
+            metadata={
+                "nbgrader": {
+                    "grade": False,
+                    "solution": False,
+                    "locked": True,
+                    "grade_id": f"{function}_instructions",
+                    "schema_version": 3,
+                }
+            },
+        ),
         new_code_cell(
             solution,
             metadata={

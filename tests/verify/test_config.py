@@ -21,6 +21,7 @@ from autograder.verify.config import (
     SAFE_FEEDBACK,
     autograde_preprocessors,
     configure,
+    sanitize_preprocessors,
 )
 from autograder.verify.preprocessors import ArmProbes, VerifyProbes
 
@@ -55,6 +56,7 @@ def test_configure_owns_the_list_whatever_was_configured_before():
     assert c.Execute.kernel_name == KERNEL_NAME
     assert c.Sandbox.helper_dir == f"/course/source/{ASSIGNMENT_ID}"
     assert c.OverwriteCells.add_missing_cells is True
+    assert c.Autograde.sanitize_preprocessors == sanitize_preprocessors()
     assert "autograder.verify.hide_hidden_tests.HideHiddenTests" in c.GenerateFeedback.preprocessors
     assert c.HTMLExporter.preprocessors == ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
 
