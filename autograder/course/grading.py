@@ -62,6 +62,7 @@ from autograder.course.course_config import GradingError, gradebook_url, load_co
 from autograder.course.intake import RefusedSubmissionError, read_submission, scan_submission
 from autograder.course.nbgrader_errors import failure
 from autograder.jail.execute import Sandbox, SandboxedExecute, SandboxUnavailableError
+from autograder.verify.copying import copy_reasons
 
 __all__ = [
     "LEDGER_FILE",
@@ -307,11 +308,12 @@ def _failure_reason(result: dict[str, Any]) -> str:
 
 
 def _kernel_trouble(autograded: Path) -> str:
-    """What went wrong with the kernel, read from the errors nbgrader stored ('' if none).
+    """Why a graded notebook needs a human, read from what autograde stored ('' if none).
 
     nbgrader interrupts a cell past ``Execute.timeout`` and records an error for it; the
     sandbox records ``DeadKernelError`` on the cell where the kernel died and every later
-    one.
+    one; :class:`~autograder.verify.copying.FlagCopiedAnswers` records answers copied
+    from code given elsewhere.
     """
     try:
         notebook = nbformat.read(autograded, as_version=4)
@@ -331,6 +333,7 @@ def _kernel_trouble(autograded: Path) -> str:
         reasons.append(f"timeout in {', '.join(timeouts)}")
     if deaths:
         reasons.append(f"dead kernel from {deaths[0]} on (crash, os._exit or a resource limit)")
+    reasons += copy_reasons(notebook)
     return "; ".join(reasons)
 
 

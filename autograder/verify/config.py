@@ -22,6 +22,7 @@ from autograder.i18n.feedback import TranslateLockedCells
 from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
 from autograder.verify.cell_metadata import RestoreCellMetadata
+from autograder.verify.copying import FlagCopiedAnswers
 from autograder.verify.preprocessors import ArmProbes, VerifyProbes
 
 __all__ = [
@@ -51,7 +52,9 @@ def autograde_preprocessors(*, verify: bool = True) -> list[Any]:
 
     ``Execute`` becomes :class:`~autograder.jail.execute.SandboxedExecute`; with
     ``verify``, :class:`ArmProbes` runs just before it and :class:`VerifyProbes` just
-    after it (before anything that trims outputs or saves grades).
+    after it (before anything that trims outputs or saves grades). Then
+    :class:`~autograder.verify.copying.FlagCopiedAnswers` notes answers copied from code
+    given elsewhere in the assignment (score-neutral; with or without ``verify``).
 
     Parameters
     ----------
@@ -67,7 +70,7 @@ def autograde_preprocessors(*, verify: bool = True) -> list[Any]:
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     (at,) = [i for i, step in enumerate(steps) if step is Execute]
     around = [ArmProbes, SandboxedExecute, VerifyProbes] if verify else [SandboxedExecute]
-    return [*steps[:at], *around, *steps[at + 1 :]]
+    return [*steps[:at], *around, FlagCopiedAnswers, *steps[at + 1 :]]
 
 
 def sanitize_preprocessors() -> list[Any]:
