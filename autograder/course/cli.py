@@ -1,7 +1,7 @@
 """``conv-grader``: the instructor's command line, argument parsing only.
 
 Each subcommand calls one module of :mod:`autograder.course` that does the work (build,
-grading, lms, feedback_files, reports, demo).
+grading, lms, cluster_security, feedback_files, reports, demo).
 """
 
 from __future__ import annotations
@@ -98,6 +98,40 @@ def _parser() -> argparse.ArgumentParser:
         "into submitted/",
     )
     grade.add_argument("--force", action="store_true", help="regrade every submission")
+    grade.add_argument(
+        "--scheduler",
+        metavar="tls://HOST:PORT",
+        help="grade on a Dask cluster: the address of its `dask scheduler` (TLS only); "
+        "without it, grading runs in --jobs processes on this machine",
+    )
+    grade.add_argument(
+        "--certs",
+        type=Path,
+        metavar="DIR",
+        help="with --scheduler: the course's cluster certificates, from `conv-grader "
+        "cluster-certs` (default: <course>/cluster-certs)",
+    )
+
+    certs = commands.add_parser(
+        "cluster-certs",
+        help="make the TLS certificates a grading cluster admits",
+        description="Make a certificate authority for the course and, signed by it, a "
+        "certificate and key for the Dask scheduler, the workers and the coordinator "
+        "(`grade --scheduler`). A Dask cluster runs whatever its clients send; with these, "
+        "it lets in nobody else.",
+    )
+    certs.add_argument(
+        "--course",
+        type=Path,
+        default=Path.cwd(),
+        help="the nbgrader course folder (default: the current folder)",
+    )
+    certs.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write them (default: <course>/cluster-certs); must not hold any",
+    )
 
     feedback = commands.add_parser(
         "feedback",
@@ -167,6 +201,9 @@ def _grade(args: argparse.Namespace) -> None:
         for student in unpack_lms_download(args.lms, args.course, args.assignment):
             if not student.ok:
                 print(f"{student.lms_id}: {'; '.join(student.problems)}", file=sys.stderr)
+    certs = None
+    if args.scheduler is not None:
+        certs = args.certs or args.course / "cluster-certs"
     outcomes = grade(
         args.course,
         args.assignment,
@@ -174,11 +211,35 @@ def _grade(args: argparse.Namespace) -> None:
         db_url=args.db,
         force=args.force,
         progress=not args.no_progress,
+        scheduler=args.scheduler,
+        certs=certs,
     )
     flagged = [outcome for outcome in outcomes if outcome.needs_human]
     print(f"{len(outcomes)} submissions, {len(flagged)} need a human")
     for outcome in flagged:
         print(f"  {outcome.student_id}: {'; '.join(outcome.reasons)}")
+
+
+def _cluster_certs(args: argparse.Namespace) -> None:
+    from autograder.course.cluster_security import ROLES, generate_certificates
+
+    course = args.course.resolve()
+    files = generate_certificates(args.out or course / "cluster-certs", course.name)
+    print(f"cluster certificates for {course.name} in {files.folder}:")
+    print(f"  every machine: {files.ca.name}")
+    for role in ROLES:
+        print(f"  {role}: {files.cert(role).name} and {files.key(role).name} (keep it private)")
+    tls = f"--tls-ca-file {files.ca.name}"
+    print("start the cluster (README: grading across machines):")
+    print(
+        f"  dask scheduler --no-dashboard {tls} --tls-cert scheduler.pem "
+        "--tls-key scheduler-key.pem --port 8786"
+    )
+    print(
+        f"  dask worker tls://SCHEDULER:8786 --nthreads 1 --no-dashboard {tls} "
+        "--tls-cert worker.pem --tls-key worker-key.pem"
+    )
+    print(f"  conv-grader grade --scheduler tls://SCHEDULER:8786 --certs {files.folder}")
 
 
 def _feedback(args: argparse.Namespace) -> None:
@@ -211,6 +272,7 @@ def _demo(args: argparse.Namespace) -> None:
 _COMMANDS = {
     "build": _build,
     "grade": _grade,
+    "cluster-certs": _cluster_certs,
     "feedback": _feedback,
     "report": _report,
     "demo": _demo,

@@ -1,68 +1,66 @@
 """Autograde every submission with nbgrader, in parallel, flagging what needs a human.
 
-This wraps nbgrader, it does not replace it: each notebook is graded by nbgrader's own
-``Autograde`` (through :class:`nbgrader.apps.NbGraderAPI`, in-process, so the ~3 s
-start-up of the ``nbgrader`` command is paid once per worker, never per student or
-notebook), configured by the course's ``nbgrader_config.py`` exactly as
-``nbgrader autograde`` would be. Scores land in nbgrader's gradebook and
-``autograded/``, where the formgrader shows them.
+This wraps nbgrader, it does not replace it: each submission is graded by nbgrader's own
+``Autograde``, configured by the course's ``nbgrader_config.py`` exactly as ``nbgrader
+autograde`` would be, and every score lands in nbgrader's gradebook and ``autograded/``,
+where the formgrader shows them.
 
-What this module adds:
+This module is the coordinator. The work is split three ways, the same on one machine
+and on a cluster; only the executor differs:
 
-- **Workers.** ``jobs`` processes, each with one long-lived API object, take one
-  student at a time. (Each kernel gets its own socket directory from the sandbox's
-  ``SandboxedExecute``, so concurrent kernels never share socket names.)
-- **One notebook at a time when needed.** nbgrader drops a student's whole
-  ``autograded/`` folder when any notebook fails; if that happens, each notebook is
-  graded on its own, which keeps the ones that worked. A missing notebook is scored 0
-  by nbgrader; a corrupt one (not JSON, not a valid notebook) is not handed to nbgrader
-  at all and stays ungraded in the gradebook.
+- **What a task is** (:mod:`autograder.course.grading_task`): one student's submitted
+  files, read here with the intake rules (no link is followed), graded by a worker in
+  a private course folder, returning the autograded notebooks and the outcome.
+- **Where it runs** (:mod:`autograder.course.executors`): ``jobs`` worker processes on
+  this machine by default, or a Dask cluster with ``scheduler``
+  (:mod:`autograder.course.cluster`, TLS with the course's certificates). A task whose
+  worker dies is run again elsewhere, a bounded number of times; one that keeps killing
+  its workers is flagged and the batch goes on.
+- **Who writes** (:mod:`autograder.course.results`): only this process, as results
+  arrive: the gradebook (SQLite or PostgreSQL) with nbgrader's own gradebook steps,
+  ``autograded/``, then the ledger. Tasks are pulled a window at a time, so memory stays
+  flat however large the class.
+
+What it adds to nbgrader:
+
 - **Flags.** Every student ends as graded or flagged with reasons: missing or corrupt
   notebook, timeout, dead kernel, a failure nbgrader reported, an odd folder name, a
-  submission the intake rules refuse (a link, a special file, too large: such a one is
-  not graded at all), an answer copied from code given elsewhere in the course.
+  link or special file in the submission, a submission that killed its workers.
 - **A ledger.** ``grading_ledger.jsonl`` gets one line per finished student, holding a
-  fingerprint of the submission and the course files. A killed run is resumed by running
-  it again: students whose fingerprint (files, course, gradebook URL) is already in the
-  ledger are skipped unless nbgrader failed on one of their notebooks; the rest are
-  regraded from scratch (``force``), so the gradebook ends as one clean run leaves it.
-
-Gradebook concurrency: every nbgrader operation opens its own SQLAlchemy session and
-commits at once, and SQLite serialises writers with a file lock. The parent creates the
-gradebook, the students and their submission rows before any worker starts (so no two
-processes race to create a table or a row), and workers connect with a 60 s busy timeout
-instead of pysqlite's 5 s, so a writer waits for the lock rather than failing. Two
-writers that both read first can still deadlock, and SQLite then fails one at once; that
-notebook is graded again (up to three times). ``benchmarks/bench_grading.py`` measures
-the lock failures and waits. PostgreSQL needs none of this.
+  fingerprint of the submission and the course files, and every try (the worker, and
+  whether it died). A killed run is resumed by running it again: students whose
+  fingerprint (files, course, gradebook URL) is already in the ledger are skipped
+  unless nbgrader failed on one of their notebooks; the rest are graded from scratch
+  and rewritten whole, so the gradebook ends as one clean run leaves it.
+- **The system's faults stop at once**, before the first student (no sandbox, no
+  grading kernelspec, the trusted grader not configured, no build) or as soon as a
+  worker meets one (``GradingError``), never flagging the whole class.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import stat
-import sys
 import time
-import warnings
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-import nbformat
-from traitlets.config import Config
-
-from autograder.course.course_config import GradingError, gradebook_url, load_course_config
-from autograder.course.intake import RefusedSubmissionError, read_submission, scan_submission
-from autograder.course.nbgrader_errors import failure
-from autograder.jail.execute import Sandbox, SandboxedExecute, SandboxUnavailableError
-from autograder.verify.copying import copy_reasons
+from autograder.course.course_config import GradingError, load_course_config
+from autograder.course.executors import Executor, Finished, GaveUp, LocalExecutor
+from autograder.course.grading_task import (
+    CourseBundle,
+    GradingTask,
+    NotebookOutcome,
+    StudentOutcome,
+    check_grader,
+)
+from autograder.course.results import ResultWriter, assignment_definition
 
 __all__ = [
     "LEDGER_FILE",
@@ -78,86 +76,64 @@ LEDGER_FILE = "grading_ledger.jsonl"
 #: Student folder names nbgrader's globs and regexes take literally.
 _SAFE_FOLDER = re.compile(r"^[A-Za-z0-9_-]+$")
 _GLOB_CHARACTERS = re.compile(r"[*?\[\]]")
-_SQLITE_BUSY_TIMEOUT_S = 60
-_LOCK_RETRIES = 3
-_JAILED_EXECUTE = f"{SandboxedExecute.__module__}.{SandboxedExecute.__name__}"
+#: nbgrader's ``CourseDirectory.ignore`` default: never part of a submission or course.
+_IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
-@dataclass
-class NotebookOutcome:
-    """How one notebook of one submission went.
+# ------------------------------------------------------------------- reading files
 
-    Attributes
-    ----------
-    notebook : str
-        The notebook's name without ``.ipynb``.
-    status : str
-        ``"graded"``, ``"missing"``, ``"corrupt"`` or ``"failed"``.
-    reason : str
-        For anything but a clean grade, one line saying what happened.
+
+class RefusedSubmissionError(Exception):
+    """A submission holding a link or a special file: it is not graded at all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _read_submission(folder: Path) -> dict[PurePosixPath, bytes]:
+    """Every regular file of a submission folder, by path relative to it.
+
+    No link is followed and no special file opened: a link (to another student's
+    notebook, to a host file) or a FIFO or device would be read by nbgrader as if it
+    were the student's work. Each file is opened without following links and checked
+    after opening, so one swapped in during the walk is refused too.
+
+    Raises
+    ------
+    RefusedSubmissionError
+        Naming every link and special file found (paths only, never content).
     """
+    files: dict[PurePosixPath, bytes] = {}
+    problems: list[str] = []
 
-    notebook: str
-    status: str
-    reason: str = ""
+    def walk(directory: Path, relative: PurePosixPath) -> None:
+        for entry in sorted(os.scandir(directory), key=lambda entry: entry.name):
+            if any(fnmatch.fnmatch(entry.name, pattern) for pattern in _IGNORE):
+                continue
+            inside = relative / entry.name
+            mode = entry.stat(follow_symlinks=False).st_mode
+            if stat.S_ISDIR(mode):
+                walk(Path(entry.path), inside)
+                continue
+            if stat.S_ISREG(mode):
+                try:
+                    descriptor = os.open(entry.path, _READ_FLAGS)
+                except OSError:
+                    mode = os.lstat(entry.path).st_mode
+                else:
+                    with os.fdopen(descriptor, "rb") as handle:
+                        if stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                            files[inside] = handle.read()
+                            continue
+            kind = "a link" if stat.S_ISLNK(mode) else "not a regular file"
+            problems.append(f"{inside} is {kind}: refused, the submission is not graded")
 
-
-@dataclass
-class StudentOutcome:
-    """One student's grading run.
-
-    Attributes
-    ----------
-    student_id : str
-        The nbgrader student id (the folder name in ``submitted/``).
-    fingerprint : str
-        :func:`submission_fingerprint` of what was graded.
-    notebooks : list of NotebookOutcome
-        One per notebook of the assignment, in order.
-    seconds : float
-        Wall time the worker spent on this student.
-    problems : list of str
-        Reasons a human should look, beyond the notebooks' own (e.g. an odd folder name).
-    """
-
-    student_id: str
-    fingerprint: str
-    notebooks: list[NotebookOutcome] = field(default_factory=list)
-    seconds: float = 0.0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def reasons(self) -> list[str]:
-        """Everything that makes this submission need a human, in order."""
-        return self.problems + [
-            f"{outcome.notebook}: {outcome.reason}" for outcome in self.notebooks if outcome.reason
-        ]
-
-    @property
-    def needs_human(self) -> bool:
-        return bool(self.reasons)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StudentOutcome:
-        notebooks = [NotebookOutcome(**item) for item in data.pop("notebooks")]
-        return cls(notebooks=notebooks, **data)
-
-
-@dataclass(frozen=True)
-class _StudentJob:
-    """One student's grading job: what a worker is handed."""
-
-    student_id: str
-    fingerprint: str
-    notebooks: tuple[str, ...]
-    problems: tuple[str, ...]
-
-
-def _with_busy_timeout(db_url: str) -> str:
-    if not db_url.startswith("sqlite") or "timeout=" in db_url:
-        return db_url
-    separator = "&" if "?" in db_url else "?"
-    return f"{db_url}{separator}timeout={_SQLITE_BUSY_TIMEOUT_S}"
+    walk(folder, PurePosixPath())
+    if problems:
+        raise RefusedSubmissionError(problems)
+    return files
 
 
 # ----------------------------------------------------------------------- fingerprints
@@ -172,18 +148,27 @@ def _hash_tree(digest: Any, root: Path) -> None:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
-def _hash_submission(digest: Any, folder: Path) -> None:
-    """Hash a submission read with the intake rules; one that breaks them, by its problems."""
-    if not os.path.lexists(folder):
-        return
-    try:
-        files = read_submission(folder)
-    except RefusedSubmissionError as refused:
-        digest.update(b"refused\0" + "\n".join(refused.problems).encode("utf-8", "replace"))
-        return
+def _course_digest(course_root: Path, assignment_id: str) -> bytes:
+    digest = hashlib.sha256(b"source\0")
+    _hash_tree(digest, course_root / "source" / assignment_id)
+    digest.update((course_root / "nbgrader_config.py").read_bytes())
+    return digest.digest()
+
+
+def _fingerprint(db_url: str, files: dict[PurePosixPath, bytes], course: bytes) -> str:
+    digest = hashlib.sha256(db_url.encode("utf-8") + b"\0")
     for relative, data in files.items():
         digest.update(str(relative).encode("utf-8", "surrogateescape") + b"\0")
         digest.update(hashlib.sha256(data).digest())
+    digest.update(b"\0course\0" + course)
+    return digest.hexdigest()
+
+
+def _submission_files(folder: Path) -> dict[PurePosixPath, bytes]:
+    try:
+        return _read_submission(folder) if folder.is_dir() else {}
+    except RefusedSubmissionError as refused:  # hashed by its problems, so a fix is noticed
+        return {PurePosixPath("\0refused"): "\n".join(refused.problems).encode()}
 
 
 def submission_fingerprint(
@@ -203,16 +188,13 @@ def submission_fingerprint(
     Returns
     -------
     str
-        Hex SHA-256 over the gradebook URL, the submitted files, the assignment's source
-        folder and ``nbgrader_config.py``: it changes when any of them does.
+        Hex SHA-256 over the gradebook URL, the submitted files (read with the intake
+        rules), the assignment's source folder and ``nbgrader_config.py``: it changes
+        when any of them does.
     """
     course_root = Path(course_root)
-    digest = hashlib.sha256(db_url.encode("utf-8") + b"\0")
-    _hash_submission(digest, course_root / "submitted" / student_id / assignment_id)
-    digest.update(b"\0source\0")
-    _hash_tree(digest, course_root / "source" / assignment_id)
-    digest.update((course_root / "nbgrader_config.py").read_bytes())
-    return digest.hexdigest()
+    files = _submission_files(course_root / "submitted" / student_id / assignment_id)
+    return _fingerprint(db_url, files, _course_digest(course_root, assignment_id))
 
 
 # --------------------------------------------------------------------------- ledger
@@ -227,12 +209,13 @@ def read_ledger(course_root: Path) -> dict[str, StudentOutcome]:
     outcomes: dict[str, StudentOutcome] = {}
     if not path.exists():
         return outcomes
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            outcome = StudentOutcome.from_json(json.loads(line))
-        except (ValueError, TypeError, KeyError):
-            continue
-        outcomes[outcome.student_id] = outcome
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                outcome = StudentOutcome.from_json(json.loads(line))
+            except (ValueError, TypeError, KeyError):
+                continue
+            outcomes[outcome.student_id] = outcome
     return outcomes
 
 
@@ -243,182 +226,7 @@ def _append_ledger(course_root: Path, outcome: StudentOutcome) -> None:
         os.fsync(handle.fileno())
 
 
-# -------------------------------------------------------------------------- workers
-
-_API: Any = None
-
-
-def _worker_init(config: Config, log_dir: str) -> None:
-    """Build this worker's long-lived nbgrader API; send its noise to a log file.
-
-    Kernels inherit the worker's stdout and stderr; their start-up chatter would break
-    the parent's progress bar, so both go to ``grading_logs/worker-<pid>.log``.
-    """
-    global _API
-    from nbgrader.apps import NbGraderAPI
-
-    log = os.open(
-        os.path.join(log_dir, f"worker-{os.getpid()}.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND
-    )
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(log)
-    warnings.simplefilter("ignore", category=Warning)
-    config = Config(config)
-    config.CourseDirectory.db_url = _with_busy_timeout(gradebook_url(config))
-    _API = NbGraderAPI(config=config)
-
-
-def _notebook_problem(path: Path) -> str:
-    """Why nbgrader cannot be given this notebook, or "" if it can.
-
-    The reason reaches the student's own feedback, so it says what is wrong and where,
-    never what the file holds (nbformat's own messages quote the content).
-    """
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return "corrupt notebook (not UTF-8 text)"
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        return f"corrupt notebook (not JSON: line {error.lineno}, column {error.colno})"
-    if not isinstance(raw, dict) or raw.get("nbformat") != 4:
-        return "corrupt notebook (not an nbformat 4 notebook)"
-    try:
-        nbformat.validate(nbformat.from_dict(raw))
-    except nbformat.ValidationError as error:
-        place = list(error.absolute_path)[:2]
-        where = f" in cell {place[1] + 1}" if place[:1] == ["cells"] and len(place) == 2 else ""
-        return f"corrupt notebook (not a valid nbformat 4 notebook{where})"
-    except Exception as error:  # a notebook nbformat cannot even check
-        return f"corrupt notebook ({type(error).__name__})"
-    return ""
-
-
-def _failure_reason(result: dict[str, Any]) -> str:
-    text = f"{result.get('error', '')}\n{result.get('log', '')}"
-    if "DeadKernelError" in text or "Kernel died" in text:
-        return "dead kernel (crashed or killed for using too much memory or time)"
-    if "UnresponsiveKernelError" in text or "kernel became unresponsive" in text:
-        return "timeout (the kernel stopped responding)"
-    if "database is locked" in text:
-        return "gradebook locked (rerun grade)"
-    return f"nbgrader failed: {failure(result).line}"
-
-
-def _kernel_trouble(autograded: Path) -> str:
-    """Why a graded notebook needs a human, read from what autograde stored ('' if none).
-
-    nbgrader interrupts a cell past ``Execute.timeout`` and records an error for it; the
-    sandbox records ``DeadKernelError`` on the cell where the kernel died and every later
-    one; :class:`~autograder.verify.copying.FlagCopiedAnswers` records answers copied
-    from code given elsewhere.
-    """
-    try:
-        notebook = nbformat.read(autograded, as_version=4)
-    except Exception:
-        return "the autograded notebook cannot be read back"
-    timeouts: list[str] = []
-    deaths: list[str] = []
-    for index, cell in enumerate(notebook.cells):
-        label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
-        names = {o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"}
-        if names & {"CellTimeoutError", "KeyboardInterrupt"}:
-            timeouts.append(label)
-        if "DeadKernelError" in names and not deaths:
-            deaths.append(label)
-    reasons = []
-    if timeouts:
-        reasons.append(f"timeout in {', '.join(timeouts)}")
-    if deaths:
-        reasons.append(f"dead kernel from {deaths[0]} on (crash, os._exit or a resource limit)")
-    reasons += copy_reasons(notebook)
-    return "; ".join(reasons)
-
-
-def _autograde_notebook(assignment_id: str, student_id: str, notebook: str) -> dict[str, Any]:
-    """nbgrader's autograde of one notebook, retried when SQLite refused a write.
-
-    Two SQLite writers that both read first can deadlock; SQLite then fails one at once
-    rather than letting it wait out the busy timeout. Grading that notebook again is
-    safe: nbgrader's ``force`` starts it from scratch.
-    """
-    coursedir = _API.coursedir
-    for attempt in range(_LOCK_RETRIES + 1):
-        coursedir.notebook_id = notebook
-        try:
-            result = _API.autograde(assignment_id, student_id, force=True, create=True)
-        except Exception as error:  # the batch goes on whatever one notebook does
-            result = {"success": False, "error": f"{type(error).__name__}: {error}"}
-        finally:
-            coursedir.notebook_id = "*"
-        if result["success"]:
-            break
-        # The worker's log keeps the whole story; the ledger gets one line of it.
-        print(
-            f"[{student_id}/{notebook}] autograde failed:\n{result.get('log', '')}"
-            f"{result.get('error', '')}",
-            file=sys.stderr,
-            flush=True,
-        )
-        cause = failure(result)
-        if cause.is_system_fault:
-            raise GradingError(f"grading cannot work here: {cause.line}")
-        if "database is locked" not in f"{result.get('error', '')}{result.get('log', '')}":
-            break
-        time.sleep(0.5 * (attempt + 1))
-    return result
-
-
-def _grade_student(task: _StudentJob) -> StudentOutcome:
-    """Autograde one student's notebooks in this worker.
-
-    When every submitted notebook is readable, one nbgrader call grades them all (its
-    set-up, copying files and opening the gradebook, is paid once). If that call fails,
-    or a notebook is corrupt, each good notebook is graded on its own, so one failure
-    does not cost the others their grades.
-    """
-    started = time.perf_counter()
-    coursedir = _API.coursedir
-    assignment_id = coursedir.assignment_id
-    outcome = StudentOutcome(task.student_id, task.fingerprint, problems=list(task.problems))
-    folder = Path(coursedir.format_path(coursedir.submitted_directory, task.student_id, "."))
-    autograded = Path(
-        coursedir.format_path(coursedir.autograded_directory, task.student_id, assignment_id)
-    )
-    unusable: dict[str, NotebookOutcome] = {}
-    for name in task.notebooks:
-        path = folder / assignment_id / f"{name}.ipynb"
-        if not path.exists():
-            unusable[name] = NotebookOutcome(name, "missing", "missing notebook")
-        elif problem := _notebook_problem(path):
-            unusable[name] = NotebookOutcome(name, "corrupt", problem)
-    gradable = [name for name in task.notebooks if name not in unusable]
-
-    results: dict[str, dict[str, Any]] = {}
-    if gradable and not any(o.status == "corrupt" for o in unusable.values()):
-        together = _autograde_notebook(assignment_id, task.student_id, "*")
-        if together["success"]:
-            results = dict.fromkeys(gradable, together)
-    for name in gradable:
-        if name not in results:
-            results[name] = _autograde_notebook(assignment_id, task.student_id, name)
-
-    for name in task.notebooks:
-        if name in unusable:
-            outcome.notebooks.append(unusable[name])
-        elif not results[name]["success"]:
-            reason = _failure_reason(results[name])
-            outcome.notebooks.append(NotebookOutcome(name, "failed", reason))
-        else:
-            trouble = _kernel_trouble(autograded / f"{name}.ipynb")
-            outcome.notebooks.append(NotebookOutcome(name, "graded", trouble))
-    outcome.seconds = time.perf_counter() - started
-    return outcome
-
-
-# --------------------------------------------------------------------------- parent
+# ----------------------------------------------------------------------- the course
 
 
 def _assignment_notebooks(db_url: str, course_id: str, assignment_id: str) -> tuple[str, ...]:
@@ -434,18 +242,27 @@ def _assignment_notebooks(db_url: str, course_id: str, assignment_id: str) -> tu
         return tuple(sorted(notebook.name for notebook in assignment.notebooks))
 
 
-def _register_submissions(
-    db_url: str, course_id: str, assignment_id: str, student_ids: Iterable[str]
-) -> None:
-    """Create every student and submission row up front, so workers only update rows."""
-    from nbgrader.api import Gradebook
-
-    with warnings.catch_warnings(), Gradebook(db_url, course_id) as gradebook:
-        # nbgrader's own row creation trips SQLAlchemy's autoflush warning; it is harmless.
-        warnings.simplefilter("ignore", category=Warning)
-        for student_id in student_ids:
-            gradebook.update_or_create_student(student_id)
-            gradebook.update_or_create_submission(assignment_id, student_id)
+def _course_bundle(
+    course_root: Path, assignment_id: str, db_url: str, course_id: str
+) -> CourseBundle:
+    """What every worker needs of this course (see :class:`CourseBundle`)."""
+    source = course_root / "source" / assignment_id
+    files = []
+    for folder, subfolders, names in os.walk(source):
+        subfolders[:] = sorted(
+            d for d in subfolders if not any(fnmatch.fnmatch(d, p) for p in _IGNORE)
+        )
+        for name in sorted(names):
+            path = Path(folder) / name
+            if path.is_file() and not any(fnmatch.fnmatch(name, p) for p in _IGNORE):
+                files.append((path.relative_to(source).as_posix(), path.read_bytes()))
+    return CourseBundle.create(
+        assignment_id,
+        course_id,
+        (course_root / "nbgrader_config.py").read_bytes(),
+        tuple(files),
+        assignment_definition(db_url, course_id, assignment_id),
+    )
 
 
 def _student_folders(
@@ -471,15 +288,16 @@ def _student_folders(
             continue  # a stray file beside the students' folders
         name = path.name
         submission = path / assignment_id
-        if not stat.S_ISDIR(mode):  # a link or a special file: never followed or opened
-            folders.append((name, tuple(scan_submission(path).problems), False))
-        elif _GLOB_CHARACTERS.search(name) or not name.isprintable():
+        if _GLOB_CHARACTERS.search(name) or not name.isprintable():
             problem = (
                 f"folder name {name!r} cannot be graded by nbgrader (glob or control "
                 "characters); rename it, or upload it through `grade --lms`"
             )
             folders.append((name, (problem,), False))
-        elif not os.path.lexists(submission):
+        elif path.is_symlink() or submission.is_symlink():
+            problem = f"submitted/{name} holds a link: refused, the submission is not graded"
+            folders.append((name, (problem,), False))
+        elif not submission.is_dir():
             folders.append((name, (f"no {assignment_id}/ folder in submitted/{name}",), False))
         elif problems := scan_submission(submission).problems:
             folders.append((name, tuple(problems), False))
@@ -491,56 +309,65 @@ def _student_folders(
     return folders
 
 
-def _run_workers(
-    config: Config, tasks: list[_StudentJob], jobs: int, log_dir: Path
-) -> Iterable[StudentOutcome]:
-    """Yield each task's outcome as it finishes; a crashed worker flags, never hangs."""
-    if not tasks:
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        min(jobs, len(tasks)), context, _worker_init, (config, str(log_dir))
-    ) as pool:
-        futures = {pool.submit(_grade_student, task): task for task in tasks}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except GradingError:
-                # The system's fault, not the student's: every other student would fail
-                # the same way, so stop now rather than flag the whole class.
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            except BrokenProcessPool:
-                task = futures[future]
-                yield StudentOutcome(
-                    task.student_id,
-                    fingerprint="",
-                    problems=["the grading worker died; run grade again"],
-                )
+# ------------------------------------------------------------------------ the batch
 
 
-def _check_grader(config: Config) -> None:
-    """Stop before the first student when grading cannot work here, saying how to fix it.
+def _outcome(event: Finished | GaveUp, writer: ResultWriter) -> StudentOutcome:
+    """Write a finished task's result; flag a task that killed its workers."""
+    if isinstance(event, Finished):
+        writer.write(event.result)
+        outcome = event.result.outcome
+        outcome.tries = event.tries
+        return outcome
+    task = event.task
+    problem = (
+        f"grading killed its worker on each of {len(event.tries)} tries, so it was given up "
+        "(a poison submission?): grade it by hand, then run grade --force"
+    )
+    return StudentOutcome(
+        task.student_id,
+        task.fingerprint,
+        problems=[*task.problems, problem],
+        tries=event.tries,
+        gave_up=True,
+    )
 
-    Without this, every student's notebooks would fail the same way and the whole
-    class would be flagged "needs a human" for the system's fault.
-    """
-    steps = config.Autograde.get("autograde_preprocessors", [])
-    if not any(step in (SandboxedExecute, _JAILED_EXECUTE) for step in steps):
-        raise GradingError(
-            "the course's nbgrader_config.py does not configure the trusted grader: call "
-            "autograder.verify.config.configure(c, COURSE_ROOT) in it"
-        )
-    try:
-        Sandbox(config=config).check_ready(config.Execute.get("kernel_name", ""))
-    except SandboxUnavailableError as error:
-        raise GradingError(str(error)) from None
+
+class _Progress:
+    """The progress bar: students graded, rate, ETA, workers; a line per flagged one."""
+
+    def __init__(self, total: int, enabled: bool, executor: Executor) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit="student", disable=not enabled, dynamic_ncols=True)
+        self._executor = executor
+        self._asked = 0.0
+        self._workers = 0
+
+    def update(self, outcome: StudentOutcome) -> None:
+        now = time.monotonic()
+        if now - self._asked > 1:  # a cluster's count is a question to the scheduler
+            self._workers, self._asked = self._executor.workers(), now
+        self._bar.set_postfix_str(f"{self._workers} workers, {outcome.student_id}", refresh=False)
+        if outcome.needs_human:
+            self._bar.write(f"needs a human: {outcome.student_id}: {'; '.join(outcome.reasons)}")
+        self._bar.update()
+
+    def close(self) -> None:
+        self._bar.close()
 
 
-def _progress(total: int, enabled: bool) -> Any:
-    from tqdm import tqdm
+def _executor(
+    bundle: CourseBundle, jobs: int, log_dir: Path, scheduler: str | None, certs: Path | None
+) -> Executor:
+    if scheduler is None:
+        return LocalExecutor(bundle, jobs, log_dir)
+    from autograder.course.cluster import DaskExecutor
+    from autograder.course.cluster_security import client_security
 
-    return tqdm(total=total, unit="student", disable=not enabled, dynamic_ncols=True)
+    if certs is None:
+        raise GradingError("grading on a cluster needs the course's certificates (--certs)")
+    return DaskExecutor(bundle, scheduler, client_security(certs))
 
 
 def grade(
@@ -551,6 +378,8 @@ def grade(
     db_url: str | None = None,
     force: bool = False,
     progress: bool = True,
+    scheduler: str | None = None,
+    certs: Path | None = None,
 ) -> list[StudentOutcome]:
     """Autograde every submission in ``submitted/`` with nbgrader, in parallel.
 
@@ -561,13 +390,19 @@ def grade(
     assignment_id : str
         The assignment to grade; ``build`` must have run.
     jobs : int, optional
-        Worker processes; defaults to the number of cores.
+        Worker processes on this machine; defaults to the number of cores. Ignored with
+        ``scheduler``.
     db_url : str, optional
         A gradebook URL overriding the configured one (e.g. PostgreSQL).
     force : bool
         Regrade students the ledger already holds with an unchanged fingerprint.
     progress : bool
-        Show a progress bar (count, rate, ETA) on stderr.
+        Show a progress bar (count, rate, ETA, workers) on stderr.
+    scheduler : str, optional
+        A Dask scheduler's ``tls://host:port``: grade on its workers instead of here.
+    certs : Path, optional
+        With ``scheduler``: the folder of the course's cluster certificates (the CA and
+        the client's certificate and key, from ``conv-grader cluster-certs``).
 
     Returns
     -------
@@ -578,55 +413,91 @@ def grade(
     ------
     GradingError
         When grading cannot work for a reason that is not a student's (no sandbox, no
-        grading kernelspec, the trusted grader not configured, no build): before the
-        first student, or as soon as a worker meets it. Outcomes already written to the
-        ledger stay there.
+        grading kernelspec, the trusted grader not configured, no build, a cluster that
+        cannot be reached): before the first student, or as soon as a worker meets it.
+        Outcomes already written to the ledger stay there.
     """
     from nbgrader.coursedir import CourseDirectory
 
     course_root = Path(course_root).resolve()
     config = load_course_config(course_root, db_url)
-    _check_grader(config)
-    if "prestart_kernels" not in config.Sandbox:
-        # A worker always has a next notebook in view, so its kernel can start early.
-        config.Sandbox.prestart_kernels = True
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    # On a cluster the workers check their own jail; the configuration is checked here.
+    check_grader(config, sandbox=scheduler is None)
     coursedir = CourseDirectory(config=config)
-    url, autograded_dir, course_id = (
-        coursedir.db_url,
-        coursedir.autograded_directory,
-        coursedir.course_id,
-    )
+    url, course_id = coursedir.db_url, coursedir.course_id
     notebooks = _assignment_notebooks(url, course_id, assignment_id)
     ledger = {} if force else read_ledger(course_root)
+    course = _course_digest(course_root, assignment_id)
 
     outcomes: dict[str, StudentOutcome] = {}
-    tasks: list[_StudentJob] = []
+    to_grade: list[tuple[str, tuple[str, ...]]] = []
     for student_id, problems, gradable in _student_folders(course_root, assignment_id):
-        fingerprint = submission_fingerprint(course_root, assignment_id, student_id, url)
+        folder = course_root / "submitted" / student_id / assignment_id
+        try:
+            files = _read_submission(folder) if gradable else {}
+        except RefusedSubmissionError as refused:
+            problems, gradable = (*problems, *refused.problems), False
+            files = _submission_files(folder)
+        fingerprint = _fingerprint(url, files, course)
+        del files
         previous = ledger.get(student_id)
-        autograded = Path(coursedir.format_path(autograded_dir, student_id, assignment_id))
+        autograded = Path(
+            coursedir.format_path(coursedir.autograded_directory, student_id, assignment_id)
+        )
         done = (
             previous is not None
             and previous.fingerprint == fingerprint
             and all(notebook.status != "failed" for notebook in previous.notebooks)
         )
-        if previous is not None and done and (autograded.is_dir() or not gradable):
+        if (
+            previous is not None
+            and done
+            and (autograded.is_dir() or not gradable or previous.gave_up)
+        ):
             outcomes[student_id] = previous
         elif not gradable:
             outcomes[student_id] = StudentOutcome(student_id, fingerprint, problems=list(problems))
             _append_ledger(course_root, outcomes[student_id])
         else:
-            tasks.append(_StudentJob(student_id, fingerprint, notebooks, problems))
+            to_grade.append((student_id, problems))
+    if not to_grade:
+        return [outcomes[student_id] for student_id in sorted(outcomes)]
 
-    _register_submissions(url, course_id, assignment_id, [task.student_id for task in tasks])
-    config.CourseDirectory.assignment_id = assignment_id
+    bundle = _course_bundle(course_root, assignment_id, url, course_id)
+    writer = ResultWriter(config, assignment_id)
     log_dir = course_root / "grading_logs"
     log_dir.mkdir(exist_ok=True)
-    with _progress(len(tasks), progress) as bar:
-        for outcome in _run_workers(config, tasks, jobs, log_dir):
-            _append_ledger(course_root, outcome)
-            outcomes[outcome.student_id] = outcome
-            bar.set_postfix_str(outcome.student_id, refresh=False)
-            bar.update()
+    executor = _executor(bundle, max(1, jobs or os.cpu_count() or 1), log_dir, scheduler, certs)
+    bar = _Progress(len(to_grade), progress, executor)
+
+    def finish(outcome: StudentOutcome) -> None:
+        _append_ledger(course_root, outcome)
+        outcomes[outcome.student_id] = outcome
+        bar.update(outcome)
+
+    def tasks() -> Iterator[GradingTask]:
+        """One task per student, its files read only when a worker is about to need them."""
+        for student_id, problems in to_grade:
+            folder = course_root / "submitted" / student_id / assignment_id
+            try:
+                files = _read_submission(folder)
+            except RefusedSubmissionError as refused:  # changed since it was first looked at
+                fingerprint = _fingerprint(url, _submission_files(folder), course)
+                finish(StudentOutcome(student_id, fingerprint, problems=refused.problems))
+                continue
+            yield GradingTask(
+                bundle.key,
+                student_id,
+                _fingerprint(url, files, course),
+                notebooks,
+                problems,
+                tuple((str(path), data) for path, data in files.items()),
+            )
+
+    try:
+        for event in executor.run(tasks()):
+            finish(_outcome(event, writer))
+    finally:
+        executor.close()
+        bar.close()
     return [outcomes[student_id] for student_id in sorted(outcomes)]
