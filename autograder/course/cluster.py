@@ -37,10 +37,12 @@ from autograder.course.grading_task import (
     run_task,
 )
 
-__all__ = ["START_TOPIC", "DaskExecutor"]
+__all__ = ["START_TOPIC", "TASK_KEY_PREFIX", "DaskExecutor"]
 
 #: The scheduler topic each try's start is logged to.
 START_TOPIC = "conv-grader-task-start"
+#: A task's Dask key: this, the student id, ``-`` and a random suffix.
+TASK_KEY_PREFIX = "conv-grade-"
 
 
 class CoursePlugin(WorkerPlugin):
@@ -138,15 +140,17 @@ class DaskExecutor:
     def run(self, tasks: Iterable[GradingTask]) -> Iterator[Finished | GaveUp]:
         pending = iter(tasks)
         running: dict[Any, GradingTask] = {}
-        completed = as_completed()
+        completed = as_completed(loop=self._client.loop)
 
         def fill() -> None:
-            window = max(2 * sum(self._threads().values()), 2)
+            # One task per worker thread: a worker holds only the task it runs, so its
+            # death counts against that task alone (see the executors' module docstring).
+            window = max(sum(self._threads().values()), 1)
             while len(running) < window:
                 task = next(pending, None)
                 if task is None:
                     return
-                key = f"conv-grade-{task.student_id}-{uuid.uuid4().hex[:12]}"
+                key = f"{TASK_KEY_PREFIX}{task.student_id}-{uuid.uuid4().hex[:12]}"
                 future = self._client.submit(_run_on_worker, task, key=key, pure=False)
                 running[future] = task
                 completed.add(future)
@@ -157,6 +161,7 @@ class DaskExecutor:
             try:
                 result = future.result()
             except KilledWorker:
+                fill()
                 died = self._deaths(future.key, None)
                 yield GaveUp(task, [f"{where}: died" for where in died])
             except BaseException:
@@ -164,9 +169,9 @@ class DaskExecutor:
                     other.cancel()
                 raise
             else:
+                fill()  # the worker gets its next task while this result is written
                 yield Finished(task, result, tries(self._deaths(future.key, result.worker), result))
             future.release()
-            fill()
 
     def close(self) -> None:
         # The cluster may be gone; then nothing of ours is left on it.

@@ -9,19 +9,19 @@ events, in the order tasks finish:
 - :class:`Finished`: the task's :class:`GradedSubmission`, and every try it took;
 - :class:`GaveUp`: the task's worker died on every try (a poison submission).
 
-**Flat memory.** Tasks are pulled from an iterator and only a window of them (twice the
-workers' threads) is in flight; a task's files are read when it is pulled, and dropped
-with its result.
+**Flat memory.** Tasks are pulled from an iterator and only one task per worker (per
+worker thread) is in flight; a task's files are read when it is pulled, and dropped with
+its result. A worker gets its next task before the coordinator writes the last result.
 
 **Worker deaths.** A task whose worker dies under it (killed, out of memory, a crash of
 the grader itself) is run again on another worker. The bound is Dask's
 ``distributed.scheduler.allowed-failures`` (default 3): a task that was on a worker when
 it died more than that many times is given up, flagged "needs a human", and the batch
 goes on. In a cluster the Dask scheduler applies it (its own setting, on the scheduler's
-machine); on this machine :class:`LocalExecutor` applies the same setting. As in Dask,
-every task running on the worker that died counts the death: a task sharing a worker
-with a poison submission may be retried too. Exceptions are never retried: a task
-raises only for the system's faults (:class:`GradingError`), which stop the batch.
+machine); on this machine :class:`LocalExecutor` applies the same setting. Dask counts
+a death against every task the dead worker held; as a worker holds only the task it
+runs, only that task pays. Exceptions are never retried: a task raises only for the
+system's faults (:class:`GradingError`), which stop the batch.
 
 **Tries.** Each try is recorded with the worker it ran on (in a cluster, an event the
 task logs to the scheduler as it starts, which the coordinator subscribes to), so the

@@ -499,5 +499,6 @@ def grade(
             finish(_outcome(event, writer))
     finally:
         executor.close()
+        writer.close()
         bar.close()
     return [outcomes[student_id] for student_id in sorted(outcomes)]

@@ -15,7 +15,11 @@ the way nbgrader's ``Autograde`` itself would have written it:
   place), as nbgrader's ``--force`` replaces it, files with nbgrader's modes.
 
 One process writes, so the SQLite gradebook needs no lock retries; its busy timeout
-stays long in case formgrader writes a manual grade meanwhile.
+stays long in case formgrader writes a manual grade meanwhile. nbgrader opens a new
+``Gradebook``, hence a new SQLAlchemy engine, for every step of every notebook, and
+SQLAlchemy caches compiled statements per engine; the writer hands nbgrader one engine
+per gradebook URL for the whole batch (:meth:`ResultWriter._one_engine`), which makes a
+write several times cheaper, and the coordinator's writing is what bounds a cluster.
 
 :func:`assignment_definition` copies the assignment's definition (notebooks, cells,
 points, checksums; no students) out of the course's gradebook into a SQLite file, which
@@ -26,9 +30,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from traitlets.config import Config
@@ -72,11 +80,11 @@ def assignment_definition(db_url: str, course_id: str, assignment_id: str) -> by
 
     with tempfile.TemporaryDirectory(prefix="conv-grader-definition-") as folder:
         path = Path(folder) / "gradebook.db"
-        with (
-            warnings.catch_warnings(),
-            Gradebook(db_url, course_id) as central,
-            Gradebook(f"sqlite:///{path}", course_id) as copy,
-        ):
+        with warnings.catch_warnings(), Gradebook(db_url, course_id) as central:
+            warnings.simplefilter("ignore", category=Warning)
+            _same_schema_version(central, path)
+            copy = Gradebook(f"sqlite:///{path}", course_id)
+        with warnings.catch_warnings(), Gradebook(db_url, course_id) as central, copy:
             warnings.simplefilter("ignore", category=Warning)
             assignment = central.find_assignment(assignment_id)
             copy.update_or_create_assignment(assignment_id, duedate=assignment.duedate)
@@ -114,6 +122,21 @@ def assignment_definition(db_url: str, course_id: str, assignment_id: str) -> by
         return path.read_bytes()
 
 
+def _same_schema_version(central: Any, path: Path) -> None:
+    """Start the copy with the course gradebook's schema version (alembic's).
+
+    nbgrader stamps a new gradebook by running ``alembic heads`` in a subprocess, seconds
+    on a busy machine; the copy takes the version its source has instead.
+    """
+    from sqlalchemy import text
+
+    version = central.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    with sqlite3.connect(path) as database:
+        database.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        database.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (version,))
+    database.close()
+
+
 class ResultWriter:
     """Writes graded submissions into one course's gradebook and ``autograded/``.
 
@@ -134,13 +157,43 @@ class ResultWriter:
         self.course_id = self.coursedir.course_id
         _, steps = split_autograde_steps(config)
         self._steps = [_instance(step, config) for step in steps]
+        self._engines: dict[str, Any] = {}
+
+    @contextmanager
+    def _one_engine(self) -> Iterator[None]:
+        """While writing, every nbgrader ``Gradebook`` of a URL gets this writer's engine.
+
+        ``Gradebook.close`` disposes of the engine's connections, not of the engine, so
+        the engine and its compiled-statement cache live on for the next write.
+        """
+        import nbgrader.api
+
+        create_engine = nbgrader.api.create_engine
+
+        def shared(url: Any, **options: Any) -> Any:
+            key = str(url)
+            if key not in self._engines:
+                self._engines[key] = create_engine(url, **options)
+            return self._engines[key]
+
+        nbgrader.api.create_engine = shared
+        try:
+            yield
+        finally:
+            nbgrader.api.create_engine = create_engine
+
+    def close(self) -> None:
+        """Release the gradebook connections."""
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
 
     def write(self, graded: GradedSubmission) -> None:
         """Write one graded submission: gradebook first, then ``autograded/``."""
         from nbgrader.api import Gradebook
 
         student_id = graded.outcome.student_id
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), self._one_engine():
             # nbgrader's own row creation trips SQLAlchemy's autoflush warning; harmless.
             warnings.simplefilter("ignore", category=Warning)
             with Gradebook(self.db_url, self.course_id) as gradebook:
