@@ -22,11 +22,13 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 from distributed.scheduler import KilledWorker
 
+from autograder.course.cluster_security import client_security
 from autograder.course.course_config import GradingError
 from autograder.course.executors import Finished, GaveUp, tries
 from autograder.course.grading_task import (
@@ -73,8 +75,9 @@ class DaskExecutor:
         The course, registered with the scheduler as a worker plugin.
     scheduler : str
         The scheduler's address, ``tls://host:port``.
-    security : distributed.security.Security
-        The coordinator's certificates (:func:`cluster_security.client_security`).
+    certs : Path
+        The folder of the course's cluster certificates (the CA, the client's
+        certificate and key; :func:`cluster_security.client_security`).
     timeout : float
         Seconds to wait for the scheduler before giving up.
 
@@ -86,7 +89,7 @@ class DaskExecutor:
     """
 
     def __init__(
-        self, bundle: CourseBundle, scheduler: str, security: Any, timeout: float = 30
+        self, bundle: CourseBundle, scheduler: str, certs: Path, timeout: float = 30
     ) -> None:
         if not scheduler.startswith("tls://"):
             raise GradingError(
@@ -95,7 +98,7 @@ class DaskExecutor:
             )
         try:
             self._client = Client(
-                scheduler, security=security, timeout=timeout, set_as_default=False
+                scheduler, security=client_security(certs), timeout=timeout, set_as_default=False
             )
         except OSError as error:
             raise GradingError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None

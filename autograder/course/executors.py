@@ -189,6 +189,7 @@ class LocalExecutor:
             if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                 # Every task in flight ends with the pool: wait for all of them.
                 done, _ = wait(running)
+            events: list[Finished | GaveUp] = []
             broken: list[GradingTask] = []
             for future in done:
                 task = running.pop(future)
@@ -201,7 +202,8 @@ class LocalExecutor:
                     raise error
                 else:
                     result = future.result()
-                    yield Finished(task, result, tries(deaths.pop(task.student_id, []), result))
+                    lost = deaths.pop(task.student_id, [])
+                    events.append(Finished(task, result, tries(lost, result)))
             if broken:
                 self._pool.shutdown(wait=True)
                 self._pool = self._new_pool()
@@ -210,10 +212,11 @@ class LocalExecutor:
                     lost.append(f"{socket.gethostname()} (a local worker)")
                     if len(lost) > self._allowed_failures:
                         deaths.pop(task.student_id)
-                        yield GaveUp(task, [f"{where}: died" for where in lost])
+                        events.append(GaveUp(task, [f"{where}: died" for where in lost]))
                     else:
                         again.append(task)
-            fill()
+            fill()  # the workers get their next tasks while these results are written
+            yield from events
         self.close()
 
     def close(self) -> None:

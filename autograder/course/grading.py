@@ -363,11 +363,10 @@ def _executor(
     if scheduler is None:
         return LocalExecutor(bundle, jobs, log_dir)
     from autograder.course.cluster import DaskExecutor
-    from autograder.course.cluster_security import client_security
 
     if certs is None:
         raise GradingError("grading on a cluster needs the course's certificates (--certs)")
-    return DaskExecutor(bundle, scheduler, client_security(certs))
+    return DaskExecutor(bundle, scheduler, certs)
 
 
 def grade(
