@@ -39,7 +39,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import grading
+from autograder.course import grading, grading_task
 from autograder.course.build import build
 from autograder.course.course_config import load_course_config
 from autograder.course.samples import SAMPLE_CLASS, write_submission
@@ -186,22 +186,30 @@ def _gradebook_contention(course: Path, writers: int, writes: int = 20) -> None:
 
 
 def _profile(course: Path, students: int = 2) -> str:
-    """cProfile of one worker grading ``students`` students in this process."""
+    """cProfile of one worker grading ``students`` students in this process, and their writes."""
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.course.results import ResultWriter
+
     config = load_course_config(course)
-    config.CourseDirectory.assignment_id = ASSIGNMENT
-    config.Sandbox.prestart_kernels = True  # as `grade` sets it for its workers
-    logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    coursedir = CourseDirectory(config=config)
+    bundle = grading._course_bundle(course, ASSIGNMENT, coursedir.db_url, coursedir.course_id)
+    grading_task.install_bundle(bundle)
+    writer = ResultWriter(config, ASSIGNMENT)
     notebooks = tuple(sorted(p.stem for p in (course / "source" / ASSIGNMENT).glob("*.ipynb")))
     profile = cProfile.Profile()
     with _quiet():
-        grading._worker_init(config, str(logs))  # also points fds 1 and 2 at the log
         for index in range(students):
-            task = grading._StudentJob(f"s{index:03d}", "", notebooks, ())
-            profile.runcall(grading._grade_student, task)
+            folder = course / "submitted" / f"s{index:03d}" / ASSIGNMENT
+            files = tuple((str(p), d) for p, d in grading._read_submission(folder).items())
+            task = grading_task.GradingTask(bundle.key, f"s{index:03d}", "", notebooks, (), files)
+            result = profile.runcall(grading_task.run_task, task)
+            profile.runcall(writer.write, result)
+    writer.close()
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
     stats.print_stats(
-        r"(autograde|preprocess\b|_grade_student|start_new_kernel|async_execute_cell|"
+        r"(autograde|preprocess\b|run_task|grade\b|write\b|start_new_kernel|async_execute_cell|"
         r"setup_kernel|Gradebook\.__init__|verifier|sandbox|nbformat/__init__|"
         r"save_autograde|from_filename|init_assignment|_wait_for_reply|run_cell)",
         25,
@@ -266,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             f"most {cores * plain_wall / plain_cpu:.2f}x plain; beyond that, only less CPU "
             "per notebook helps."
         )
-    print("\ngradebook contention (SQLite, every write a new nbgrader Gradebook session):")
+    print("\ngradebook contention (SQLite, every write a new nbgrader Gradebook session; grade")
+    print("itself has one writer since the coordinator writes every result):")
     _gradebook_contention(root / f"conv-grader_grade_--jobs_{args.jobs}", 4 * args.jobs)
     print("\nwhere one worker's time goes (cProfile, 2 students, cumulative):")
     print(_profile(template))

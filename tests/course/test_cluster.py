@@ -206,7 +206,9 @@ def test_a_poison_submission_is_given_up_after_its_tries_and_the_class_is_graded
     course = make_course(tmp_path / "course", timeout=5)
     submit(course, POISON, GOOD)
     submit(course, "good", GOOD)
-    submit(course, "wrong", {"01_add": "def add(a, b):\n    return a - b"})
+    submit(
+        course, "wrong", {"01_add": "def add(a, b):\n    return a - b", "02_mul": GOOD["02_mul"]}
+    )
     done = subprocess.run(
         [
             BIN / "conv-grader",
