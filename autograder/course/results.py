@@ -214,18 +214,18 @@ class ResultWriter:
         if graded.files:
             self._write_files(student_id, graded)
 
-    def _score_missing_notebooks(self, gradebook: object, graded: GradedSubmission) -> None:
+    def _score_missing_notebooks(self, gradebook: Any, graded: GradedSubmission) -> None:
         """0 for each notebook not submitted, as nbgrader's ``Autograde`` scores it."""
         for notebook in graded.outcome.notebooks:
             if notebook.status != "missing":
                 continue
-            submitted = gradebook.find_submission_notebook(  # type: ignore[attr-defined]
+            submitted = gradebook.find_submission_notebook(
                 notebook.notebook, self.assignment_id, graded.outcome.student_id
             )
             for grade in submitted.grades:
                 grade.auto_score = 0
                 grade.needs_manual_grade = False
-        gradebook.db.commit()  # type: ignore[attr-defined]
+        gradebook.db.commit()
 
     def _save_grades(self, notebook_id: str, student_id: str, data: bytes) -> None:
         notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
@@ -264,8 +264,9 @@ class ResultWriter:
             raise
 
 
-def _instance(step: object, config: Config) -> object:
+def _instance(step: Any, config: Config) -> Any:
+    """One of the course's preprocessors (a class or its dotted name), configured."""
     from traitlets.utils.importstring import import_item
 
     cls = import_item(step) if isinstance(step, str) else step
-    return cls(config=config)  # type: ignore[operator]
+    return cls(config=config)
