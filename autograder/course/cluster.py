@@ -13,12 +13,16 @@ Retries of a task whose worker died are the Dask scheduler's
 (``distributed.scheduler.allowed-failures``; then ``KilledWorker``), see
 :mod:`autograder.course.executors`. Submissions are not retried on an exception
 (Dask's ``retries``): a task raises only for the system's faults, which stop the batch.
+If the coordinator loses its connection to the scheduler, Dask reconnects it but drops
+the connection's futures; the tasks in flight are submitted again (a few times at most,
+then grading stops and a rerun resumes from the ledger).
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
+from distributed.client import FutureCancelledError
 from distributed.scheduler import KilledWorker
 
 from autograder.course.cluster_security import client_security
@@ -45,6 +50,8 @@ __all__ = ["START_TOPIC", "TASK_KEY_PREFIX", "DaskExecutor"]
 START_TOPIC = "conv-grader-task-start"
 #: A task's Dask key: this, the student id, ``-`` and a random suffix.
 TASK_KEY_PREFIX = "conv-grade-"
+#: How often one task is resubmitted after the client lost its scheduler and reconnected.
+_RECONNECTS = 3
 
 
 class CoursePlugin(WorkerPlugin):
@@ -110,6 +117,7 @@ class DaskExecutor:
                 f"no worker joined the Dask scheduler at {scheduler} in {timeout:g} s: start "
                 "`dask worker` on the grading machines (see README)"
             ) from None
+        self._timeout = timeout
         self._plugin = f"conv-grader-course-{bundle.key[:16]}"
         self._client.register_plugin(CoursePlugin(bundle), name=self._plugin)
         self._starts: dict[str, list[str]] = defaultdict(list)
@@ -158,11 +166,34 @@ class DaskExecutor:
                 running[future] = task
                 completed.add(future)
 
+        def submit_again(task: GradingTask, cancelled: FutureCancelledError) -> None:
+            """Resubmit a task the client lost with its connection, once it is back."""
+            lost[task.student_id] += 1
+            if lost[task.student_id] > _RECONNECTS:
+                raise GradingError(
+                    f"lost the Dask scheduler ({cancelled.reason}): run the same command "
+                    "again to resume (the ledger keeps what was graded)"
+                ) from None
+            deadline = time.monotonic() + self._timeout
+            while self._client.status != "running" and time.monotonic() < deadline:
+                time.sleep(0.5)
+            key = f"{TASK_KEY_PREFIX}{task.student_id}-{uuid.uuid4().hex[:12]}"
+            future = self._client.submit(_run_on_worker, task, key=key, pure=False)
+            running[future] = task
+            completed.add(future)
+
+        lost: dict[str, int] = defaultdict(int)
         fill()
         for future in completed:
             task = running.pop(future)
             try:
                 result = future.result()
+            except FutureCancelledError as cancelled:
+                if cancelled.reason != "scheduler-connection-lost":
+                    raise
+                # Dask reconnects the client, but the futures of that connection are gone.
+                submit_again(task, cancelled)
+                continue
             except KilledWorker:
                 fill()
                 died = self._deaths(future.key, None)

@@ -341,6 +341,7 @@ class _Progress:
 
         self._bar = tqdm(total=total, unit="student", disable=not enabled, dynamic_ncols=True)
         self._executor = executor
+        self._enabled = enabled
         self._asked = 0.0
         self._workers = 0
 
@@ -349,7 +350,7 @@ class _Progress:
         if now - self._asked > 1:  # a cluster's count is a question to the scheduler
             self._workers, self._asked = self._executor.workers(), now
         self._bar.set_postfix_str(f"{self._workers} workers, {outcome.student_id}", refresh=False)
-        if outcome.needs_human:
+        if outcome.needs_human and self._enabled:
             self._bar.write(f"needs a human: {outcome.student_id}: {'; '.join(outcome.reasons)}")
         self._bar.update()
 

@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import dask.config
 import pytest
 
 from autograder.course.build import build
@@ -45,6 +46,10 @@ KILLED_ONCE = "ada"
 POISON = "poison"
 ALLOWED_FAILURES = 2
 GOOD = {name: next(iter(answer.values())) for name, answer in ANSWERS.items()}
+SLOW_MACHINE = {
+    "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "120s",
+    "DASK_DISTRIBUTED__COMM__TIMEOUTS__TCP": "300s",
+}
 
 
 @dataclass(frozen=True)
@@ -119,11 +124,16 @@ def cluster(tmp_path_factory):
         **os.environ,
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
         "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(ALLOWED_FAILURES),
+        # A shared, overloaded test machine can stall a process for half a minute.
+        **SLOW_MACHINE,
         "CONV_GRADER_TEST_KILL_ONCE": KILLED_ONCE,
         "CONV_GRADER_TEST_KILL_MARKER": str(root / "killed-once"),
         "CONV_GRADER_TEST_POISON": POISON,
     }
     processes: list[subprocess.Popen[bytes]] = []
+    patience = dask.config.set(
+        {"distributed.comm.timeouts.connect": "120s", "distributed.comm.timeouts.tcp": "300s"}
+    )
     try:
         scheduler = [
             str(BIN / "dask"),
@@ -143,6 +153,7 @@ def cluster(tmp_path_factory):
             client.wait_for_workers(2, timeout=180)
         yield Cluster(address, files, env, root)
     finally:
+        patience.__exit__(None, None, None)
         for process in reversed(processes):
             _stop(process)
 
