@@ -9,12 +9,14 @@ certificates from ``conv-grader cluster-certs``), then measures, side by side:
    ``conv-grader grade --jobs 2`` and by ``conv-grader grade --scheduler`` on the two
    one-thread workers, alternately, ``--rounds`` times each: wall time and the ratio.
 2. **Per-task cost.** From the cluster runs: the workers' own time per submission (the
-   ledger's ``seconds``), the coordinator's CPU per submission (its whole process:
-   reading, the Dask client, writing the gradebook and ``autograded/``), and the wall
-   time per submission beyond the workers' (scheduling and round trips).
-3. **Memory.** The coordinator's peak resident memory (sampled every 0.1 s) grading
-   tiny synthetic classes (``tests/tiny_course.py``: two notebooks, one cell each) of M
-   and 4M students on the cluster: flat means the same peak.
+   ledger's ``seconds``) and the coordinator's CPU per submission (its whole process,
+   start-up included: reading, the Dask client, writing the gradebook and
+   ``autograded/``).
+3. **Memory.** The coordinator's peak resident memory (sampled every 0.1 s) and CPU
+   grading tiny synthetic classes (``tests/tiny_course.py``: two notebooks, one cell
+   each) of M and 4M students on the cluster: flat memory means the same peak; the CPU
+   difference over 3M students is the coordinator's cost per submission without its
+   start-up.
 
 It then prints the throughput those costs imply for 10, 100 and 1,000 workers against
 the two limits that do not grow with workers: the one writer (the coordinator's CPU
@@ -165,11 +167,82 @@ def _worker_seconds(course: Path) -> list[float]:
     return [json.loads(line)["seconds"] for line in lines]
 
 
+def _overhead(root: Path, args: argparse.Namespace, scheduler: list[str]) -> tuple[float, float]:
+    """Local vs cluster on the sample class; returns a worker's and the coordinator's costs."""
+    template = _sample_class(root / "sample", args.students)
+    notebooks = args.students * len(list((template / "release" / ASSIGNMENT).glob("*.ipynb")))
+    runs: dict[str, list[tuple[float, float, float]]] = {"local": [], "cluster": []}
+    seconds: list[float] = []
+    for round_ in range(args.rounds):
+        for name, extra in (("local", ["--jobs", "2"]), ("cluster", scheduler)):
+            course = root / f"{name}-{round_}"
+            shutil.copytree(template, course)
+            runs[name].append(_grade(course, extra))
+            if name == "cluster":
+                seconds += _worker_seconds(course)
+            wall = runs[name][-1][0]
+            print(f"round {round_ + 1} {name:8s} {wall:7.1f} s ({wall / notebooks:.2f} s/nb)")
+    print(
+        f"\n{args.students} students ({notebooks} notebooks), {args.rounds} rounds, "
+        f"load {os.getloadavg()[0]:.1f}:"
+    )
+    ratios = []
+    for local, remote in zip(runs["local"], runs["cluster"], strict=True):
+        ratios.append(remote[0] / local[0])
+        print(
+            f"  grade --jobs 2 {local[0]:7.1f} s   grade --scheduler (2 x 1 thread) "
+            f"{remote[0]:7.1f} s   cluster/local {ratios[-1]:5.2f}x"
+        )
+    print(f"  cluster / local: best round {min(ratios):.2f}x, worst {max(ratios):.2f}x")
+    worker_s = sum(seconds) / len(seconds)
+    coordinator_cpu = min(cpu for _, cpu, _ in runs["cluster"]) / args.students
+    print("\nper submission (cluster runs):")
+    print(f"  a worker grading it                         {worker_s:6.2f} s")
+    print(f"  the coordinator's CPU, start-up included    {coordinator_cpu:6.3f} s")
+    return worker_s, coordinator_cpu
+
+
+def _on_paper(worker_s: float, coordinator_cpu: float) -> None:
+    """The throughput these costs imply for 10, 100 and 1,000 workers."""
+    print("\nscaling on paper (a worker = one core grading one submission at a time):")
+    writer_rate = 1 / coordinator_cpu
+    scheduler_rate = 1 / DASK_TASK_OVERHEAD_S
+    print(
+        f"  limits: one writer {writer_rate:.1f} submissions/s; "
+        f"Dask scheduler ~{scheduler_rate:.0f} tasks/s"
+    )
+    for workers in (10, 100, 1000):
+        demand = workers / worker_s
+        bound = min(demand, writer_rate, scheduler_rate)
+        limit = "workers" if bound == demand else "writer" if bound == writer_rate else "scheduler"
+        print(
+            f"  {workers:5d} workers: {demand:7.1f} submissions/s wanted, "
+            f"{bound:7.1f} delivered ({limit}-bound)"
+        )
+
+
+def _memory(root: Path, students: int, scheduler: list[str]) -> float:
+    """Peak RSS at M and 4M tiny submissions; returns the coordinator's CPU per one."""
+    print("\nthe coordinator on tiny synthetic classes (2 notebooks each), on the cluster:")
+    cpus = []
+    for size in (students, 4 * students):
+        course = _tiny_class(root / f"tiny-{size}", size)
+        wall, cpu, peak = _grade(course, ["--assignment", "tiny", *scheduler])
+        cpus.append(cpu)
+        print(
+            f"  {size:6d} students: peak RSS {peak:6.1f} MiB, CPU {cpu:6.1f} s, wall {wall:6.0f} s"
+        )
+    slope = (cpus[1] - cpus[0]) / (3 * students)
+    print(f"  the coordinator's CPU per submission, start-up left out: {slope * 1000:.0f} ms")
+    return slope
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=16, help="N, the overhead class")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--memory-students", type=int, default=500, help="M: M and 4M tiny")
+    parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args(argv)
 
@@ -177,68 +250,17 @@ def main(argv: list[str] | None = None) -> int:
     cluster = _Cluster(root / "cluster", workers=2)
     scheduler = ["--scheduler", cluster.address, "--certs", str(cluster.files.folder)]
     try:
-        template = _sample_class(root / "sample", args.students)
-        notebooks = args.students * len(list((template / "release" / ASSIGNMENT).glob("*.ipynb")))
-        runs: dict[str, list[tuple[float, float, float]]] = {"local": [], "cluster": []}
-        seconds: list[float] = []
-        for round_ in range(args.rounds):
-            for name, extra in (("local", ["--jobs", "2"]), ("cluster", scheduler)):
-                course = root / f"{name}-{round_}"
-                shutil.copytree(template, course)
-                runs[name].append(_grade(course, extra))
-                if name == "cluster":
-                    seconds += _worker_seconds(course)
-                wall = runs[name][-1][0]
-                print(
-                    f"round {round_ + 1} {name:8s} {wall:7.1f} s "
-                    f"({wall / notebooks:.2f} s/notebook)"
-                )
-        local = min(wall for wall, _, _ in runs["local"])
-        remote = min(wall for wall, _, _ in runs["cluster"])
-        print(
-            f"\n{args.students} students ({notebooks} notebooks), best of {args.rounds}, "
-            f"load {os.getloadavg()[0]:.1f}:"
-        )
-        print(f"  conv-grader grade --jobs 2                    {local:7.1f} s")
-        print(f"  conv-grader grade --scheduler (2 x 1 thread)  {remote:7.1f} s")
-        print(f"  cluster / local                               {remote / local:7.2f}x")
-
-        worker_s = sum(seconds) / len(seconds)
-        coordinator_cpu = min(cpu for _, cpu, _ in runs["cluster"]) / args.students
-        beyond = max(remote - sum(seconds) / args.rounds / 2, 0.0) / args.students
-        print("\nper submission (cluster runs):")
-        print(f"  a worker grading it                 {worker_s:6.2f} s")
-        print(f"  the coordinator's CPU (one writer)  {coordinator_cpu:6.3f} s")
-        print(
-            f"  wall beyond the workers' time       {beyond:6.3f} s "
-            "(scheduling, round trips, start-up)"
-        )
-        print("\nscaling on paper (a worker = one core grading one submission at a time):")
-        writer_rate = 1 / coordinator_cpu
-        scheduler_rate = 1 / DASK_TASK_OVERHEAD_S
-        print(
-            f"  limits: one writer {writer_rate:.0f} submissions/s; "
-            f"Dask scheduler ~{scheduler_rate:.0f} tasks/s"
-        )
-        for workers in (10, 100, 1000):
-            demand = workers / worker_s
-            bound = min(demand, writer_rate, scheduler_rate)
-            limit = (
-                "workers"
-                if bound == demand
-                else ("writer" if bound == writer_rate else "scheduler")
-            )
-            print(
-                f"  {workers:5d} workers: {demand:7.1f} submissions/s wanted, "
-                f"{bound:7.1f} delivered ({limit}-bound)"
-            )
-
+        worker_s = coordinator_cpu = None
+        if not args.skip_overhead:
+            worker_s, coordinator_cpu = _overhead(root, args, scheduler)
         if not args.skip_memory:
-            print("\ncoordinator peak RSS, tiny synthetic classes on the cluster:")
-            for students in (args.memory_students, 4 * args.memory_students):
-                course = _tiny_class(root / f"tiny-{students}", students)
-                wall, _, peak = _grade(course, ["--assignment", "tiny", *scheduler])
-                print(f"  {students:6d} students  {peak:7.1f} MiB  ({wall:6.0f} s)")
+            per_submission = _memory(root, args.memory_students, scheduler)
+            if worker_s is not None:
+                print("\n(scaling with the tiny classes' per-submission coordinator CPU)")
+                _on_paper(worker_s, per_submission)
+        if worker_s is not None and coordinator_cpu is not None:
+            print("\n(scaling with the sample class's coordinator CPU, start-up included)")
+            _on_paper(worker_s, coordinator_cpu)
     finally:
         cluster.close()
         shutil.rmtree(root, ignore_errors=True)
