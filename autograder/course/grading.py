@@ -9,7 +9,8 @@ This module is the coordinator. The work is split three ways, the same on one ma
 and on a cluster; only the executor differs:
 
 - **What a task is** (:mod:`autograder.course.grading_task`): one student's submitted
-  files, read here with the intake rules (no link is followed), graded by a worker in
+  files, read here with the intake rules (:mod:`autograder.course.intake`: no link is
+  followed, no special file opened, sizes bounded), graded by a worker in
   a private course folder, returning the autograded notebooks and the outcome.
 - **Where it runs** (:mod:`autograder.course.executors`): ``jobs`` worker processes on
   this machine by default, or a Dask cluster with ``scheduler``
@@ -25,7 +26,9 @@ What it adds to nbgrader:
 
 - **Flags.** Every student ends as graded or flagged with reasons: missing or corrupt
   notebook, timeout, dead kernel, a failure nbgrader reported, an odd folder name, a
-  link or special file in the submission, a submission that killed its workers.
+  submission the intake rules refuse (a link, a special file, too large: not graded at
+  all), an answer copied from code given elsewhere in the course, a submission that
+  killed its workers.
 - **A ledger.** ``grading_ledger.jsonl`` gets one line per finished student, holding a
   fingerprint of the submission and the course files, and every try (the worker, and
   whether it died). A killed run is resumed by running it again: students whose
@@ -60,6 +63,7 @@ from autograder.course.grading_task import (
     StudentOutcome,
     check_grader,
 )
+from autograder.course.intake import RefusedSubmissionError, read_submission, scan_submission
 from autograder.course.results import ResultWriter, assignment_definition
 
 __all__ = [
@@ -78,62 +82,6 @@ _SAFE_FOLDER = re.compile(r"^[A-Za-z0-9_-]+$")
 _GLOB_CHARACTERS = re.compile(r"[*?\[\]]")
 #: nbgrader's ``CourseDirectory.ignore`` default: never part of a submission or course.
 _IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-
-
-# ------------------------------------------------------------------- reading files
-
-
-class RefusedSubmissionError(Exception):
-    """A submission holding a link or a special file: it is not graded at all."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
-def _read_submission(folder: Path) -> dict[PurePosixPath, bytes]:
-    """Every regular file of a submission folder, by path relative to it.
-
-    No link is followed and no special file opened: a link (to another student's
-    notebook, to a host file) or a FIFO or device would be read by nbgrader as if it
-    were the student's work. Each file is opened without following links and checked
-    after opening, so one swapped in during the walk is refused too.
-
-    Raises
-    ------
-    RefusedSubmissionError
-        Naming every link and special file found (paths only, never content).
-    """
-    files: dict[PurePosixPath, bytes] = {}
-    problems: list[str] = []
-
-    def walk(directory: Path, relative: PurePosixPath) -> None:
-        for entry in sorted(os.scandir(directory), key=lambda entry: entry.name):
-            if any(fnmatch.fnmatch(entry.name, pattern) for pattern in _IGNORE):
-                continue
-            inside = relative / entry.name
-            mode = entry.stat(follow_symlinks=False).st_mode
-            if stat.S_ISDIR(mode):
-                walk(Path(entry.path), inside)
-                continue
-            if stat.S_ISREG(mode):
-                try:
-                    descriptor = os.open(entry.path, _READ_FLAGS)
-                except OSError:
-                    mode = os.lstat(entry.path).st_mode
-                else:
-                    with os.fdopen(descriptor, "rb") as handle:
-                        if stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                            files[inside] = handle.read()
-                            continue
-            kind = "a link" if stat.S_ISLNK(mode) else "not a regular file"
-            problems.append(f"{inside} is {kind}: refused, the submission is not graded")
-
-    walk(folder, PurePosixPath())
-    if problems:
-        raise RefusedSubmissionError(problems)
-    return files
 
 
 # ----------------------------------------------------------------------- fingerprints
@@ -166,7 +114,7 @@ def _fingerprint(db_url: str, files: dict[PurePosixPath, bytes], course: bytes) 
 
 def _submission_files(folder: Path) -> dict[PurePosixPath, bytes]:
     try:
-        return _read_submission(folder) if folder.is_dir() else {}
+        return read_submission(folder) if folder.is_dir() else {}
     except RefusedSubmissionError as refused:  # hashed by its problems, so a fix is noticed
         return {PurePosixPath("\0refused"): "\n".join(refused.problems).encode()}
 
@@ -288,16 +236,15 @@ def _student_folders(
             continue  # a stray file beside the students' folders
         name = path.name
         submission = path / assignment_id
-        if _GLOB_CHARACTERS.search(name) or not name.isprintable():
+        if not stat.S_ISDIR(mode):  # a link or a special file: never followed or opened
+            folders.append((name, tuple(scan_submission(path).problems), False))
+        elif _GLOB_CHARACTERS.search(name) or not name.isprintable():
             problem = (
                 f"folder name {name!r} cannot be graded by nbgrader (glob or control "
                 "characters); rename it, or upload it through `grade --lms`"
             )
             folders.append((name, (problem,), False))
-        elif path.is_symlink() or submission.is_symlink():
-            problem = f"submitted/{name} holds a link: refused, the submission is not graded"
-            folders.append((name, (problem,), False))
-        elif not submission.is_dir():
+        elif not os.path.lexists(submission):
             folders.append((name, (f"no {assignment_id}/ folder in submitted/{name}",), False))
         elif problems := scan_submission(submission).problems:
             folders.append((name, tuple(problems), False))
@@ -434,7 +381,7 @@ def grade(
     for student_id, problems, gradable in _student_folders(course_root, assignment_id):
         folder = course_root / "submitted" / student_id / assignment_id
         try:
-            files = _read_submission(folder) if gradable else {}
+            files = read_submission(folder) if gradable else {}
         except RefusedSubmissionError as refused:
             problems, gradable = (*problems, *refused.problems), False
             files = _submission_files(folder)
@@ -480,7 +427,7 @@ def grade(
         for student_id, problems in to_grade:
             folder = course_root / "submitted" / student_id / assignment_id
             try:
-                files = _read_submission(folder)
+                files = read_submission(folder)
             except RefusedSubmissionError as refused:  # changed since it was first looked at
                 fingerprint = _fingerprint(url, _submission_files(folder), course)
                 finish(StudentOutcome(student_id, fingerprint, problems=refused.problems))

@@ -42,6 +42,7 @@ from __future__ import annotations
 import atexit
 import datetime
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -61,6 +62,7 @@ from traitlets.utils.importstring import import_item
 from autograder.course.course_config import GradingError, load_course_config
 from autograder.course.nbgrader_errors import failure
 from autograder.jail.execute import Sandbox, SandboxedExecute, SandboxUnavailableError
+from autograder.verify.copying import copy_reasons
 
 __all__ = [
     "CourseBundle",
@@ -345,15 +347,29 @@ def grader_digest() -> str:
 
 
 def _notebook_problem(path: Path) -> str:
-    """Why nbgrader cannot be given this notebook, or "" if it can."""
+    """Why nbgrader cannot be given this notebook, or "" if it can.
+
+    The reason reaches the student's own feedback, so it says what is wrong and where,
+    never what the file holds (nbformat's own messages quote the content).
+    """
     try:
-        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-        nbformat.validate(notebook)
-    except Exception as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        return f"corrupt notebook ({type(error).__name__}: {first_line[:120]})"
-    if notebook.get("nbformat") != 4:
-        return f"corrupt notebook (nbformat {notebook.get('nbformat')}, expected 4)"
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return "corrupt notebook (not UTF-8 text)"
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"corrupt notebook (not JSON: line {error.lineno}, column {error.colno})"
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4:
+        return "corrupt notebook (not an nbformat 4 notebook)"
+    try:
+        nbformat.validate(nbformat.from_dict(raw))
+    except nbformat.ValidationError as error:
+        place = list(error.absolute_path)[:2]
+        where = f" in cell {place[1] + 1}" if place[:1] == ["cells"] and len(place) == 2 else ""
+        return f"corrupt notebook (not a valid nbformat 4 notebook{where})"
+    except Exception as error:  # a notebook nbformat cannot even check
+        return f"corrupt notebook ({type(error).__name__})"
     return ""
 
 
@@ -367,11 +383,12 @@ def _failure_reason(result: dict[str, Any]) -> str:
 
 
 def _kernel_trouble(autograded: Path) -> str:
-    """What went wrong with the kernel, read from the errors nbgrader stored ('' if none).
+    """Why a graded notebook needs a human, read from what autograde stored ('' if none).
 
     nbgrader interrupts a cell past ``Execute.timeout`` and records an error for it; the
     sandbox records ``DeadKernelError`` on the cell where the kernel died and every later
-    one.
+    one; :class:`~autograder.verify.copying.FlagCopiedAnswers` records answers copied
+    from code given elsewhere.
     """
     try:
         notebook = nbformat.read(autograded, as_version=4)
@@ -391,6 +408,7 @@ def _kernel_trouble(autograded: Path) -> str:
         reasons.append(f"timeout in {', '.join(timeouts)}")
     if deaths:
         reasons.append(f"dead kernel from {deaths[0]} on (crash, os._exit or a resource limit)")
+    reasons += copy_reasons(notebook)
     return "; ".join(reasons)
 
 
