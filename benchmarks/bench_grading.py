@@ -42,6 +42,7 @@ import nbformat
 from autograder.course import grading, grading_task
 from autograder.course.build import build
 from autograder.course.course_config import load_course_config
+from autograder.course.intake import read_submission
 from autograder.course.samples import SAMPLE_CLASS, write_submission
 
 REPO = Path(__file__).resolve().parent.parent
@@ -201,7 +202,7 @@ def _profile(course: Path, students: int = 2) -> str:
     with _quiet():
         for index in range(students):
             folder = course / "submitted" / f"s{index:03d}" / ASSIGNMENT
-            files = tuple((str(p), d) for p, d in grading._read_submission(folder).items())
+            files = tuple((str(p), d) for p, d in read_submission(folder).items())
             task = grading_task.GradingTask(bundle.key, f"s{index:03d}", "", notebooks, (), files)
             result = profile.runcall(grading_task.run_task, task)
             profile.runcall(writer.write, result)
