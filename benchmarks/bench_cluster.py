@@ -14,15 +14,19 @@ certificates from ``conv-grader cluster-certs``), then measures, side by side:
    ``autograded/``).
 3. **Memory.** The coordinator's peak resident memory (sampled every 0.1 s) and CPU
    grading tiny synthetic classes (``tests/tiny_course.py``: two notebooks, one cell
-   each) of M and 4M students on the cluster: flat memory means the same peak; the CPU
+   each) of M and 4M students on a cluster: flat memory means the same peak; the CPU
    difference over 3M students is the coordinator's cost per submission without its
-   start-up.
+   start-up. That cluster's workers grade each distinct submission once for real and
+   replay the result for identical ones (``replay_worker.py``; ``--no-replay`` grades
+   every one), so a class of thousands takes minutes, not hours, and the coordinator's
+   side (reading, the task over TLS, writing the gradebook, ``autograded/``, the ledger)
+   is all real.
 
 It then prints the throughput those costs imply for 10, 100 and 1,000 workers against
 the two limits that do not grow with workers: the one writer (the coordinator's CPU
 per submission) and the Dask scheduler (about 1 ms per task, Dask's documented figure).
 
-    .venv/bin/python benchmarks/bench_cluster.py                      # N = 16, M = 500
+    .venv/bin/python benchmarks/bench_cluster.py                      # N = 16, M = 1000
     .venv/bin/python benchmarks/bench_cluster.py --students 8 --rounds 1 --memory-students 100
 """
 
@@ -57,6 +61,7 @@ BIN = Path(sys.executable).parent
 _STEADY = [s for s in SAMPLE_CLASS if s.lms_id not in {"jon", "mia", "kim", "leo"}]
 #: Dask's documented overhead per task (distributed.dask.org: "about 1ms").
 DASK_TASK_OVERHEAD_S = 0.001
+REPLAY = Path(__file__).resolve().parent / "replay_worker.py"
 
 
 def _env() -> dict[str, str]:
@@ -88,7 +93,7 @@ def _tiny_class(root: Path, students: int) -> Path:
 class _Cluster:
     """``dask scheduler`` and ``dask worker --nthreads 1`` processes, stopped on exit."""
 
-    def __init__(self, root: Path, workers: int) -> None:
+    def __init__(self, root: Path, workers: int, preload: Path | None = None) -> None:
         self.files: ClusterFiles = generate_certificates(root / "certs", "benchmark")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -99,12 +104,11 @@ class _Cluster:
         self._start(
             ["scheduler", "--host=127.0.0.1", f"--port={port}", *self._tls("scheduler")], env, root
         )
+        worker = ["worker", self.address, "--nthreads=1", "--host=127.0.0.1"]
+        if preload is not None:
+            worker.append(f"--preload={preload}")
         for _ in range(workers):
-            self._start(
-                ["worker", self.address, "--nthreads=1", "--host=127.0.0.1", *self._tls("worker")],
-                env,
-                root,
-            )
+            self._start([*worker, *self._tls("worker")], env, root)
         from distributed import Client
 
         with Client(
@@ -120,6 +124,10 @@ class _Cluster:
             f"--tls-cert={f.cert(role)}",
             f"--tls-key={f.key(role)}",
         ]
+
+    def scheduler(self) -> list[str]:
+        """``grade``'s arguments for this cluster."""
+        return ["--scheduler", self.address, "--certs", str(self.files.folder)]
 
     def _start(self, arguments: list[str], env: dict[str, str], root: Path) -> None:
         log = (root / f"dask-{len(self.processes)}.log").open("wb")
@@ -221,9 +229,13 @@ def _on_paper(worker_s: float, coordinator_cpu: float) -> None:
         )
 
 
-def _memory(root: Path, students: int, scheduler: list[str]) -> float:
+def _memory(root: Path, students: int, scheduler: list[str], replay: bool) -> float:
     """Peak RSS at M and 4M tiny submissions; returns the coordinator's CPU per one."""
-    print("\nthe coordinator on tiny synthetic classes (2 notebooks each), on the cluster:")
+    workers = "replaying identical submissions" if replay else "grading every one"
+    print(
+        f"\nthe coordinator on tiny synthetic classes (2 notebooks each), on the cluster "
+        f"(2 workers {workers}), load {os.getloadavg()[0]:.1f}:"
+    )
     cpus = []
     for size in (students, 4 * students):
         course = _tiny_class(root / f"tiny-{size}", size)
@@ -241,20 +253,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=16, help="N, the overhead class")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--memory-students", type=int, default=500, help="M: M and 4M tiny")
+    parser.add_argument("--memory-students", type=int, default=1000, help="M: M and 4M tiny")
+    parser.add_argument(
+        "--no-replay", action="store_true", help="the memory run's workers grade every submission"
+    )
     parser.add_argument("--skip-overhead", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args(argv)
 
     root = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
-    cluster = _Cluster(root / "cluster", workers=2)
-    scheduler = ["--scheduler", cluster.address, "--certs", str(cluster.files.folder)]
     try:
         worker_s = coordinator_cpu = None
         if not args.skip_overhead:
-            worker_s, coordinator_cpu = _overhead(root, args, scheduler)
+            cluster = _Cluster(root / "cluster", workers=2)
+            try:
+                worker_s, coordinator_cpu = _overhead(root, args, cluster.scheduler())
+            finally:
+                cluster.close()
         if not args.skip_memory:
-            per_submission = _memory(root, args.memory_students, scheduler)
+            # Its own cluster: replaying workers must never serve the overhead's runs.
+            cluster = _Cluster(
+                root / "memory-cluster", workers=2, preload=None if args.no_replay else REPLAY
+            )
+            try:
+                per_submission = _memory(
+                    root, args.memory_students, cluster.scheduler(), not args.no_replay
+                )
+            finally:
+                cluster.close()
             if worker_s is not None:
                 print("\n(scaling with the tiny classes' per-submission coordinator CPU)")
                 _on_paper(worker_s, per_submission)
@@ -262,7 +288,6 @@ def main(argv: list[str] | None = None) -> int:
             print("\n(scaling with the sample class's coordinator CPU, start-up included)")
             _on_paper(worker_s, coordinator_cpu)
     finally:
-        cluster.close()
         shutil.rmtree(root, ignore_errors=True)
     return 0
 

@@ -14,28 +14,28 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import dask.config
+import distributed  # noqa: F401
 import pytest
 
-from autograder.course.build import build
 from autograder.course.cluster_security import (
     ClusterFiles,
     client_security,
     generate_certificates,
 )
-from autograder.course.course_config import REPO_ROOT, GradingError
+from autograder.course.course_config import GradingError, load_course_config
 from autograder.course.grading import LEDGER_FILE, grade, read_ledger
-from autograder.course.lms import unpack_lms_download
 from autograder.course.reports import collect, write_report
-from autograder.course.samples import write_lms_download
 from autograder.verify.config import ASSIGNMENT_ID
 from gradebook_dump import dump_autograded, dump_gradebook
 from tiny_course import ANSWERS, ASSIGNMENT, make_course, submit
@@ -131,6 +131,9 @@ def cluster(tmp_path_factory):
         "CONV_GRADER_TEST_POISON": POISON,
     }
     processes: list[subprocess.Popen[bytes]] = []
+    # distributed is imported (above) before this: a key set before its package registers
+    # its defaults is removed whole on exit, the defaults with it, and later grading in
+    # this process would find no `distributed.scheduler.allowed-failures`.
     patience = dask.config.set(
         {"distributed.comm.timeouts.connect": "120s", "distributed.comm.timeouts.tcp": "300s"}
     )
@@ -161,27 +164,41 @@ def cluster(tmp_path_factory):
 # ------------------------------------------------------------------ the sample class
 
 
+def _ungraded_copy(course: Path, copy: Path) -> Path:
+    """A graded course as it was before grading: built, submitted, no grade anywhere."""
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    shutil.copytree(course, copy)
+    for graded in ("autograded", "feedback", "reports", "grading_logs", LEDGER_FILE):
+        path = copy / graded
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    coursedir = CourseDirectory(config=load_course_config(copy))
+    with warnings.catch_warnings(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
+        warnings.simplefilter("ignore")
+        for student in list(gb.students):
+            gb.remove_student(student.id)
+    return copy
+
+
 @pytest.fixture(scope="module")
-def sample_class(tmp_path_factory, cluster):
-    """The bundled sample class graded twice: locally (2 jobs) and on the cluster."""
-    root = tmp_path_factory.mktemp("sample class")
-    template = root / "template"
-    template.mkdir()
-    shutil.copy2(REPO_ROOT / "nbgrader_config.py", template)
-    shutil.copytree(REPO_ROOT / "source" / ASSIGNMENT_ID, template / "source" / ASSIGNMENT_ID)
-    built = build(template, ASSIGNMENT_ID, notebooks_dir=None)
-    download = root / "lms_download"
-    write_lms_download(built.release_dir, template / "source" / ASSIGNMENT_ID, download)
-    unpack_lms_download(download, template, ASSIGNMENT_ID)
-    local, remote = root / "local", root / "cluster"
-    shutil.copytree(template, local)
-    shutil.copytree(template, remote)
-    grade(local, ASSIGNMENT_ID, jobs=2, progress=False)
+def sample_class(tmp_path_factory, cluster, demo):
+    """The bundled sample class graded on the cluster, beside the demo's local grading.
+
+    The demo (`conv-grader demo`, shared with tests/course/test_demo.py) graded the class
+    here with one job per core; the cluster grades a copy of the same course, with the
+    same submitted files, from an empty gradebook.
+    """
+    local = demo.course_root
+    remote = _ungraded_copy(local, tmp_path_factory.mktemp("sample class") / "cluster")
+    assert not dump_gradebook(remote, ASSIGNMENT_ID), "the copy starts ungraded"
     outcomes = grade(
         remote, ASSIGNMENT_ID, scheduler=cluster.address, certs=cluster.certs.folder, progress=False
     )
-    for course in (local, remote):
-        write_report(collect(course, ASSIGNMENT_ID), course / "reports")
+    write_report(collect(remote, ASSIGNMENT_ID), remote / "reports")
     return local, remote, {outcome.student_id: outcome for outcome in outcomes}
 
 
@@ -232,15 +249,18 @@ def test_a_poison_submission_is_given_up_after_its_tries_and_the_class_is_graded
             cluster.address,
             "--certs",
             cluster.certs.folder,
-            "--no-progress",
         ],
         env=cluster.env,
         capture_output=True,
         text=True,
+        timeout=1800,
     )
     assert done.returncode == 0, done.stderr
     assert "3 submissions, 1 need a human" in done.stdout
     assert f"{POISON}: grading killed its worker on each of 3 tries" in done.stdout
+    # The progress bar: the count, the cluster's workers, a line for the flagged one.
+    assert "3/3" in done.stderr and re.search(r"\b\d+ workers", done.stderr), done.stderr
+    assert f"needs a human: {POISON}: grading killed its worker" in done.stdout
     ledger = read_ledger(course)
     assert ledger[POISON].gave_up
     assert len(ledger[POISON].tries) == ALLOWED_FAILURES + 1

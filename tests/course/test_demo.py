@@ -9,16 +9,12 @@ cases keeps that share of the points.
 from __future__ import annotations
 
 import csv
-import os
-from pathlib import Path
 
 import pytest
 
-from autograder.course.demo import run_demo, summary_table
+from autograder.course.demo import summary_table
 from autograder.course.reports import GRADED, NEEDS_HUMAN
 from autograder.course.samples import SAMPLE_CLASS
-
-REPO = Path(__file__).resolve().parents[2]
 
 # lms id: (nbgrader id, total, status, words in the reason, a misconception key or None)
 EXPECTED = {
@@ -44,12 +40,6 @@ EXPECTED = {
     "mallory-transformer": ("mallory-transformer", 0, GRADED, "", None),
     "mallory-probe": ("mallory-probe", 0, GRADED, "", None),
 }
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "course"
-    return run_demo(REPO, out, jobs=os.cpu_count() or 1, progress=False)
 
 
 def test_the_table_covers_the_whole_sample_class():
