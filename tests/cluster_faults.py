@@ -3,33 +3,27 @@
 ``dask worker --preload tests/cluster_faults.py`` with
 
 - ``CONV_GRADER_TEST_KILL_ONCE=<student>`` and ``CONV_GRADER_TEST_KILL_MARKER=<file>``:
-  the first worker to start grading that student dies a second later (once in the whole
-  cluster: the marker file is created exclusively), as a machine lost mid-run would;
-- ``CONV_GRADER_TEST_POISON=<student>``: every worker that starts grading that student
-  dies a second later, as under a submission that crashes its grader.
+  the first worker to grade that student dies (once in the whole cluster: the marker
+  file is created exclusively), as a machine lost mid-run would;
+- ``CONV_GRADER_TEST_POISON=<student>``: every worker that grades that student dies, as
+  under a submission that crashes its grader.
 
-The kill is real (``SIGKILL`` to the worker process; its nanny starts a new one), only
-its cause is staged: no honest submission can kill a worker, the jail sees to that.
+The worker dies in the middle of the task, at a point that does not depend on the
+machine's speed: right after nbgrader's autograde of the student's first notebook
+returns, before the task's result is sent. The kill is real (``SIGKILL`` to the worker
+process; its nanny starts a new one), only its cause is staged: no honest submission
+can kill a worker, the jail sees to that.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import threading
 from typing import Any
 
-from distributed import WorkerPlugin
+from autograder.course import grading_task
 
-from autograder.course.cluster import TASK_KEY_PREFIX
-
-_DELAY_S = 1.0
-
-
-def _student(key: Any) -> str | None:
-    if not isinstance(key, str) or not key.startswith(TASK_KEY_PREFIX):
-        return None
-    return key[len(TASK_KEY_PREFIX) :].rsplit("-", 1)[0]
+_autograde = grading_task._PrivateCourse._autograde
 
 
 def _first_time(marker: str) -> bool:
@@ -40,27 +34,19 @@ def _first_time(marker: str) -> bool:
     return True
 
 
-class KillMidTask(WorkerPlugin):
-    """Kills this worker a second into grading the chosen students."""
+def _dies_here(student_id: str) -> bool:
+    poison = os.environ.get("CONV_GRADER_TEST_POISON")
+    once = os.environ.get("CONV_GRADER_TEST_KILL_ONCE")
+    marker = os.environ.get("CONV_GRADER_TEST_KILL_MARKER", "")
+    return student_id == poison or (student_id == once and bool(marker) and _first_time(marker))
 
-    def setup(self, worker: Any) -> None:
-        self.worker = worker
 
-    def _kill_if_still_running(self, key: str) -> None:
-        task = self.worker.state.tasks.get(key)
-        if task is not None and task.state == "executing":
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
-        student = _student(key)
-        if finish != "executing" or student is None:
-            return
-        poison = os.environ.get("CONV_GRADER_TEST_POISON")
-        once = os.environ.get("CONV_GRADER_TEST_KILL_ONCE")
-        marker = os.environ.get("CONV_GRADER_TEST_KILL_MARKER", "")
-        if student == poison or (student == once and marker and _first_time(marker)):
-            threading.Timer(_DELAY_S, self._kill_if_still_running, (key,)).start()
+def _autograde_then_die(self: Any, student_id: str, notebook: str) -> dict[str, Any]:
+    result = _autograde(self, student_id, notebook)
+    if _dies_here(student_id):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
 
 
 async def dask_setup(worker: Any) -> None:
-    await worker.plugin_add(KillMidTask(), name="conv-grader-test-kill-mid-task")
+    grading_task._PrivateCourse._autograde = _autograde_then_die
