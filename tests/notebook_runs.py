@@ -55,6 +55,7 @@ FUNCTION_TASKS = (
     "conv2d_backward_input",
     "numerical_gradient",
     "relative_error",
+    "gradient_check",
     "training_step",
 )
 HAND_VALUE_TASKS = ("O_by_hand", "Z_by_hand", "dO_by_hand", "dF_by_hand", "dX_by_hand")

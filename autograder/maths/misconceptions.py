@@ -208,7 +208,7 @@ _BACKWARD_FILTER = (
     ),
     Misconception(
         "forgot_upstream_gradient",
-        "Your dL/dF ignores dL/dO: you summed the input windows dO[a, b]/dF[p, q] = "
+        "Your dL/dF ignores dL/dO: you summed the input windows ∂O[a, b]/∂F[p, q] = "
         "X[a+p, b+q] without weighting each by the upstream gradient dO[a, b].",
         lambda X, dO: ref.conv2d_backward_filter(X, np.ones(np.shape(dO))),
     ),
@@ -274,14 +274,14 @@ _JACOBIAN_FILTER = (
     Misconception(
         "axes_reordered",
         "Your Jacobian's axes are in the order (p, q, a, b); the contract is "
-        "J[a, b, p, q] = dO[a, b] / dF[p, q].",
+        "J[a, b, p, q] = ∂O[a, b] / ∂F[p, q].",
         lambda X, filter_shape: ref.jacobian_output_wrt_filter(X, filter_shape).transpose(
             2, 3, 0, 1
         ),
     ),
     Misconception(
         "filter_indices_swapped",
-        "Your Jacobian swaps p and q: dO[a, b] / dF[p, q] = X[a+p, b+q], with p the row offset.",
+        "Your Jacobian swaps p and q: ∂O[a, b] / ∂F[p, q] = X[a+p, b+q], with p the row offset.",
         lambda X, filter_shape: ref.jacobian_output_wrt_filter(X, filter_shape).transpose(
             0, 1, 3, 2
         ),
@@ -292,12 +292,12 @@ _JACOBIAN_INPUT = (
     Misconception(
         "axes_reordered",
         "Your Jacobian's axes are in the order (i, j, a, b); the contract is "
-        "J[a, b, i, j] = dO[a, b] / dX[i, j].",
+        "J[a, b, i, j] = ∂O[a, b] / ∂X[i, j].",
         lambda input_shape, F: ref.jacobian_output_wrt_input(input_shape, F).transpose(2, 3, 0, 1),
     ),
     Misconception(
         "filter_rotated",
-        "Your Jacobian uses F rotated by 180 degrees; dO[a, b] / dX[i, j] = F[i-a, j-b] "
+        "Your Jacobian uses F rotated by 180 degrees; ∂O[a, b] / ∂X[i, j] = F[i-a, j-b] "
         "with the filter as it is (the rotation only appears when you sum over a, b).",
         lambda input_shape, F: ref.jacobian_output_wrt_input(input_shape, ref.rot180(F)),
     ),
@@ -435,6 +435,34 @@ _RELATIVE_ERROR = (
 )
 
 
+def _gradient_check_errors_swapped(backward_filter, backward_input, X, F, dO):
+    error_dF, error_dX = ref.gradient_check(backward_filter, backward_input, X, F, dO)
+    return error_dX, error_dF
+
+
+def _gradient_check_loss_without_dO(backward_filter, backward_input, X, F, dO):
+    ones = np.ones(np.shape(dO))
+    return (
+        ref.relative_error(backward_filter(X, dO), ref.conv2d_backward_filter(X, ones)),
+        ref.relative_error(backward_input(dO, F), ref.conv2d_backward_input(ones, F)),
+    )
+
+
+_GRADIENT_CHECK = (
+    Misconception(
+        "errors_swapped",
+        "Your two errors are swapped: return (error_dF, error_dX), the filter's first.",
+        _gradient_check_errors_swapped,
+    ),
+    Misconception(
+        "loss_without_upstream_gradient",
+        "Your numerical gradients are those of sum(O), not of L = sum(O * dO): the "
+        "backward functions are given dO, so the loss you differentiate must weight O by it.",
+        _gradient_check_loss_without_dO,
+    ),
+)
+
+
 def _training_step_ascent(X, F, target, learning_rate):
     new_F, loss = ref.training_step(X, F, target, learning_rate)
     return 2 * _float(F) - new_F, loss
@@ -539,6 +567,7 @@ CATALOGUE: dict[str, tuple[Misconception, ...]] = {
     "conv2d_backward_input": _BACKWARD_INPUT,
     "numerical_gradient": _NUMERICAL_GRADIENT,
     "relative_error": _RELATIVE_ERROR,
+    "gradient_check": _GRADIENT_CHECK,
     "training_step": _TRAINING_STEP,
     **_BY_HAND,
 }

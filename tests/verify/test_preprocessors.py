@@ -427,8 +427,12 @@ _CATALOGUE_CASES = [
 
 
 def test_every_catalogue_entry_has_a_wrong_submission():
+    """Every catalogued mistake of a task the grader probes (gradient_check's visible
+    check names its mistakes; its hidden tests wait for the task registry)."""
     covered = {(task, key) for task, _, key in _CATALOGUE_CASES}
-    assert covered == {(task, m.key) for task, entries in CATALOGUE.items() for m in entries}
+    probed = {task: entries for task, entries in CATALOGUE.items() if task in TASKS}
+    assert covered == {(task, m.key) for task, entries in probed.items() for m in entries}
+    assert set(CATALOGUE) - set(probed) == {"gradient_check"}
 
 
 @pytest.mark.parametrize(
