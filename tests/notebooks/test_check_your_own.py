@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .cells import cells, run_cell
+from notebook_cells import cells, run_cell
 
 PASTE_CELL = "05-gradient-check-20"
 CHECK_CELL = "05-gradient-check-23"

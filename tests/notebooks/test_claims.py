@@ -21,7 +21,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from .cells import NOTEBOOKS, cells, namespace, run_cell
+from notebook_cells import NOTEBOOKS, cells, namespace, run_cell
 
 #: Cells that must have every quantitative claim in CLAIMS: their headings.
 CLAIM_HEADINGS = ("## Look at it", "Things to try")

@@ -19,9 +19,9 @@ import re
 
 import nbformat
 import pytest
-from notebook_runs import SOURCE_DIR, notebook_paths
 
-from autograder.misconceptions import CATALOGUE
+from autograder.maths.misconceptions import CATALOGUE
+from notebook_runs import SOURCE_DIR, notebook_paths
 
 NOTEBOOKS = notebook_paths(SOURCE_DIR)
 HELPERS = ("conv_checks.py", "conv_plots.py")

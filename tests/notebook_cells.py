@@ -18,6 +18,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
+
 from notebook_runs import SOURCE_DIR, notebook_paths
 
 matplotlib.use("Agg")
