@@ -6,6 +6,11 @@ file gives away no exercise.
 
 Indices in the pictures are Python's, starting at 0: the seed's O12 (first row, second
 column) is drawn as O[0, 1].
+
+Colours: one scale per figure, symmetric around zero (blue negative, red positive), so
+the same colour means the same value in every panel of a figure. A constant map is drawn
+in a neutral grey whatever its value: it has no pattern to show, and a saturated colour
+would make a small constant such as 1/4 look large.
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ from fractions import Fraction
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
 
 __all__ = ["show_curves", "show_matrices", "show_touches", "show_training", "show_window"]
 
 _CELL_INCHES = 0.75
 _HIGHLIGHT = "#f2a900"
+_CMAP = "coolwarm"
+#: The colour of a constant map: a grey, neither blue (negative) nor red (positive).
+_NEUTRAL = "#dcdcdc"
 
 
 def _format_number(value: float) -> str:
@@ -35,12 +44,32 @@ def _format_number(value: float) -> str:
     return f"{value:.2f}"
 
 
+def _shared_vmax(*arrays: np.ndarray) -> float:
+    """The value drawn in the strongest colour when these arrays share a figure.
+
+    Parameters
+    ----------
+    *arrays : arrays of any shape
+        Every array of the figure.
+
+    Returns
+    -------
+    float
+        The largest magnitude in any of them; 1.0 when all are zero.
+    """
+    return max(float(np.max(np.abs(np.asarray(A, dtype=float)))) for A in arrays) or 1.0
+
+
+def _is_constant(A: np.ndarray) -> bool:
+    return A.size > 0 and float(np.ptp(A)) == 0.0
+
+
 def _draw_matrix(
     ax: Axes,
     A: np.ndarray,
     title: str,
+    vmax: float,
     labels: np.ndarray | None = None,
-    vmax: float | None = None,
 ) -> None:
     """Draw a 2-D array as a heatmap with a label in every cell.
 
@@ -49,22 +78,23 @@ def _draw_matrix(
     ax : Axes
         Where to draw.
     A : array of shape (H, W)
-        The values; colour is symmetric around zero (blue negative, red positive).
+        The values; colour is symmetric around zero (blue negative, red positive), and a
+        constant array is drawn in the neutral grey.
     title : str
         Written above the heatmap.
+    vmax : float
+        The value drawn in the strongest colour: the same for every panel of a figure.
     labels : array of str of shape (H, W), optional
         Text for each cell; the formatted values by default.
-    vmax : float, optional
-        The value drawn in the strongest colour; the largest magnitude in ``A`` by default.
     """
     A = np.asarray(A, dtype=float)
     if labels is None:
         labels = np.vectorize(_format_number, otypes=[object])(A)
-    if vmax is None:
-        vmax = float(np.max(np.abs(A))) or 1.0
-    ax.imshow(A, cmap="coolwarm", vmin=-vmax, vmax=vmax)
+    constant = _is_constant(A)
+    cmap = ListedColormap([_NEUTRAL]) if constant else _CMAP
+    ax.imshow(A, cmap=cmap, vmin=-vmax, vmax=vmax)
     for (i, j), value in np.ndenumerate(A):
-        strong = abs(value) > 0.6 * vmax
+        strong = not constant and abs(value) > 0.6 * vmax
         ax.text(
             j,
             i,
@@ -80,6 +110,20 @@ def _draw_matrix(
     ax.tick_params(length=0, labelsize=9, labelcolor="grey")
     for side in ax.spines.values():
         side.set_visible(False)
+
+
+def _outline(ax: Axes, row: int, column: int, height: int, width: int) -> None:
+    """Draw the highlight frame around cells [row : row + height, column : column + width]."""
+    ax.add_patch(
+        Rectangle(
+            (column - 0.5, row - 0.5),
+            width,
+            height,
+            fill=False,
+            edgecolor=_HIGHLIGHT,
+            linewidth=4,
+        )
+    )
 
 
 def _figure_for(shapes: Sequence[tuple[int, int]], extra_height: float = 0.9) -> tuple:
@@ -102,6 +146,8 @@ def _figure_for(shapes: Sequence[tuple[int, int]], extra_height: float = 0.9) ->
 def show_matrices(matrices: Mapping[str, np.ndarray], title: str | None = None) -> None:
     """Draw several 2-D arrays side by side as heatmaps with their values in the cells.
 
+    All panels share one colour scale.
+
     Parameters
     ----------
     matrices : mapping from a name to an array of shape (H, W)
@@ -115,19 +161,28 @@ def show_matrices(matrices: Mapping[str, np.ndarray], title: str | None = None) 
         if A.ndim != 2:
             raise ValueError(f"{name} must be a 2-D array, got shape {A.shape}")
     figure, axes = _figure_for([A.shape for A in arrays.values()])
+    vmax = _shared_vmax(*arrays.values())
     for ax, (name, A) in zip(axes, arrays.items(), strict=True):
-        _draw_matrix(ax, A, name)
+        _draw_matrix(ax, A, name, vmax)
     if title:
         figure.suptitle(title, fontsize=13)
     figure.tight_layout()
     plt.show()
 
 
-def show_window(X: np.ndarray, F: np.ndarray, a: int, b: int) -> None:
+def show_window(
+    X: np.ndarray,
+    F: np.ndarray,
+    a: int,
+    b: int,
+    result: np.ndarray | None = None,
+    names: tuple[str, str, str] = ("X", "F", "O"),
+) -> None:
     """Draw the filter's window over the input when it produces the output O[a, b].
 
     The highlighted cells of X are the inputs of O[a, b]; each is labelled with the
-    filter element that multiplies it.
+    filter element that multiplies it. The same picture shows any 'valid' correlation:
+    dF as X correlated with dO, or dX as padded dO correlated with rot180(F).
 
     Parameters
     ----------
@@ -137,49 +192,69 @@ def show_window(X: np.ndarray, F: np.ndarray, a: int, b: int) -> None:
         The filter.
     a, b : int
         The output position, 0-based: the window's top-left corner sits on X[a, b].
+    result : array of shape (H - kh + 1, W - kw + 1), optional
+        The whole output; when given, it is drawn too, with O[a, b] framed.
+    names : tuple of three str
+        What to call the input, the filter and the output.
     """
     X = np.asarray(X, dtype=float)
     F = np.asarray(F, dtype=float)
     kh, kw = F.shape
+    x_name, f_name, o_name = names
     if not (0 <= a <= X.shape[0] - kh and 0 <= b <= X.shape[1] - kw):
         raise ValueError(f"a window of shape {F.shape} does not fit at ({a}, {b})")
+    panels = [X, F]
+    if result is not None:
+        result = np.asarray(result, dtype=float)
+        expected_shape = (X.shape[0] - kh + 1, X.shape[1] - kw + 1)
+        if result.shape != expected_shape:
+            raise ValueError(f"result must have shape {expected_shape}, got {result.shape}")
+        panels.append(result)
     labels = np.vectorize(_format_number, otypes=[object])(X)
     for p in range(kh):
         for q in range(kw):
             labels[a + p, b + q] += f"\n×{_format_number(F[p, q])}"
-    figure, (ax_x, ax_f) = _figure_for([X.shape, F.shape], extra_height=1.2)
-    _draw_matrix(ax_x, X, f"X: the inputs of O[{a}, {b}]", labels=labels)
-    ax_x.add_patch(
-        Rectangle((b - 0.5, a - 0.5), kw, kh, fill=False, edgecolor=_HIGHLIGHT, linewidth=4)
+    vmax = _shared_vmax(*panels)
+    figure, axes = _figure_for([A.shape for A in panels], extra_height=1.2)
+    _draw_matrix(axes[0], X, f"{x_name}: the inputs of {o_name}[{a}, {b}]", vmax, labels=labels)
+    _outline(axes[0], a, b, kh, kw)
+    _draw_matrix(axes[1], F, f_name, vmax)
+    _outline(axes[1], 0, 0, kh, kw)
+    if result is not None:
+        _draw_matrix(axes[2], result, o_name, vmax)
+        _outline(axes[2], a, b, 1, 1)
+    figure.suptitle(
+        f"{o_name}[{a}, {b}] is the sum of the {kh * kw} products in the window", fontsize=13
     )
-    _draw_matrix(ax_f, F, "F")
-    ax_f.add_patch(Rectangle((-0.5, -0.5), kw, kh, fill=False, edgecolor=_HIGHLIGHT, linewidth=4))
-    figure.suptitle(f"O[{a}, {b}] is the sum of the {kh * kw} products in the window", fontsize=13)
     figure.tight_layout()
     plt.show()
 
 
-def show_touches(input_shape: tuple[int, int], filter_shape: tuple[int, int]) -> None:
+def show_touches(X: np.ndarray, F: np.ndarray, highlight: tuple[int, int] | None = None) -> None:
     """Draw, for every input element X[i, j], the output elements it touches.
 
-    One small panel per input element shows the output grid; a touched output O[a, b]
-    is shaded and labelled with the filter element F[i - a, j - b] that multiplied
-    X[i, j] on its way there.
+    One small panel per input element, titled with its value, shows the output grid; a
+    touched output O[a, b] is shaded and labelled with the filter element F[i - a, j - b]
+    that multiplied X[i, j] on its way there, and that element's value.
 
     Parameters
     ----------
-    input_shape : tuple (H, W)
-        The shape of X.
-    filter_shape : tuple (kh, kw)
-        The shape of F.
+    X : array of shape (H, W)
+        The input.
+    F : array of shape (kh, kw)
+        The filter.
+    highlight : tuple (i, j), optional
+        The input element whose panel is framed, for the text to point at.
     """
-    height, width = input_shape
-    kh, kw = filter_shape
+    X = np.asarray(X, dtype=float)
+    F = np.asarray(F, dtype=float)
+    height, width = X.shape
+    kh, kw = F.shape
     out_h, out_w = height - kh + 1, width - kw + 1
     figure, axes = plt.subplots(
         height,
         width,
-        figsize=(1.25 * out_w * width + 0.5, 1.25 * out_h * height + 0.6),
+        figsize=(1.35 * out_w * width + 0.5, 1.25 * out_h * height + 0.9),
         squeeze=False,
     )
     for i in range(height):
@@ -192,14 +267,18 @@ def show_touches(input_shape: tuple[int, int], filter_shape: tuple[int, int]) ->
                     p, q = i - a, j - b
                     if 0 <= p < kh and 0 <= q < kw:
                         touched[a, b] = 1.0
-                        labels[a, b] = f"F[{p},{q}]"
-            ax.imshow(touched, cmap="Oranges", vmin=0, vmax=1.6)
+                        labels[a, b] = f"F[{p},{q}]\n= {_format_number(F[p, q])}"
+            ax.imshow(touched, cmap="Blues", vmin=0, vmax=3.0)
             for (a, b), label in np.ndenumerate(labels):
-                ax.text(b, a, label, ha="center", va="center", fontsize=9)
-            ax.set_title(f"X[{i}, {j}]", fontsize=11)
+                ax.text(b, a, label, ha="center", va="center", fontsize=10)
+            ax.set_title(f"X[{i}, {j}] = {_format_number(X[i, j])}", fontsize=11)
             ax.set_xticks([])
             ax.set_yticks([])
-    figure.suptitle("The outputs each input element touches, and through which weight")
+            framed = highlight is not None and (i, j) == tuple(highlight)
+            for side in ax.spines.values():
+                side.set_edgecolor(_HIGHLIGHT if framed else "black")
+                side.set_linewidth(4 if framed else 1)
+    figure.suptitle("The outputs O[a, b] each input element touches, and through which weight")
     figure.tight_layout()
     plt.show()
 
@@ -255,11 +334,11 @@ def show_training(losses: Sequence[float], F_true: np.ndarray, F_learned: np.nda
     axes[0].set_ylabel("mean loss")
     axes[0].set_title("Training loss")
     axes[0].grid(True, alpha=0.3)
-    vmax = float(max(np.max(np.abs(F_true)), np.max(np.abs(F_learned)))) or 1.0
+    vmax = _shared_vmax(F_true, F_learned)
     for ax, F, name in ((axes[1], F_true, "true filter"), (axes[2], F_learned, "learned filter")):
         decimals = np.vectorize(
             lambda value: f"{value:.2f}".replace("-0.00", "0.00"), otypes=[object]
         )(F)
-        _draw_matrix(ax, F, name, labels=decimals, vmax=vmax)
+        _draw_matrix(ax, F, name, vmax, labels=decimals)
     figure.tight_layout()
     plt.show()

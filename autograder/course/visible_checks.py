@@ -6,7 +6,8 @@ carry no reference code: they compare with literal values in
 registry (:mod:`autograder.verify.tasks`: its reference or exact value, and its
 catalogue of typical mistakes), on the very arguments the checks use
 (``conv_checks.example_arguments``), and writes them with the tolerance rule's numbers
-(:data:`autograder.maths.tolerance.TOLERANCE`), which the checks apply::
+(:data:`autograder.maths.tolerance.TOLERANCE`, and a task's own where it declares
+another), which the checks apply::
 
     python -m autograder.course.visible_checks          # rewrite the file
     python -m autograder.course.visible_checks --check  # exit 1 if it is out of date
@@ -32,7 +33,7 @@ from autograder.course.course_config import SOURCE_DIR
 from autograder.maths.exact import to_fractions
 from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
 from autograder.maths.tolerance import TOLERANCE
-from autograder.verify.tasks import FUNCTION_TASKS, TASKS, HandValueTask, Task
+from autograder.verify.tasks import FUNCTION_TASKS, TASKS, FunctionTask, HandValueTask, Task
 
 __all__ = ["CHECKS_MODULE", "load_checks_module", "main", "render_expected"]
 
@@ -115,8 +116,7 @@ def render_expected(checks: ModuleType | None = None) -> str:
     Raises
     ------
     ValueError
-        If the checks' example arguments and the registry's graded functions differ, or
-        a function task has a tolerance other than the one the checks apply.
+        If the checks' example arguments and the registry's graded functions differ.
     """
     checks = checks or load_checks_module()
     arguments = checks.example_arguments()
@@ -130,12 +130,15 @@ def render_expected(checks: ModuleType | None = None) -> str:
             continue
         if name not in arguments:
             raise ValueError(f"conv_checks.example_arguments() has no arguments for {name}")
-        if task.tolerance != TOLERANCE:
-            raise ValueError(f"{name}: the visible checks apply one tolerance, {TOLERANCE}")
         tasks[name] = [_case(task, args, task.reference(*args)) for args in arguments[name]]
     data = {
         "generated_by": "make notebooks (python -m autograder.course.visible_checks)",
         "tolerance": TOLERANCE.as_json(),
+        "task_tolerances": {
+            name: task.tolerance.as_json()
+            for name, task in TASKS.items()
+            if isinstance(task, FunctionTask) and task.tolerance != TOLERANCE
+        },
         "input_modified": INPUT_MODIFIED.message,
         "integer_result": INTEGER_RESULT.message,
         "tasks": tasks,

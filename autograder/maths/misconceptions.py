@@ -38,6 +38,7 @@ __all__ = [
     "DX_BY_HAND",
     "GAP_BACKWARD",
     "GAP_FORWARD",
+    "GRADIENT_CHECK",
     "INPUT_MODIFIED",
     "INTEGER_RESULT",
     "JACOBIAN_OUTPUT_WRT_FILTER",
@@ -221,7 +222,7 @@ CONV2D_BACKWARD_FILTER = (
     ),
     Misconception(
         "forgot_upstream_gradient",
-        "Your dL/dF ignores dL/dO: you summed the input windows dO[a, b]/dF[p, q] = "
+        "Your dL/dF ignores dL/dO: you summed the input windows ∂O[a, b]/∂F[p, q] = "
         "X[a+p, b+q] without weighting each by the upstream gradient dO[a, b].",
         lambda X, dO: ref.conv2d_backward_filter(X, np.ones(np.shape(dO))),
     ),
@@ -287,14 +288,14 @@ JACOBIAN_OUTPUT_WRT_FILTER = (
     Misconception(
         "axes_reordered",
         "Your Jacobian's axes are in the order (p, q, a, b); the contract is "
-        "J[a, b, p, q] = dO[a, b] / dF[p, q].",
+        "J[a, b, p, q] = ∂O[a, b] / ∂F[p, q].",
         lambda X, filter_shape: ref.jacobian_output_wrt_filter(X, filter_shape).transpose(
             2, 3, 0, 1
         ),
     ),
     Misconception(
         "filter_indices_swapped",
-        "Your Jacobian swaps p and q: dO[a, b] / dF[p, q] = X[a+p, b+q], with p the row offset.",
+        "Your Jacobian swaps p and q: ∂O[a, b] / ∂F[p, q] = X[a+p, b+q], with p the row offset.",
         lambda X, filter_shape: ref.jacobian_output_wrt_filter(X, filter_shape).transpose(
             0, 1, 3, 2
         ),
@@ -305,12 +306,12 @@ JACOBIAN_OUTPUT_WRT_INPUT = (
     Misconception(
         "axes_reordered",
         "Your Jacobian's axes are in the order (i, j, a, b); the contract is "
-        "J[a, b, i, j] = dO[a, b] / dX[i, j].",
+        "J[a, b, i, j] = ∂O[a, b] / ∂X[i, j].",
         lambda input_shape, F: ref.jacobian_output_wrt_input(input_shape, F).transpose(2, 3, 0, 1),
     ),
     Misconception(
         "filter_rotated",
-        "Your Jacobian uses F rotated by 180 degrees; dO[a, b] / dX[i, j] = F[i-a, j-b] "
+        "Your Jacobian uses F rotated by 180 degrees; ∂O[a, b] / ∂X[i, j] = F[i-a, j-b] "
         "with the filter as it is (the rotation only appears when you sum over a, b).",
         lambda input_shape, F: ref.jacobian_output_wrt_input(input_shape, ref.rot180(F)),
     ),
@@ -444,6 +445,34 @@ RELATIVE_ERROR = (
         "You returned the absolute error max|A - B|; divide each difference by "
         "max(1e-8, |A| + |B|) so the error does not depend on the scale.",
         lambda A, B: float(np.max(np.abs(_float(A) - _float(B)))),
+    ),
+)
+
+
+def _gradient_check_errors_swapped(backward_filter, backward_input, X, F, dO):
+    error_dF, error_dX = ref.gradient_check(backward_filter, backward_input, X, F, dO)
+    return error_dX, error_dF
+
+
+def _gradient_check_loss_without_dO(backward_filter, backward_input, X, F, dO):
+    ones = np.ones(np.shape(dO))
+    return (
+        ref.relative_error(backward_filter(X, dO), ref.conv2d_backward_filter(X, ones)),
+        ref.relative_error(backward_input(dO, F), ref.conv2d_backward_input(ones, F)),
+    )
+
+
+GRADIENT_CHECK = (
+    Misconception(
+        "errors_swapped",
+        "Your two errors are swapped: return (error_dF, error_dX), the filter's first.",
+        _gradient_check_errors_swapped,
+    ),
+    Misconception(
+        "loss_without_upstream_gradient",
+        "Your numerical gradients are those of sum(O), not of L = sum(O * dO): the "
+        "backward functions are given dO, so the loss you differentiate must weight O by it.",
+        _gradient_check_loss_without_dO,
     ),
 )
 

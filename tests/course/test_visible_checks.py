@@ -372,3 +372,77 @@ def test_a_failing_check_shows_the_students_call_and_the_message_not_the_checks_
     # An error in the student's own function: their call, then their code, nothing between.
     assert "conv_checks.py" not in raised
     assert "----> 2     raise NotImplementedError('my own error')" in raised
+
+
+# ------------------------------------------------------------ gradient_check
+
+
+def _numerical_gradient_check(backward_filter, backward_input, X, F, dO):
+    """A right gradient_check as a student writes it: central differences, with their
+    rounding error in the relative errors."""
+
+    def loss(X_, F_):
+        return float(np.sum(reference.conv2d_forward(X_, F_) * dO))
+
+    numeric_dF = reference.numerical_gradient(lambda F_: loss(X, F_), F)
+    numeric_dX = reference.numerical_gradient(lambda X_: loss(X_, F), X)
+    return (
+        reference.relative_error(backward_filter(X, dO), numeric_dF),
+        reference.relative_error(backward_input(dO, F), numeric_dX),
+    )
+
+
+def test_the_gradient_check_examples_claim_what_they_say() -> None:
+    """The stand-in backward functions claim literal gradients: the right ones, then dF
+    rotated by 180 degrees and dX from an unrotated F (checked here against the maths)."""
+    (right, wrong) = checks.example_arguments()["gradient_check"]
+    _, _, X, F, dO = right
+    assert np.array_equal(right[0](X, dO), reference.conv2d_backward_filter(X, dO))
+    assert np.array_equal(right[1](dO, F), reference.conv2d_backward_input(dO, F))
+    assert np.array_equal(
+        wrong[0](X, dO), reference.rot180(reference.conv2d_backward_filter(X, dO))
+    )
+    unrotated = reference.conv2d_forward(reference.pad2d(dO, (1, 2)), F)
+    assert np.array_equal(wrong[1](dO, F), unrotated)
+    assert X.shape[0] != X.shape[1] and F.shape[0] != F.shape[1]
+
+
+def test_a_gradient_check_by_central_differences_passes(capsys) -> None:
+    errors = [
+        _numerical_gradient_check(*args) for args in checks.example_arguments()["gradient_check"]
+    ]
+    assert 0 < max(errors[0]) < 1e-8  # rounding, which the check must tolerate
+    checks.check_gradient_check(_numerical_gradient_check)
+    assert capsys.readouterr().out == "gradient_check: correct on the worked example.\n"
+
+
+def _calls_backward_filter_with_dO_first(backward_filter, backward_input, X, F, dO):
+    swapped = lambda X_, dO_: backward_filter(dO_, X_)  # noqa: E731
+    return _numerical_gradient_check(swapped, backward_input, X, F, dO)
+
+
+def _calls_backward_input_with_F_first(backward_filter, backward_input, X, F, dO):
+    swapped = lambda dO_, F_: backward_input(F_, dO_)  # noqa: E731
+    return _numerical_gradient_check(backward_filter, swapped, X, F, dO)
+
+
+@pytest.mark.parametrize(
+    ("gradient_check", "call"),
+    [
+        (_calls_backward_filter_with_dO_first, "backward_filter(X, dO)"),
+        (_calls_backward_input_with_F_first, "backward_input(dO, F)"),
+    ],
+)
+def test_a_gradient_check_calling_a_backward_function_wrongly_is_told_how(
+    gradient_check, call
+) -> None:
+    with pytest.raises(AssertionError) as failure:
+        checks.check_gradient_check(gradient_check)
+    assert str(failure.value) == (
+        f"gradient_check: call {call}, with the X, F and dO you were given."
+    )
+
+
+def test_a_gradient_check_returning_one_error_is_told_it_owes_two() -> None:
+    with pytest.raises(AssertionError, match=r"^gradient_check: expected a tuple of 2 values"):
+        checks.check_gradient_check(lambda *args: max(_numerical_gradient_check(*args)))
