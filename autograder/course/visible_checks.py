@@ -3,8 +3,9 @@
 The visible checks (``source/conv_backprop/conv_checks.py``) ship to students, so they
 carry no reference code: they compare with literal values in
 ``conv_checks_expected.json``. This module computes those values from
-:mod:`autograder.maths.reference` and :mod:`autograder.maths.misconceptions`, on the very arguments
-the checks use (``conv_checks.example_arguments``), and writes the file::
+:mod:`autograder.maths.reference`, :mod:`autograder.maths.layer` and
+:mod:`autograder.maths.misconceptions`, on the very arguments the checks use
+(``conv_checks.example_arguments``), and writes the file::
 
     python -m autograder.course.visible_checks          # rewrite the file
     python -m autograder.course.visible_checks --check  # exit 1 if it is out of date
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from autograder.course.course_config import SOURCE_DIR
-from autograder.maths import example, reference
+from autograder.maths import example, reference_function
 from autograder.maths.exact import to_fractions
 from autograder.maths.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT
 
@@ -122,7 +123,7 @@ def render_expected(checks: ModuleType | None = None) -> str:
     checks = checks or load_checks_module()
     tasks: dict[str, list[dict[str, Any]]] = {}
     for task, cases in checks.example_arguments().items():
-        implementation = getattr(reference, task)
+        implementation = reference_function(task)
         tasks[task] = [
             _case(task, args, implementation(*args), False, checks.answers_match) for args in cases
         ]

@@ -343,3 +343,16 @@ def max_pool_backward(
     cols = np.arange(Wo)[None, None, None, :] * stride + q
     np.add.at(dX, (n, c, rows, cols), dO)
     return dX
+
+
+#: Notebook 7's graded functions, each with the reference it is judged against: the
+#: vectorised exercises ask for the same maths as the loop ones, written without loops.
+TASKS = {
+    "conv_layer_output_shape": conv_layer_output_shape,
+    "conv_layer_forward": conv_layer_forward,
+    "conv_layer_backward": conv_layer_backward,
+    "conv_layer_forward_vectorised": conv_layer_forward,
+    "conv_layer_backward_vectorised": conv_layer_backward,
+    "max_pool_forward": max_pool_forward,
+    "max_pool_backward": max_pool_backward,
+}

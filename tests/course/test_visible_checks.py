@@ -20,8 +20,14 @@ import numpy as np
 import pytest
 
 from autograder.course.visible_checks import load_checks_module, render_expected
-from autograder.maths import reference
-from autograder.maths.misconceptions import CATALOGUE, INPUT_MODIFIED, INTEGER_RESULT, diagnose
+from autograder.maths import layer, reference, reference_function
+from autograder.maths.misconceptions import (
+    CATALOGUE,
+    INPUT_MODIFIED,
+    INTEGER_RESULT,
+    diagnose,
+    look_alikes,
+)
 from notebook_runs import FUNCTION_TASKS, HAND_VALUE_TASKS, REPO, SOURCE_DIR
 
 checks = load_checks_module()
@@ -122,7 +128,7 @@ def test_student_side_modules_import_only_what_the_student_runtime_has(module: s
 
 @pytest.mark.parametrize("task", FUNCTION_TASKS)
 def test_the_right_answer_passes_with_one_line_on_stdout(task: str, capsys) -> None:
-    _check(task)(getattr(reference, task))
+    _check(task)(reference_function(task))
     captured = capsys.readouterr()
     assert captured.err == ""
     assert captured.out == f"{task}: correct on the worked example.\n"
@@ -134,7 +140,7 @@ def test_each_typical_mistake_fails_with_its_sentence(task: str, key: str, capsy
     expected_message = None
     for args in checks.example_arguments()[task]:
         answer = wrong(*args)
-        if not _same(answer, getattr(reference, task)(*args)):
+        if not _same(answer, reference_function(task)(*args)):
             expected_message = diagnose(task, args, answer).message
             break
     if (task, key) in INVISIBLE_ON_THE_EXAMPLE:
@@ -148,9 +154,16 @@ def test_each_typical_mistake_fails_with_its_sentence(task: str, key: str, capsy
     assert capsys.readouterr().out == ""
 
 
+@pytest.mark.parametrize("task", sorted(layer.TASKS))
+def test_notebook_7s_first_example_tells_every_mistake_apart(task: str) -> None:
+    """No two answers (the right one and the catalogued mistakes) agree on the first
+    example, so a check names each mistake by its own sentence."""
+    assert look_alikes(task, checks.example_arguments()[task][0]) == frozenset()
+
+
 def _modifies_first_array(task: str) -> Callable:
     def wrong(*args):
-        answer = getattr(reference, task)(*args)
+        answer = reference_function(task)(*args)
         next(arg for arg in args if isinstance(arg, np.ndarray))[...] = 7
         return answer
 
@@ -159,7 +172,11 @@ def _modifies_first_array(task: str) -> Callable:
 
 @pytest.mark.parametrize(
     "task",
-    [t for t in FUNCTION_TASKS if t not in ("conv2d_output_shape", "gap_backward")],
+    [
+        t
+        for t in FUNCTION_TASKS
+        if t not in ("conv2d_output_shape", "gap_backward", "conv_layer_output_shape")
+    ],
 )
 def test_changing_an_input_in_place_fails_even_with_the_right_answer(task: str) -> None:
     with pytest.raises(AssertionError, match="^" + task) as failure:
@@ -175,11 +192,14 @@ def test_changing_an_input_in_place_fails_even_with_the_right_answer(task: str) 
         "jacobian_output_wrt_input",
         "pad2d",
         "rot180",
+        "conv_layer_forward",
+        "max_pool_forward",
+        "max_pool_backward",
     ],
 )
 def test_right_values_in_an_integer_array_fail(task: str) -> None:
     def integer_answer(*args):
-        return getattr(reference, task)(*args).astype(np.int64)
+        return reference_function(task)(*args).astype(np.int64)
 
     with pytest.raises(AssertionError) as failure:
         _check(task)(integer_answer)
