@@ -14,11 +14,16 @@ the assignment's maximum stays 100, a student's score can go above it by the bon
 earned, and formgrader (the "extra credit" box beside each cell) and ``nbgrader export``
 (``score`` against ``max_score``) show it with no change to nbgrader.
 
+Where a bonus is declared: in the instructor's source notebook, beside nbgrader's own
+``points`` (``{"conv_backprop": {"bonus_points": 4}}`` on a 0-point test cell), read by
+:func:`bonus_points_in` when the course's configuration loads.
+
 What is trusted: the bonus per task comes from this process's configuration
-(``c.SaveBonusCredit.bonus_points``), never from the notebook, whose metadata a student
-can edit; the judged fraction comes from ``VerifyProbes``'s verdicts, which it leaves in
-nbconvert's ``resources`` (this process's memory), never from cell metadata; and the
-0-point rule is checked against the gradebook, which ``OverwriteCells`` also trusts.
+(``c.SaveBonusCredit.bonus_points``, read from the source notebooks), never from a
+submitted notebook, whose metadata a student can edit; the judged fraction comes from
+``VerifyProbes``'s verdicts, which it leaves in nbconvert's ``resources`` (this
+process's memory), never from cell metadata; and the 0-point rule is checked against
+the gradebook, which ``OverwriteCells`` also trusts.
 Without those verdicts this step refuses to run, so nothing is credited unverified.
 
 An instructor who types extra credit into a bonus cell in formgrader is overruled by
@@ -27,6 +32,9 @@ the next autograde of that submission: on bonus cells the extra credit is the gr
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
@@ -35,9 +43,20 @@ from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Dict, Float, Unicode
 from traitlets.utils.importstring import import_item
 
-from autograder.verify.preprocessors import VERDICTS_KEY
+from autograder.verify.preprocessors import VERDICTS_KEY, parse_probe_calls
 
-__all__ = ["BonusConfigError", "SaveBonusCredit", "bonus_credit", "with_bonus_credit"]
+__all__ = [
+    "BONUS_METADATA_KEY",
+    "BonusConfigError",
+    "SaveBonusCredit",
+    "bonus_credit",
+    "bonus_points_in",
+    "with_bonus_credit",
+]
+
+#: The source notebooks' cell metadata key under which a test cell states its bonus:
+#: ``{"conv_backprop": {"bonus_points": 4}}`` beside nbgrader's ``"points": 0``.
+BONUS_METADATA_KEY = "conv_backprop"
 
 
 class BonusConfigError(ValueError):
@@ -167,3 +186,47 @@ def with_bonus_credit(steps: list) -> list:
 
 def _as_class(step: object) -> object:
     return import_item(step) if isinstance(step, str) else step
+
+
+def bonus_points_in(source_dir: Path) -> dict[str, float]:
+    """The bonus points the source notebooks of an assignment declare, by task.
+
+    Parameters
+    ----------
+    source_dir : Path
+        The assignment's folder in ``source/``, holding the instructor's notebooks.
+
+    Returns
+    -------
+    dict of str to float
+        Task name -> bonus points, for every test cell whose metadata carries
+        ``{"conv_backprop": {"bonus_points": ...}}``.
+
+    Raises
+    ------
+    BonusConfigError
+        For a bonus on a cell that also carries points, probes more than one task, or
+        states a bonus that is not a positive number.
+    """
+    bonus: dict[str, float] = {}
+    for path in sorted(Path(source_dir).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            declared = cell.metadata.get(BONUS_METADATA_KEY, {}).get("bonus_points")
+            if declared is None:
+                continue
+            where = f"{path.name}, cell {cell.metadata.get('nbgrader', {}).get('grade_id')}"
+            if (
+                isinstance(declared, bool)
+                or not isinstance(declared, (int, float))
+                or declared <= 0
+            ):
+                raise BonusConfigError(f"{where}: bonus_points must be a positive number")
+            if not utils.is_grade(cell) or float(cell.metadata.nbgrader["points"]) != 0.0:
+                raise BonusConfigError(f"{where}: a bonus goes on a graded test cell of 0 points")
+            tasks = {call.task for call in parse_probe_calls(cell.source)}
+            if len(tasks) != 1:
+                raise BonusConfigError(
+                    f"{where}: a bonus cell probes one task, not {sorted(tasks)}"
+                )
+            bonus[tasks.pop()] = float(declared)
+    return bonus

@@ -21,9 +21,11 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import SaveAutoGrades
 
 from autograder.verify.bonus import (
+    BONUS_METADATA_KEY,
     BonusConfigError,
     SaveBonusCredit,
     bonus_credit,
+    bonus_points_in,
     with_bonus_credit,
 )
 from autograder.verify.preprocessors import VERDICT_METADATA_KEY, VERDICTS_KEY, VerifyProbes
@@ -77,12 +79,13 @@ def _cell(grade_id: str, points: float, metadata: dict | None = None) -> nbforma
     return cell
 
 
-@pytest.fixture
-def gradebook(tmp_path) -> str:
+@pytest.fixture(scope="module")
+def gradebook_template(tmp_path_factory) -> Path:
     """A gradebook with one submission of a notebook: an ordinary 2-point test cell and
-    two 0-point cells (rot180 and pad2d in these tests' bonus config)."""
-    db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    with Gradebook(db_url) as gb:
+    two 0-point cells (rot180 and pad2d in these tests' bonus config). Building one takes
+    seconds, so each test gets a copy of this one."""
+    path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}") as gb:
         gb.add_assignment("course")
         gb.add_notebook(NOTEBOOK, "course")
         gb.add_grade_cell("test_conv2d_forward", NOTEBOOK, "course", max_score=2, cell_type="code")
@@ -95,7 +98,14 @@ def gradebook(tmp_path) -> str:
                 2.0 if grade_id == "test_conv2d_forward" else 0.0
             )
         gb.db.commit()
-    return db_url
+    return path
+
+
+@pytest.fixture
+def gradebook(gradebook_template: Path, tmp_path: Path) -> str:
+    copy = tmp_path / "gradebook.db"
+    shutil.copyfile(gradebook_template, copy)
+    return f"sqlite:///{copy}"
 
 
 def _verdict(task: str, passed: int, cases: int = 7, problem: str | None = None) -> dict:
@@ -211,13 +221,58 @@ def test_the_step_goes_right_after_save_auto_grades_once() -> None:
         with_bonus_credit([VerifyProbes])
 
 
+# ------------------------------------------------- declared in the source notebook
+
+
+def _declaring(tmp_path: Path, cells: list) -> Path:
+    folder = tmp_path / "source"
+    folder.mkdir(exist_ok=True)
+    nbformat.write(new_notebook(cells=cells), folder / "07_layer.ipynb")
+    return folder
+
+
+def _bonus_cell(task: str, points: float, bonus) -> nbformat.NotebookNode:
+    cell = _cell(f"test_{task}", points, {BONUS_METADATA_KEY: {"bonus_points": bonus}})
+    cell.source = graded_cell_source(task)
+    return cell
+
+
+def test_the_bonus_is_read_from_the_source_notebooks_beside_nbgraders_points(tmp_path) -> None:
+    cells = [_bonus_cell("rot180", 0, 5), _bonus_cell("pad2d", 0, 2.5), _cell("test_x", 3)]
+    cells[2].source = graded_cell_source("conv2d_forward")
+    assert bonus_points_in(_declaring(tmp_path, cells)) == {"rot180": 5.0, "pad2d": 2.5}
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        (lambda: _bonus_cell("rot180", 2, 5), "a bonus goes on a graded test cell of 0 points"),
+        (lambda: _bonus_cell("rot180", 0, 0), "bonus_points must be a positive number"),
+        (lambda: _bonus_cell("rot180", 0, "5"), "bonus_points must be a positive number"),
+        (lambda: _bonus_cell("rot180", 0, True), "bonus_points must be a positive number"),
+    ],
+)
+def test_a_bonus_nbgrader_would_also_count_is_refused(tmp_path, cell, message: str) -> None:
+    with pytest.raises(BonusConfigError, match=message):
+        bonus_points_in(_declaring(tmp_path, [cell()]))
+
+
+def test_a_bonus_cell_probing_two_tasks_is_refused(tmp_path) -> None:
+    cell = _bonus_cell("rot180", 0, 5)
+    cell.source = graded_cell_source("rot180").replace(
+        "### END HIDDEN TESTS", 'conv_probe.probe("pad2d", pad2d)\n### END HIDDEN TESTS'
+    )
+    with pytest.raises(BonusConfigError, match="probes one task"):
+        bonus_points_in(_declaring(tmp_path, [cell]))
+
+
 # ------------------------------------------ a tiny course, graded by nbgrader
 
 _BONUS_CONFIG = """
-from autograder.verify.bonus import with_bonus_credit
+from autograder.verify.bonus import bonus_points_in, with_bonus_credit
 
 c.Autograde.autograde_preprocessors = with_bonus_credit(c.Autograde.autograde_preprocessors)
-c.SaveBonusCredit.bonus_points = {"rot180": 5}
+c.SaveBonusCredit.bonus_points = bonus_points_in(_root / "source" / "conv_backprop")
 """
 #: pad2d is an ordinary 2-point exercise, rot180 a bonus one worth 5 on top.
 _POINTS = {"pad2d": 2, "rot180": 0}
@@ -241,9 +296,10 @@ def _source_notebook() -> nbformat.NotebookNode:
     for task in _POINTS:
         answer = "### BEGIN SOLUTION\n" + correct_answer(task) + "\n### END SOLUTION"
         cells.append(new_code_cell(answer, metadata=nbgrader_meta(f"{task}_answer", test=False)))
-        cells.append(
-            new_code_cell(graded_cell_source(task), metadata=nbgrader_meta(f"test_{task}", True))
-        )
+        test = nbgrader_meta(f"test_{task}", True)
+        if task == "rot180":  # the bonus, declared beside nbgrader's points
+            test[BONUS_METADATA_KEY] = {"bonus_points": 5}
+        cells.append(new_code_cell(graded_cell_source(task), metadata=test))
     notebook = new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = dict(STUDENT_KERNELSPEC)
     return notebook
