@@ -26,7 +26,9 @@ Shapes that cannot work raise a ``ValueError`` that says which.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -61,7 +63,7 @@ def _as_array(A: np.ndarray, name: str, ndim: int) -> np.ndarray:
 
 def _as_count(n: object, name: str, minimum: int) -> int:
     """``n`` as a Python int of at least ``minimum``, or a clear error."""
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < minimum:
+    if isinstance(n, bool) or not isinstance(n, Integral) or int(n) < minimum:
         raise ValueError(f"{name} must be an integer of at least {minimum}, got {n!r}")
     return int(n)
 
@@ -70,7 +72,7 @@ def _as_shape(shape: tuple[int, ...], name: str, length: int) -> tuple[int, ...]
     """``shape`` as ``length`` positive Python ints, or a clear error."""
     sizes = tuple(np.ravel(shape)) if np.ndim(shape) <= 1 else ()
     if len(sizes) != length or not all(
-        isinstance(n, Integral) and not isinstance(n, bool) and n >= 1 for n in sizes
+        isinstance(n, Integral) and not isinstance(n, bool) and int(n) >= 1 for n in sizes
     ):
         raise ValueError(f"{name} must be {length} positive integers, got {shape!r}")
     return tuple(int(n) for n in sizes)
@@ -347,7 +349,7 @@ def max_pool_backward(
 
 #: Notebook 7's graded functions, each with the reference it is judged against: the
 #: vectorised exercises ask for the same maths as the loop ones, written without loops.
-TASKS = {
+TASKS: dict[str, Callable[..., Any]] = {
     "conv_layer_output_shape": conv_layer_output_shape,
     "conv_layer_forward": conv_layer_forward,
     "conv_layer_backward": conv_layer_backward,

@@ -20,6 +20,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import SaveAutoGrades
+from sqlalchemy.exc import SAWarning
 
 from autograder.verify.bonus import (
     BONUS_METADATA_KEY,
@@ -41,7 +42,6 @@ from probe_course import (
     submit,
     write_config,
 )
-from sqlalchemy.exc import SAWarning
 
 # ------------------------------------------------------------ the credit itself
 
