@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from autograder.maths import example
+from autograder.maths import example, layer
+from autograder.maths import layer_mistakes as slip
 from autograder.maths import reference as ref
 from autograder.maths.tolerance import Tolerance
 
@@ -33,6 +34,9 @@ __all__ = [
     "CONV2D_BACKWARD_INPUT",
     "CONV2D_FORWARD",
     "CONV2D_OUTPUT_SHAPE",
+    "CONV_LAYER_BACKWARD",
+    "CONV_LAYER_FORWARD",
+    "CONV_LAYER_OUTPUT_SHAPE",
     "DF_BY_HAND",
     "DO_BY_HAND",
     "DX_BY_HAND",
@@ -43,6 +47,8 @@ __all__ = [
     "INTEGER_RESULT",
     "JACOBIAN_OUTPUT_WRT_FILTER",
     "JACOBIAN_OUTPUT_WRT_INPUT",
+    "MAX_POOL_BACKWARD",
+    "MAX_POOL_FORWARD",
     "NUMERICAL_GRADIENT",
     "O_BY_HAND",
     "PAD2D",
@@ -565,6 +571,302 @@ DX_BY_HAND = (
         "forgot_one_over_hw",
         "Your dL/dX is 4 times too large: dL/dO is 1/4 everywhere, not 1.",
         lambda: ref.conv2d_backward_input(np.ones((2, 2), dtype=object), _F),
+    ),
+)
+
+# ------------------------------------------------- notebook 7: the layer (bonus)
+
+CONV_LAYER_OUTPUT_SHAPE = (
+    Misconception(
+        "channels_instead_of_filters",
+        "Your output has one map per input channel; it has one per filter: (N, K, Ho, Wo), "
+        "with K = f_shape[0].",
+        slip.output_shape_with(lambda n, k, s, p: (n + 2 * p - k) // s + 1, False),
+    ),
+    Misconception(
+        "padding_ignored",
+        "You left the padding out: the windows slide over the padded input, of side "
+        "H + 2*pad, so Ho = (H + 2*pad - kh) // stride + 1.",
+        slip.output_shape_with(lambda n, k, s, p: (n - k) // s + 1),
+    ),
+    Misconception(
+        "padded_once",
+        "You added the padding once; it goes on both sides, so the padded side is "
+        "H + 2*pad, not H + pad.",
+        slip.output_shape_with(lambda n, k, s, p: (n + p - k) // s + 1),
+    ),
+    Misconception(
+        "stride_ignored",
+        "You counted every position; with a stride the window jumps stride rows at a "
+        "time, so Ho = (H + 2*pad - kh) // stride + 1.",
+        slip.output_shape_with(lambda n, k, s, p: n + 2 * p - k + 1),
+    ),
+    Misconception(
+        "forgot_plus_one",
+        "You forgot the +1: the first window sits at 0, then one more every stride rows, "
+        "so Ho = (H + 2*pad - kh) // stride + 1.",
+        slip.output_shape_with(lambda n, k, s, p: (n + 2 * p - k) // s),
+    ),
+    Misconception(
+        "rounded_up",
+        "You rounded up: a window that would stick out of the padded input does not "
+        "count, so divide with // (rounding down).",
+        slip.output_shape_with(lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+    ),
+    Misconception(
+        "true_division",
+        "You divided with /, which gives a fraction when the stride does not divide "
+        "H + 2*pad - kh; count whole windows with //.",
+        slip.output_shape_with(lambda n, k, s, p: (n + 2 * p - k) / s + 1),
+    ),
+)
+
+CONV_LAYER_FORWARD = (
+    Misconception(
+        "padding_ignored",
+        "Your output is the size of an unpadded input's: add pad rows and columns of "
+        "zeros on every side of H and W (only those two axes) before sliding the filters.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(X, F, b, stride, 0),
+    ),
+    Misconception(
+        "padded_one_side",
+        "Your output is shifted: you put all the zeros below and to the right of X; "
+        "pad puts pad rows above and below and pad columns left and right.",
+        slip.conv_forward_padded_one_side,
+    ),
+    Misconception(
+        "stride_ignored",
+        "Your output has a window at every position: with a stride, window (i, j) starts "
+        "at row i*stride and column j*stride of the padded input.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(X, F, b, 1, pad),
+    ),
+    Misconception(
+        "bias_ignored",
+        "Your output has no bias: add b[k] to every element of map k.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            X, F, np.zeros(np.shape(b)), stride, pad
+        ),
+    ),
+    Misconception(
+        "bias_added_per_channel",
+        "Your output has the bias C times: you added b[k] inside the sum over the input "
+        "channels; add it once per output element.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            X, F, np.shape(X)[1] * _float(b), stride, pad
+        ),
+    ),
+    Misconception(
+        "channels_mixed_up",
+        "Your output pairs filters and channels the wrong way round: F[k, c] is filter "
+        "k's slice for input channel c, so map k uses F[k] on all C channels.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            X, _float(F).transpose(1, 0, 2, 3), b, stride, pad
+        ),
+    ),
+    Misconception(
+        "first_channel_only",
+        "Your output uses only the first input channel: each filter spans all C "
+        "channels, so sum the products over c as well.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            _float(X)[:, :1], _float(F)[:, :1], b, stride, pad
+        ),
+    ),
+    Misconception(
+        "kernel_flipped",
+        "Your output matches filters rotated by 180 degrees (a true convolution); the "
+        "layer lays F[k, c] on the window as it is.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            X, _float(F)[:, :, ::-1, ::-1], b, stride, pad
+        ),
+    ),
+)
+
+
+def _with_db(db: Callable[[np.ndarray], np.ndarray]) -> Callable[..., tuple]:
+    """The right dX and dF, and ``db(dO)`` for dL/db."""
+
+    def backward(dO, X, F, stride, pad):
+        dX, dF, _ = layer.conv_layer_backward(dO, X, F, stride, pad)
+        return dX, dF, db(_float(dO))
+
+    return backward
+
+
+def _with_dF(dF: Callable[[np.ndarray], np.ndarray]) -> Callable[..., tuple]:
+    """The right dX and db, and ``dF(right dF)`` for dL/dF."""
+
+    def backward(dO, X, F, stride, pad):
+        dX, right, db = layer.conv_layer_backward(dO, X, F, stride, pad)
+        return dX, dF(right), db
+
+    return backward
+
+
+CONV_LAYER_BACKWARD = (
+    Misconception(
+        "db_not_summed_over_batch",
+        "Your db has a row per example: the bias is shared by the whole batch, so db[k] "
+        "sums dO[n, k, i, j] over n as well as over i and j; db has shape (K,).",
+        _with_db(lambda dO: dO.sum(axis=(2, 3))),
+    ),
+    Misconception(
+        "db_not_summed_over_positions",
+        "Your db keeps the positions: b[k] is added at every (i, j), so db[k] sums "
+        "dO[n, k, i, j] over i and j as well as over n; db has shape (K,).",
+        _with_db(lambda dO: dO.sum(axis=0)),
+    ),
+    Misconception(
+        "db_first_example_only",
+        "Your db only holds the first example's gradient: sum dO[n, k, i, j] over "
+        "every n in the batch too.",
+        _with_db(lambda dO: dO[0].sum(axis=(1, 2))),
+    ),
+    Misconception(
+        "db_averaged",
+        "Your db is an average: the chain rule adds up the gradient of every output "
+        "element, so db[k] is the sum of dO[:, k], not its mean.",
+        _with_db(lambda dO: dO.mean(axis=(0, 2, 3))),
+    ),
+    Misconception(
+        "padding_not_removed",
+        "Your dX has the padded input's shape: the padding is not part of X, so cut pad "
+        "rows and columns off every side: dXp[:, :, pad:pad+H, pad:pad+W].",
+        lambda dO, X, F, stride, pad: slip.conv_backward_without_crop(dO, X, F, stride, pad),
+    ),
+    Misconception(
+        "padding_removed_from_one_side",
+        "Your dX is shifted: the padding sits on every side, so cut it from the top and "
+        "the left too: dXp[:, :, pad:pad+H, pad:pad+W].",
+        lambda dO, X, F, stride, pad: slip.conv_backward_without_crop(
+            dO, X, F, stride, pad, keep="top_left"
+        ),
+    ),
+    Misconception(
+        "stride_ignored",
+        "Your dX and dF put the windows one row and one column apart: in the backward "
+        "pass, as in the forward, window (i, j) starts at row i*stride and column "
+        "j*stride of the padded input.",
+        lambda dO, X, F, stride, pad: slip.conv_backward_loops(dO, X, F, stride, pad, step=1),
+    ),
+    Misconception(
+        "overlaps_overwritten",
+        "Your dX keeps only the last gradient where windows overlap (or several filters "
+        "meet): every output element adds its share, so use += rather than =.",
+        lambda dO, X, F, stride, pad: slip.conv_backward_loops(
+            dO, X, F, stride, pad, accumulate=False
+        ),
+    ),
+    Misconception(
+        "dF_channels_swapped",
+        "Your dF has its filter and channel axes swapped: dF[k, c] goes with F[k, c], so "
+        "dF has F's shape (K, C, kh, kw).",
+        _with_dF(lambda dF: dF.transpose(1, 0, 2, 3)),
+    ),
+    Misconception(
+        "dX_channels_mixed_up",
+        "Your dX sends the gradient through the wrong filter slices: dO[n, k] reaches "
+        "channel c of X through F[k, c], not F[c, k].",
+        lambda dO, X, F, stride, pad: slip.conv_backward_with_dX_filters(
+            dO, X, F, stride, pad, filters=lambda F: F.transpose(1, 0, 2, 3)
+        ),
+    ),
+    Misconception(
+        "dX_filter_rotated",
+        "Your dX uses the filters rotated by 180 degrees: each output element sends "
+        "dO[n, k, i, j] * F[k] back onto its window with F as it is.",
+        lambda dO, X, F, stride, pad: slip.conv_backward_with_dX_filters(
+            dO, X, F, stride, pad, filters=lambda F: F[:, :, ::-1, ::-1]
+        ),
+    ),
+)
+
+MAX_POOL_FORWARD = (
+    Misconception(
+        "average_instead_of_max",
+        "You averaged each window (average pooling); max pooling keeps its largest element.",
+        lambda X, pool_shape, stride: slip.pool_forward_loops(
+            X, pool_shape, stride, reduce=np.mean
+        ),
+    ),
+    Misconception(
+        "stride_ignored",
+        "Your output has a window at every position: window (i, j) starts at row "
+        "i*stride and column j*stride.",
+        lambda X, pool_shape, stride: layer.max_pool_forward(X, pool_shape, 1),
+    ),
+    Misconception(
+        "window_size_as_stride",
+        "You stepped by the window's size; the stride is its own parameter, and windows "
+        "may overlap (stride smaller than the window) or skip rows (larger).",
+        lambda X, pool_shape, stride: slip.pool_forward_loops(X, pool_shape, tuple(pool_shape)),
+    ),
+    Misconception(
+        "channels_mixed_up",
+        "Every channel of your output holds the maximum over all channels: pool each "
+        "channel on its own, X[n, c, window].",
+        lambda X, pool_shape, stride: slip.pool_forward_loops(
+            X, pool_shape, stride, across_channels=True
+        ),
+    ),
+)
+
+MAX_POOL_BACKWARD = (
+    Misconception(
+        "gradient_to_all_ties",
+        "Where several elements tie for a window's maximum you sent the gradient to all "
+        "of them; it goes to one only: the first largest in row-major order "
+        "(np.argmax of the flattened window).",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_all_ties
+        ),
+    ),
+    Misconception(
+        "last_of_ties",
+        "Where elements tie for a window's maximum you sent the gradient to the last; "
+        "the rule is the first in row-major order (np.argmax of the flattened window).",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_last_row_major
+        ),
+    ),
+    Misconception(
+        "ties_column_major",
+        "Where elements tie for a window's maximum you took the first going down the "
+        "columns; the rule reads the window row by row (np.argmax of window.ravel()).",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_first_column_major
+        ),
+    ),
+    Misconception(
+        "spread_evenly",
+        "You spread each dO evenly over its window, which is average pooling's gradient; "
+        "max pooling's output depends on the largest element only, so only it gets dO.",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_evenly
+        ),
+    ),
+    Misconception(
+        "forgot_upstream_gradient",
+        "You marked each window's maximum with 1: it gets the upstream gradient "
+        "dO[n, c, i, j], not 1.",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_one_without_upstream
+        ),
+    ),
+    Misconception(
+        "overlaps_overwritten",
+        "Where overlapping windows share their maximum you kept only the last gradient: "
+        "the chain rule adds them up (+=, not =).",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_first_row_major, accumulate=False
+        ),
+    ),
+    Misconception(
+        "stride_ignored",
+        "Your gradient lands one row and one column apart per window: window (i, j) "
+        "starts at row i*stride and column j*stride, as in the forward pass.",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_first_row_major, step=1
+        ),
     ),
 )
 

@@ -55,6 +55,7 @@ from autograder.verify.wire import (
 
 __all__ = [
     "RESOURCES_KEY",
+    "VERDICTS_KEY",
     "VERDICT_METADATA_KEY",
     "ArmProbes",
     "GraderNotConfiguredError",
@@ -70,6 +71,9 @@ __all__ = [
 RESOURCES_KEY = "conv_backprop_verifier"
 #: Cell metadata key holding the verdict's facts, for reports.
 VERDICT_METADATA_KEY = "conv_backprop_verdict"
+#: Where VerifyProbes leaves the same facts, by grade_id, for later trusted steps (the
+#: bonus credit): resources stay in the grader's process, cell metadata does not.
+VERDICTS_KEY = "conv_backprop_verdicts"
 
 _BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 _END_HIDDEN = "END HIDDEN TESTS"
@@ -314,6 +318,8 @@ class VerifyProbes(NbGraderPreprocessor):
                 "VerifyProbes found no armed probes: ArmProbes must run before Execute in "
                 "the same Autograde.autograde_preprocessors list. Refusing to grade."
             )
+        verdicts: dict[str, dict] = {}
+        resources[VERDICTS_KEY] = verdicts
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -327,13 +333,15 @@ class VerifyProbes(NbGraderPreprocessor):
             points = float(cell.metadata.nbgrader.get("points", 0))
             cell.outputs = neutralised(cell.outputs) + verdict_outputs(result, points)
             cell.source = state.trusted_source
-            cell.metadata[VERDICT_METADATA_KEY] = {
+            facts = {
                 "tasks": result.tasks,
                 "cases": result.cases,
                 "passed": result.passed,
                 "misconceptions": result.misconceptions,
                 "problem": result.problem,
             }
+            verdicts[cell.metadata.nbgrader.grade_id] = facts
+            cell.metadata[VERDICT_METADATA_KEY] = dict(facts)
         return nb, resources
 
     def _verify_cell(self, outputs: list[NotebookNode], state: _ArmedCell) -> CellResult:

@@ -33,6 +33,11 @@ __all__ = [
     "check_conv2d_backward_input",
     "check_conv2d_forward",
     "check_conv2d_output_shape",
+    "check_conv_layer_backward",
+    "check_conv_layer_backward_vectorised",
+    "check_conv_layer_forward",
+    "check_conv_layer_forward_vectorised",
+    "check_conv_layer_output_shape",
     "check_dF_by_hand",
     "check_dO_by_hand",
     "check_dX_by_hand",
@@ -41,6 +46,8 @@ __all__ = [
     "check_gradient_check",
     "check_jacobian_output_wrt_filter",
     "check_jacobian_output_wrt_input",
+    "check_max_pool_backward",
+    "check_max_pool_forward",
     "check_numerical_gradient",
     "check_pad2d",
     "check_relative_error",
@@ -130,7 +137,8 @@ def example_arguments() -> dict[str, list[tuple]]:
     dict from a task name to a list of argument tuples
         The worked example's X (3, 3), F (2, 2), O (2, 2) and dL/dO (2, 2), plus a
         small fixed example where a task takes something else (for ``gradient_check``,
-        stand-in backward functions that claim literal gradients on a 3x4 input).
+        stand-in backward functions that claim literal gradients on a 3x4 input), and
+        notebook 7's batches of several channels.
     """
     X = np.array([[2, 3, 4], [3, 1, 5], [4, -1, -2]])
     F = np.array([[0, 3], [1, -2]])
@@ -152,6 +160,57 @@ def example_arguments() -> dict[str, list[tuple]]:
         "relative_error": [(dF, dF + np.array([[0.0, 0.01], [-0.02, 0.0]]))],
         "gradient_check": _gradient_check_arguments(),
         "training_step": [(X, F, 12, 0.1)],
+        **_layer_arguments(),
+    }
+
+
+def _layer_arguments() -> dict[str, list[tuple]]:
+    """Notebook 7's examples: non-square, stride 2, padding 1, ties in the max pooling.
+
+    The layer's example is a batch of 2 inputs with 2 channels (5x6) and 2 filters of
+    3x2, so filters and channels mixed up show; its output is (2, 2, 3, 4). Its second
+    example is the worked example as a layer: N = C = K = 1, stride 1, no padding.
+    """
+    X = np.arange(120).reshape(2, 2, 5, 6) * 7 % 11 - 5
+    F = np.arange(24).reshape(2, 2, 3, 2) * 3 % 7 - 3
+    b = np.array([1, -2])
+    dO = (np.arange(48).reshape(2, 2, 3, 4) * 3 % 5 - 2) / 4
+    X_1 = np.array([[2, 3, 4], [3, 1, 5], [4, -1, -2]]).reshape(1, 1, 3, 3)
+    F_1 = np.array([[0, 3], [1, -2]]).reshape(1, 1, 2, 2)
+    forward = [(X, F, b, 2, 1), (X_1, F_1, np.zeros(1), 1, 0)]
+    backward = [(dO, X, F, 2, 1), (np.full((1, 1, 2, 2), 0.25), X_1, F_1, 1, 0)]
+    # A 5x6 map per channel with ties inside windows; 3x2 windows, stride 2, so
+    # windows overlap by a row.
+    P = np.array(
+        [
+            [
+                [2, 1, 0, -2, -1, -3],
+                [-3, -3, -2, 2, 1, 3],
+                [0, 1, 3, 2, 1, 0],
+                [0, 3, -2, 2, 1, -3],
+                [-1, 3, 0, -3, 2, 2],
+            ],
+            [
+                [2, -2, -3, 3, -3, 0],
+                [-3, -1, 0, -1, -1, -3],
+                [-3, -3, -3, 1, 0, 1],
+                [-2, 1, 2, -1, 0, 3],
+                [2, 3, -1, 1, 3, 1],
+            ],
+        ]
+    ).reshape(1, 2, 5, 6)
+    dP = np.array([[[[-5, -4, 4], [2, -5, 1]], [[3, -4, 5], [3, -2, -2]]]])
+    return {
+        "conv_layer_output_shape": [
+            ((2, 3, 4, 7), (4, 3, 3, 2), 3, 2),
+            ((8, 3, 32, 32), (16, 3, 3, 3), 1, 1),
+        ],
+        "conv_layer_forward": forward,
+        "conv_layer_backward": backward,
+        "conv_layer_forward_vectorised": forward,
+        "conv_layer_backward_vectorised": backward,
+        "max_pool_forward": [(P, (3, 2), 2)],
+        "max_pool_backward": [(dP, P, (3, 2), 2)],
     }
 
 
@@ -296,7 +355,7 @@ def _fail(message: str) -> NoReturn:
     raise AssertionError(message) from None
 
 
-def _check_function(task: str, func: Callable) -> None:
+def _check_function(task: str, func: Callable, on: str = "the worked example") -> None:
     __tracebackhide__ = True
     data = _expected()
     for case, args in zip(data["tasks"][task], example_arguments()[task], strict=True):
@@ -312,7 +371,7 @@ def _check_function(task: str, func: Callable) -> None:
         parts = answer if isinstance(answer, tuple) else (answer,)
         if any(_is_integer_array(part) for part in parts):
             _fail(f"{task}: {data['integer_result']}")
-    print(f"{task}: correct on the worked example.")
+    print(f"{task}: correct on {on}.")
 
 
 # ----------------------------------------------------------- exact hand values
@@ -441,6 +500,58 @@ def check_training_step(training_step: Callable) -> None:
     """Check one step on the worked example with target 12 and learning rate 0.1."""
     __tracebackhide__ = True
     _check_function("training_step", training_step)
+
+
+#: What notebook 7's checks say they ran on, when an answer is right.
+_BATCH_AND_WORKED = "the small batch (stride 2, padding 1) and on the worked example"
+_TIED_MAPS = "two 5x6 maps with ties inside windows"
+
+
+def check_conv_layer_output_shape(conv_layer_output_shape: Callable) -> None:
+    """Check the layer's output shape with stride 3 and padding 2, then stride 1, padding 1."""
+    __tracebackhide__ = True
+    _check_function("conv_layer_output_shape", conv_layer_output_shape, "both examples")
+
+
+def check_conv_layer_forward(conv_layer_forward: Callable) -> None:
+    """Check the layer's forward pass on a batch of 2, 2 channels, 2 filters, stride 2,
+    padding 1, then on the worked example as a layer."""
+    __tracebackhide__ = True
+    _check_function("conv_layer_forward", conv_layer_forward, _BATCH_AND_WORKED)
+
+
+def check_conv_layer_backward(conv_layer_backward: Callable) -> None:
+    """Check (dX, dF, db) on the forward check's batch, then on the worked example."""
+    __tracebackhide__ = True
+    _check_function("conv_layer_backward", conv_layer_backward, _BATCH_AND_WORKED)
+
+
+def check_conv_layer_forward_vectorised(conv_layer_forward_vectorised: Callable) -> None:
+    """Check the vectorised forward pass on the loop version's examples."""
+    __tracebackhide__ = True
+    _check_function(
+        "conv_layer_forward_vectorised", conv_layer_forward_vectorised, _BATCH_AND_WORKED
+    )
+
+
+def check_conv_layer_backward_vectorised(conv_layer_backward_vectorised: Callable) -> None:
+    """Check the vectorised backward pass on the loop version's examples."""
+    __tracebackhide__ = True
+    _check_function(
+        "conv_layer_backward_vectorised", conv_layer_backward_vectorised, _BATCH_AND_WORKED
+    )
+
+
+def check_max_pool_forward(max_pool_forward: Callable) -> None:
+    """Check max pooling of two 5x6 maps with 3x2 windows and stride 2."""
+    __tracebackhide__ = True
+    _check_function("max_pool_forward", max_pool_forward, _TIED_MAPS)
+
+
+def check_max_pool_backward(max_pool_backward: Callable) -> None:
+    """Check max pooling's gradient on the same maps, which have ties in some windows."""
+    __tracebackhide__ = True
+    _check_function("max_pool_backward", max_pool_backward, _TIED_MAPS)
 
 
 def check_O_by_hand(O_by_hand: Any) -> None:

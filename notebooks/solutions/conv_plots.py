@@ -24,7 +24,15 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
 
-__all__ = ["show_curves", "show_matrices", "show_touches", "show_training", "show_window"]
+__all__ = [
+    "show_curves",
+    "show_matrices",
+    "show_pooling_gradients",
+    "show_strided_windows",
+    "show_touches",
+    "show_training",
+    "show_window",
+]
 
 _CELL_INCHES = 0.75
 _HIGHLIGHT = "#f2a900"
@@ -340,5 +348,188 @@ def show_training(losses: Sequence[float], F_true: np.ndarray, F_learned: np.nda
             lambda value: f"{value:.2f}".replace("-0.00", "0.00"), otypes=[object]
         )(F)
         _draw_matrix(ax, F, name, vmax, labels=decimals)
+    figure.tight_layout()
+    plt.show()
+
+
+# ---------------------------------------------------------- notebook 7: the layer
+
+#: Window outlines, none of them close to the gold that marks where a gradient went.
+_WINDOW_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#17becf", "#8c564b", "#e377c2")
+
+
+def show_strided_windows(
+    input_shape: tuple[int, int],
+    filter_shape: tuple[int, int],
+    stride: int,
+    pad: int,
+    output_shape: tuple[int, int],
+) -> None:
+    """Draw where a filter's windows sit on a padded input, and how often each cell is used.
+
+    Left: the input (white) inside its padding (grey), with the first window and its
+    neighbours one stride to the right and one stride down. Right: how many of the
+    ``output_shape`` windows cover each cell; a cell no window reaches gets no gradient.
+
+    Parameters
+    ----------
+    input_shape : tuple (H, W)
+        The shape of one channel of the input.
+    filter_shape : tuple (kh, kw)
+        The shape of one channel of a filter.
+    stride : int
+        The step between windows.
+    pad : int
+        The zeros added on every side.
+    output_shape : tuple (Ho, Wo)
+        The number of window positions down and across (from your output-shape rule).
+    """
+    height, width = input_shape
+    kh, kw = filter_shape
+    out_h, out_w = output_shape
+    padded = (height + 2 * pad, width + 2 * pad)
+    if (out_h - 1) * stride + kh > padded[0] or (out_w - 1) * stride + kw > padded[1]:
+        raise ValueError(
+            f"{out_h}x{out_w} windows of {kh}x{kw} with stride {stride} do not fit the "
+            f"padded input ({padded[0]}x{padded[1]})"
+        )
+    inside = np.zeros(padded)
+    inside[pad : pad + height, pad : pad + width] = 1
+    coverage = np.zeros(padded)
+    for i in range(out_h):
+        for j in range(out_w):
+            coverage[i * stride : i * stride + kh, j * stride : j * stride + kw] += 1
+    figure, (ax_windows, ax_coverage) = _figure_for([padded, padded], extra_height=1.3)
+    ax_windows.imshow(inside, cmap=ListedColormap(["#d9d9d9", "white"]), vmin=0, vmax=1)
+    for (r, s), is_input in np.ndenumerate(inside):
+        ax_windows.text(s, r, "X" if is_input else "0", ha="center", va="center", color="grey")
+    neighbours = [((0, 0), "#f2a900"), ((0, 1), "#1f77b4"), ((1, 0), "#d62728")]
+    for inset, ((i, j), colour) in enumerate(neighbours):
+        if i < out_h and j < out_w:
+            shrink = 0.08 * inset
+            ax_windows.add_patch(
+                Rectangle(
+                    (j * stride - 0.5 + shrink, i * stride - 0.5 + shrink),
+                    kw - 2 * shrink,
+                    kh - 2 * shrink,
+                    fill=False,
+                    edgecolor=colour,
+                    linewidth=3,
+                    label=f"window ({i}, {j})",
+                )
+            )
+    ax_windows.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, fontsize=8)
+    ax_windows.set_title(f"padding {pad}, stride {stride}: the first windows", fontsize=11)
+    ax_coverage.imshow(coverage, cmap="Oranges", vmin=0, vmax=max(1.0, 1.6 * coverage.max()))
+    for (r, s), count in np.ndenumerate(coverage):
+        ax_coverage.text(s, r, str(int(count)), ha="center", va="center", fontsize=11)
+    ax_coverage.add_patch(
+        Rectangle((pad - 0.5, pad - 0.5), width, height, fill=False, edgecolor="black", lw=2)
+    )
+    ax_coverage.set_title(f"windows covering each cell ({out_h}x{out_w} in all)", fontsize=11)
+    for ax in (ax_windows, ax_coverage):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    figure.tight_layout()
+    plt.show()
+
+
+def show_pooling_gradients(
+    X: np.ndarray,
+    pool_shape: tuple[int, int],
+    stride: int,
+    dO: np.ndarray,
+    dX_max: np.ndarray,
+    dZ: float,
+    dX_gap: np.ndarray,
+) -> None:
+    """Draw where the gradient goes through max pooling (top row) and through GAP (bottom).
+
+    Each row: the map X with the pooling's windows, the upstream gradient (each entry
+    framed in its window's colour), and the gradient that arrives at X. The cells that
+    max pooling's gradient reached are framed in gold, in X and in ``dX_max``.
+
+    Parameters
+    ----------
+    X : array of shape (H, W)
+        One channel of the pooled map.
+    pool_shape : tuple (ph, pw)
+        Max pooling's window.
+    stride : int
+        Max pooling's stride.
+    dO : array of shape (Ho, Wo)
+        The gradient at max pooling's output.
+    dX_max : array of shape (H, W)
+        What max pooling's backward pass sends to X.
+    dZ : float
+        The gradient at GAP's output.
+    dX_gap : array of shape (H, W)
+        What GAP's backward pass sends to X.
+    """
+    X = np.asarray(X, dtype=float)
+    dO = np.asarray(dO, dtype=float)
+    dX_max = np.asarray(dX_max, dtype=float)
+    dX_gap = np.asarray(dX_gap, dtype=float)
+    if not (X.shape == dX_max.shape == dX_gap.shape and X.ndim == 2 and dO.ndim == 2):
+        raise ValueError("X, dX_max and dX_gap must be 2-D arrays of one shape, dO 2-D")
+    ph, pw = pool_shape
+    height, width = X.shape
+    widths = [width, dO.shape[1], width]
+    figure, axes = plt.subplots(
+        2,
+        3,
+        figsize=(_CELL_INCHES * (2 * width + dO.shape[1] + 4), 2 * _CELL_INCHES * height + 1.6),
+        gridspec_kw={"width_ratios": widths},
+        squeeze=False,
+    )
+    rows = (
+        ("max pooling", dO, "dO", dX_max),
+        ("GAP", np.array([[float(dZ)]]), "dZ", dX_gap),
+    )
+    for row, (name, upstream, upstream_name, arrived) in enumerate(rows):
+        ax_x, ax_up, ax_dx = axes[row]
+        _draw_matrix(ax_x, X, f"X, pooled by {name}", vmax=float(np.max(np.abs(X))) or 1.0)
+        scale = float(max(np.max(np.abs(upstream)), np.max(np.abs(arrived)))) or 1.0
+        _draw_matrix(ax_up, upstream, f"{upstream_name}, from above", vmax=scale)
+        _draw_matrix(ax_dx, arrived, f"dX through {name}", vmax=scale)
+        # Each window and the upstream entry it produced share a colour.
+        windows = (
+            [((0, 0), (0, 0, height, width))]
+            if name == "GAP"
+            else [
+                ((i, j), (i * stride, j * stride, ph, pw))
+                for i in range(upstream.shape[0])
+                for j in range(upstream.shape[1])
+            ]
+        )
+        for index, ((i, j), (top, left, h, w)) in enumerate(windows):
+            colour = _WINDOW_COLOURS[index % len(_WINDOW_COLOURS)]
+            inset = 0.07 * (index % 3)
+            ax_x.add_patch(
+                Rectangle(
+                    (left - 0.5 + inset, top - 0.5 + inset),
+                    w - 2 * inset,
+                    h - 2 * inset,
+                    fill=False,
+                    edgecolor=colour,
+                    linewidth=2.5,
+                )
+            )
+            ax_up.add_patch(
+                Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, edgecolor=colour, lw=3)
+            )
+        if name != "GAP":
+            for (r, s), value in np.ndenumerate(arrived):
+                if value != 0:
+                    for ax in (ax_x, ax_dx):
+                        ax.add_patch(
+                            Rectangle(
+                                (s - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=_HIGHLIGHT, lw=4
+                            )
+                        )
+    figure.suptitle(
+        "Max pooling sends each window's gradient to its largest element; GAP shares dZ among all",
+        fontsize=12,
+    )
     figure.tight_layout()
     plt.show()

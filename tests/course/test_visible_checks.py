@@ -36,6 +36,8 @@ from autograder.verify.tasks import (
 from notebook_runs import REPO, SOURCE_DIR
 
 checks = load_checks_module()
+#: Notebook 7's graded functions: their examples are batches, not the worked example.
+LAYER_TASKS = [name for name in FUNCTION_TASKS if TASKS[name].notebook == "07_conv_layer"]
 
 # The seed's hand-computed values (seed/README.md), exactly.
 SEED_VALUES = {
@@ -167,10 +169,13 @@ def test_student_side_modules_import_only_what_the_student_runtime_has(module: s
 
 @pytest.mark.parametrize("task", FUNCTION_TASKS)
 def test_the_right_answer_passes_with_one_line_on_stdout(task: str, capsys) -> None:
-    _check(task)(getattr(reference, task))
+    _check(task)(function_task(task).reference)
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert captured.out == f"{task}: correct on the worked example.\n"
+    if task in LAYER_TASKS:  # notebook 7's examples are batches, not the worked example
+        assert re.fullmatch(rf"{task}: correct on [^\n]+\.\n", captured.out)
+    else:
+        assert captured.out == f"{task}: correct on the worked example.\n"
 
 
 @pytest.mark.parametrize(("task", "key"), _function_mistakes())
@@ -179,7 +184,7 @@ def test_each_typical_mistake_fails_with_its_sentence(task: str, key: str, capsy
     expected_message = None
     for args in checks.example_arguments()[task]:
         answer = wrong(*args)
-        if not _same(answer, getattr(reference, task)(*args)):
+        if not _same(answer, function_task(task).reference(*args)):
             expected_message = function_task(task).diagnose(args, answer).message
             break
     if (task, key) in INVISIBLE_ON_THE_EXAMPLE:
@@ -193,9 +198,16 @@ def test_each_typical_mistake_fails_with_its_sentence(task: str, key: str, capsy
     assert capsys.readouterr().out == ""
 
 
+@pytest.mark.parametrize("task", LAYER_TASKS)
+def test_notebook_7s_first_example_tells_every_mistake_apart(task: str) -> None:
+    """No two answers (the right one and the catalogued mistakes) agree on the first
+    example, so a check names each mistake by its own sentence."""
+    assert function_task(task).look_alikes(checks.example_arguments()[task][0]) == frozenset()
+
+
 def _modifies_first_array(task: str) -> Callable:
     def wrong(*args):
-        answer = getattr(reference, task)(*args)
+        answer = function_task(task).reference(*args)
         next(arg for arg in args if isinstance(arg, np.ndarray))[...] = 7
         return answer
 
@@ -204,7 +216,11 @@ def _modifies_first_array(task: str) -> Callable:
 
 @pytest.mark.parametrize(
     "task",
-    [t for t in FUNCTION_TASKS if t not in ("conv2d_output_shape", "gap_backward")],
+    [
+        t
+        for t in FUNCTION_TASKS
+        if t not in ("conv2d_output_shape", "gap_backward", "conv_layer_output_shape")
+    ],
 )
 def test_changing_an_input_in_place_fails_even_with_the_right_answer(task: str) -> None:
     with pytest.raises(AssertionError, match="^" + task) as failure:
@@ -220,11 +236,14 @@ def test_changing_an_input_in_place_fails_even_with_the_right_answer(task: str) 
         "jacobian_output_wrt_input",
         "pad2d",
         "rot180",
+        "conv_layer_forward",
+        "max_pool_forward",
+        "max_pool_backward",
     ],
 )
 def test_right_values_in_an_integer_array_fail(task: str) -> None:
     def integer_answer(*args):
-        return getattr(reference, task)(*args).astype(np.int64)
+        return function_task(task).reference(*args).astype(np.int64)
 
     with pytest.raises(AssertionError) as failure:
         _check(task)(integer_answer)

@@ -175,3 +175,53 @@ def test_window_shows_the_result_it_produces_with_that_entry_framed() -> None:
 def test_window_refuses_a_result_of_the_wrong_shape() -> None:
     with pytest.raises(ValueError, match=r"result must have shape \(2, 2\)"):
         plots.show_window(X, F, 0, 0, result=np.zeros((3, 3)))
+
+# ---------------------------------------------------------- notebook 7: the layer
+
+
+def test_strided_windows_count_the_windows_covering_each_cell() -> None:
+    # 6x6 input, padding 1 (8x8), 3x3 windows every 3 cells: 2x2 windows cover rows and
+    # columns 0 to 5 of the padded input; the last input row and column are never reached.
+    plots.show_strided_windows((6, 6), (3, 3), 3, 1, (2, 2))
+    ax_windows, ax_coverage = plt.gcf().axes[:2]
+    counts = _texts(ax_coverage)
+    assert counts[(0, 0)] == "1" and counts[(5, 5)] == "1"
+    assert all(counts[(6, j)] == "0" and counts[(j, 6)] == "0" for j in range(8))
+    labels = _texts(ax_windows)
+    assert labels[(0, 0)] == "0" and labels[(1, 1)] == "X" and labels[(6, 6)] == "X"
+    assert labels[(7, 7)] == "0"
+    assert ax_coverage.get_title() == "windows covering each cell (2x2 in all)"
+
+
+def test_strided_windows_show_overlaps_and_refuse_windows_that_stick_out() -> None:
+    plots.show_strided_windows((5, 6), (3, 2), 2, 1, (3, 4))
+    counts = _texts(plt.gcf().axes[1])
+    assert [counts[(r, 0)] for r in range(7)] == ["1", "1", "2", "1", "2", "1", "1"]
+    with pytest.raises(ValueError, match="do not fit the padded input"):
+        plots.show_strided_windows((5, 6), (3, 2), 2, 1, (4, 4))
+
+
+def test_pooling_gradients_frame_the_cells_max_pooling_reached() -> None:
+    X = np.array([[1, 3, 3, 0], [3, 2, 0, -1], [5, 5, 1, 1], [5, 5, 1, 1]])
+    dX_max = np.zeros((4, 4))
+    dX_max[0, 1], dX_max[0, 2], dX_max[2, 0], dX_max[2, 2] = 1, 2, 3, 4
+    plots.show_pooling_gradients(
+        X, (2, 2), 2, [[1, 2], [3, 4]], dX_max, 1.0, np.full((4, 4), 1 / 16)
+    )
+    axes = plt.gcf().axes
+    assert [ax.get_title() for ax in axes] == [
+        "X, pooled by max pooling",
+        "dO, from above",
+        "dX through max pooling",
+        "X, pooled by GAP",
+        "dZ, from above",
+        "dX through GAP",
+    ]
+    gold = [
+        (round(p.get_x() + 0.5), round(p.get_y() + 0.5))
+        for p in axes[2].patches
+        if p.get_edgecolor()[:3] == matplotlib.colors.to_rgb("#f2a900")
+    ]
+    assert sorted((row, column) for column, row in gold) == [(0, 1), (0, 2), (2, 0), (2, 2)]
+    assert len(axes[0].patches) == 4 + 4  # four windows, four reached cells
+    assert set(_texts(axes[5]).values()) == {"1/16"}

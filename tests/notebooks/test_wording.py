@@ -20,7 +20,7 @@ import re
 import nbformat
 import pytest
 
-from autograder.maths.misconceptions import CATALOGUE
+from autograder.verify.tasks import TASKS
 from notebook_runs import SOURCE_DIR, notebook_paths
 
 NOTEBOOKS = notebook_paths(SOURCE_DIR)
@@ -43,9 +43,9 @@ def _texts() -> dict[str, str]:
         for case in cases:
             for mistake in case["mistakes"]:
                 texts[f"conv_checks_expected.json:{task}:{mistake['key']}"] = mistake["message"]
-    for task, entries in CATALOGUE.items():
-        for misconception in entries:
-            texts[f"misconceptions:{task}:{misconception.key}"] = misconception.message
+    for name, task in TASKS.items():
+        for misconception in task.misconceptions:
+            texts[f"misconceptions:{name}:{misconception.key}"] = misconception.message
     return texts
 
 
