@@ -71,12 +71,14 @@ c.Autograde.autograde_preprocessors = list(
 )
 """
 
-#: The reference, as a student could write it: numpy only, exec'd into a module ``ref``.
+#: The reference, as a student could write it: numpy only, exec'd into a module ``ref``
+#: (notebooks 1 to 6's maths, then notebook 7's layer beside it).
 REFERENCE_PRELUDE = f"""\
 import types as _types
 import numpy as np
 ref = _types.ModuleType("ref")
 exec({(REPO / "autograder" / "maths" / "reference.py").read_text()!r}, ref.__dict__)
+exec({(REPO / "autograder" / "maths" / "layer.py").read_text()!r}, ref.__dict__)
 """
 
 #: A correct answer to every graded hand-computed value, written as a student could.
@@ -93,7 +95,7 @@ def correct_answer(task: str) -> str:
     """The source of a correct answer to ``task`` (after :data:`REFERENCE_PRELUDE`)."""
     if task in HAND_VALUE_TASKS:
         return f"from fractions import Fraction\n{task} = {HAND_VALUE_ANSWERS[task]}"
-    return f"{task} = ref.{task}"
+    return f"{task} = ref.{tasks.function_task(task).reference.__name__}"
 
 
 def _cell(source: str, grade_id: str, *, test: bool) -> nbformat.NotebookNode:

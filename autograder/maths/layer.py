@@ -26,9 +26,7 @@ Shapes that cannot work raise a ``ValueError`` that says which.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from numbers import Integral
-from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -345,16 +343,3 @@ def max_pool_backward(
     cols = np.arange(Wo)[None, None, None, :] * stride + q
     np.add.at(dX, (n, c, rows, cols), dO)
     return dX
-
-
-#: Notebook 7's graded functions, each with the reference it is judged against: the
-#: vectorised exercises ask for the same maths as the loop ones, written without loops.
-TASKS: dict[str, Callable[..., Any]] = {
-    "conv_layer_output_shape": conv_layer_output_shape,
-    "conv_layer_forward": conv_layer_forward,
-    "conv_layer_backward": conv_layer_backward,
-    "conv_layer_forward_vectorised": conv_layer_forward,
-    "conv_layer_backward_vectorised": conv_layer_backward,
-    "max_pool_forward": max_pool_forward,
-    "max_pool_backward": max_pool_backward,
-}

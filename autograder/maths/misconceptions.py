@@ -460,12 +460,18 @@ def _gradient_check_errors_swapped(backward_filter, backward_input, X, F, dO):
     return error_dX, error_dF
 
 
-def _gradient_check_loss_without_dO(backward_filter, backward_input, X, F, dO):
-    ones = np.ones(np.shape(dO))
-    return (
-        ref.relative_error(backward_filter(X, dO), ref.conv2d_backward_filter(X, ones)),
-        ref.relative_error(backward_input(dO, F), ref.conv2d_backward_input(ones, F)),
-    )
+def _gradient_check_against(upstream: Callable[[np.ndarray], np.ndarray]) -> Callable[..., tuple]:
+    """A gradient check whose numerical gradients are those of sum(O * upstream(dO)):
+    the backward functions still get dO itself."""
+
+    def check(backward_filter, backward_input, X, F, dO):
+        seen = upstream(_float(dO))
+        return (
+            ref.relative_error(backward_filter(X, dO), ref.conv2d_backward_filter(X, seen)),
+            ref.relative_error(backward_input(dO, F), ref.conv2d_backward_input(seen, F)),
+        )
+
+    return check
 
 
 GRADIENT_CHECK = (
@@ -478,7 +484,13 @@ GRADIENT_CHECK = (
         "loss_without_upstream_gradient",
         "Your numerical gradients are those of sum(O), not of L = sum(O * dO): the "
         "backward functions are given dO, so the loss you differentiate must weight O by it.",
-        _gradient_check_loss_without_dO,
+        _gradient_check_against(np.ones_like),
+    ),
+    Misconception(
+        "loss_averaged",
+        "Your numerical gradients are those of mean(O * dO), smaller by the number of "
+        "outputs: the backward functions' gradients are those of L = sum(O * dO).",
+        _gradient_check_against(lambda dO: dO / dO.size),
     ),
 )
 

@@ -30,7 +30,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from autograder.verify.wire import ScalarFunction
+from autograder.maths import layer
+from autograder.maths import reference as ref
+from autograder.verify.wire import ClaimedGradient, ScalarFunction
 
 __all__ = [
     "Case",
@@ -40,11 +42,17 @@ __all__ = [
     "conv2d_backward_input_cases",
     "conv2d_forward_cases",
     "conv2d_output_shape_cases",
+    "conv_layer_backward_cases",
+    "conv_layer_forward_cases",
+    "conv_layer_output_shape_cases",
     "gap_backward_cases",
     "gap_forward_cases",
     "generate",
+    "gradient_check_cases",
     "jacobian_output_wrt_filter_cases",
     "jacobian_output_wrt_input_cases",
+    "max_pool_backward_cases",
+    "max_pool_forward_cases",
     "numerical_gradient_cases",
     "pad2d_cases",
     "relative_error_cases",
@@ -77,23 +85,45 @@ CaseGenerator = Callable[[np.random.Generator], list[Case]]
 # ----------------------------------------------------------------- random values
 
 
-def _ints(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def _ints(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return rng.integers(-5, 6, size=shape).astype(np.int64)
 
 
-def _floats(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def _floats(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return rng.normal(0.0, 2.0, size=shape)
 
 
-def _quarters(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+def _quarters(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     """Floats that are multiples of 1/4, like the worked example's dL/dO."""
     return rng.integers(-8, 9, size=shape) / 4.0
 
 
-_DRAW = {"int": _ints, "float": _floats, "quarters": _quarters}
+def _ties(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Integers from -2 to 2: a window of four or more of them often holds a tie."""
+    return rng.integers(-2, 3, size=shape).astype(np.int64)
 
 
-def _array(rng: np.random.Generator, shape: tuple[int, int], kind: str) -> np.ndarray:
+def _counts(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Integers from 1 to 5."""
+    return rng.integers(1, 6, size=shape).astype(np.int64)
+
+
+def _positive(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Floats from 0.5 to 3."""
+    return rng.uniform(0.5, 3.0, size=shape)
+
+
+_DRAW = {
+    "int": _ints,
+    "float": _floats,
+    "quarters": _quarters,
+    "ties": _ties,
+    "positive int": _counts,
+    "positive float": _positive,
+}
+
+
+def _array(rng: np.random.Generator, shape: tuple[int, ...], kind: str) -> np.ndarray:
     return _DRAW[kind](rng, shape)
 
 
@@ -285,6 +315,229 @@ def training_step_cases(rng: np.random.Generator) -> list[Case]:
         target = int(rng.integers(-5, 6)) if kind == "int" else float(rng.normal(0.0, 2.0))
         args = (_array(rng, xs, kind), _array(rng, fs, kind), target, learning_rate)
         cases.append(Case(f"X {_size(xs)} {kind}, F {_size(fs)} {kind}, lr {learning_rate}", args))
+    return cases
+
+
+# ---------------------------------------------------------------- gradient_check
+
+#: True gradient entries smaller than this are drawn again: the relative error's 1e-8
+#: floor turns central-difference noise (about 1e-9 here) on a near-zero entry into an
+#: error far above the tolerance, so a right check could not reach the reference's errors.
+_SMALLEST_GRADIENT = 0.05
+
+
+def _claim(rng: np.random.Generator, claim: str, right: np.ndarray, mistaken: np.ndarray):
+    """The gradient a stand-in backward function claims: the right one, a typical wrong
+    one (``mistaken``), a scaled one, or the right one with noise of 1e-4."""
+    if claim == "right":
+        return right
+    if claim == "scaled":
+        return right * rng.uniform(1.5, 3.0)
+    if claim == "nearly right":
+        return right + rng.normal(0.0, 1e-4, size=right.shape)
+    return mistaken
+
+
+# (X shape, F shape, kind of X, F and dO, claim on dF, claim on dX): dF's typical wrong
+# claim is dF rotated by 180 degrees, dX's a full correlation with F unrotated. A claim
+# that differs between the two tells swapped errors apart; scaled and nearly right
+# claims give errors a boolean or a threshold cannot return. With numbers of both signs
+# a wrong claim's error is usually 1 exactly (some entry has the wrong sign), which
+# every slip in the loss reproduces; positive numbers keep such errors below 1.
+_GRADIENT_CHECK_CLASSES = (
+    ((3, 4), (2, 3), "positive int", "right", "right"),
+    ((5, 7), (3, 2), "float", "right", "unrotated"),
+    ((6, 4), (2, 3), "float", "rotated", "right"),
+    ((2, 8), (1, 3), "float", "scaled", "nearly right"),
+    ((8, 3), (4, 1), "float", "nearly right", "scaled"),
+    ((7, 6), (3, 4), "positive float", "rotated", "unrotated"),
+    ((4, 5), (2, 2), "positive int", "rotated", "scaled"),
+)
+
+
+def gradient_check_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for xs, fs, kind, dF_claim, dX_claim in _GRADIENT_CHECK_CLASSES:
+        os_ = _output(xs, fs)
+        while True:
+            X, F, dO = (_array(rng, shape, kind) for shape in (xs, fs, os_))
+            dF = ref.conv2d_backward_filter(X, dO)
+            dX = ref.conv2d_backward_input(dO, F)
+            if min(np.abs(dF).min(), np.abs(dX).min()) >= _SMALLEST_GRADIENT:
+                break
+        unrotated = ref.conv2d_forward(ref.pad2d(dO, (fs[0] - 1, fs[1] - 1)), F)
+        backward_filter = ClaimedGradient(
+            _claim(rng, dF_claim, dF, ref.rot180(dF)), (X, dO), "backward_filter(X, dO)"
+        )
+        backward_input = ClaimedGradient(
+            _claim(rng, dX_claim, dX, unrotated), (dO, F), "backward_input(dO, F)"
+        )
+        dF_says = "dF rotated by 180 degrees" if dF_claim == "rotated" else f"dF {dF_claim}"
+        dX_says = "dX with F unrotated" if dX_claim == "unrotated" else f"dX {dX_claim}"
+        cases.append(
+            Case(
+                f"X {_size(xs)}, F {_size(fs)}, dO {_size(os_)}, all {kind}; "
+                f"claims: {dF_says}, {dX_says}",
+                (backward_filter, backward_input, X, F, dO),
+            )
+        )
+    return cases
+
+
+# ------------------------------------------------- notebook 7: a convolution layer
+
+
+@dataclass(frozen=True)
+class _LayerClass:
+    """One challenge class of the layer's functions; the shapes are drawn fresh.
+
+    Attributes
+    ----------
+    kind : str
+        The numbers in X, F and b (``"int"``, ``"float"`` or ``"quarters"``).
+    upstream : str
+        The numbers in dO.
+    batch : int
+        N.
+    channels : tuple (C, K)
+        Input channels and filters; C == K lets a layer that mixes them up run.
+    stride, pad : int
+        The layer's stride and padding.
+    divides : bool
+        Whether the stride divides H + 2*pad - kh and W + 2*pad - kw (when it does not,
+        the last rows or columns of the padded input are never reached).
+    """
+
+    kind: str
+    upstream: str
+    batch: int
+    channels: tuple[int, int]
+    stride: int
+    pad: int
+    divides: bool
+
+
+_CONV_LAYER_CLASSES = (
+    _LayerClass("int", "quarters", 2, (2, 2), 2, 1, divides=False),
+    _LayerClass("float", "float", 1, (3, 2), 1, 0, divides=True),
+    _LayerClass("float", "float", 2, (2, 3), 3, 2, divides=False),
+    _LayerClass("quarters", "quarters", 3, (2, 2), 2, 0, divides=True),
+    _LayerClass("float", "float", 1, (1, 1), 1, 2, divides=True),
+    _LayerClass("int", "int", 1, (3, 1), 2, 2, divides=True),
+    _LayerClass("float", "float", 2, (1, 2), 2, 1, divides=False),
+)
+
+
+def _layer_side(rng: np.random.Generator, k: int, stride: int, pad: int, divides: bool) -> int:
+    """A side H (at most 8) for a filter side k such that the stride divides
+    H + 2*pad - k, or does not, as asked."""
+    sides = [
+        n
+        for n in range(max(1, k - 2 * pad), 9)
+        if ((n + 2 * pad - k) % stride == 0) == (divides or stride == 1)
+    ]
+    return int(rng.choice(sides))
+
+
+def _layer_shapes(
+    rng: np.random.Generator, layer_class: _LayerClass
+) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
+    """(N, C, H, W) and (K, C, kh, kw) for one draw of a class: filters of 1 to 3 rows
+    and columns, sides up to 8."""
+    C, K = layer_class.channels
+    kh, kw = (int(k) for k in rng.integers(1, 4, size=2))
+    H, W = (
+        _layer_side(rng, k, layer_class.stride, layer_class.pad, layer_class.divides)
+        for k in (kh, kw)
+    )
+    return (layer_class.batch, C, H, W), (K, C, kh, kw)
+
+
+def _layer_label(layer_class: _LayerClass, x_shape: tuple, f_shape: tuple) -> str:
+    return (
+        f"X {_size(x_shape)} {layer_class.kind}, F {_size(f_shape)}, "
+        f"stride {layer_class.stride}, pad {layer_class.pad}"
+    )
+
+
+def conv_layer_output_shape_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for layer_class in _CONV_LAYER_CLASSES:
+        x_shape, f_shape = _layer_shapes(rng, layer_class)
+        args = (x_shape, f_shape, layer_class.stride, layer_class.pad)
+        label = (
+            f"x_shape {_size(x_shape)}, f_shape {_size(f_shape)}, "
+            f"stride {layer_class.stride}, pad {layer_class.pad}"
+        )
+        cases.append(Case(label, args))
+    return cases
+
+
+def conv_layer_forward_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for layer_class in _CONV_LAYER_CLASSES:
+        x_shape, f_shape = _layer_shapes(rng, layer_class)
+        X, F = _array(rng, x_shape, layer_class.kind), _array(rng, f_shape, layer_class.kind)
+        b = _array(rng, (f_shape[0],), layer_class.kind)
+        args = (X, F, b, layer_class.stride, layer_class.pad)
+        cases.append(Case(_layer_label(layer_class, x_shape, f_shape), args))
+    return cases
+
+
+def conv_layer_backward_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for layer_class in _CONV_LAYER_CLASSES:
+        x_shape, f_shape = _layer_shapes(rng, layer_class)
+        X, F = _array(rng, x_shape, layer_class.kind), _array(rng, f_shape, layer_class.kind)
+        stride, pad = layer_class.stride, layer_class.pad
+        d_kind = layer_class.upstream
+        dO = _array(rng, layer.conv_layer_output_shape(x_shape, f_shape, stride, pad), d_kind)
+        label = _layer_label(layer_class, x_shape, f_shape) + f", dO {d_kind}"
+        cases.append(Case(label, (dO, X, F, stride, pad)))
+    return cases
+
+
+# (kind of X, pool shape, stride, N, C): windows that overlap (stride smaller than the
+# window), that leave gaps, that tile; integers from -2 to 2 tie inside windows.
+_POOL_CLASSES = (
+    ("ties", (2, 2), 1, 1, 2),
+    ("float", (3, 2), 2, 2, 1),
+    ("ties", (2, 3), 3, 2, 2),
+    ("quarters", (2, 2), 2, 1, 3),
+    ("ties", (3, 3), 2, 1, 1),
+    ("float", (1, 3), 1, 1, 2),
+    ("int", (2, 1), 2, 2, 1),
+)
+
+
+def _pool_input_shape(
+    rng: np.random.Generator, pool_shape: tuple[int, int], N: int, C: int
+) -> tuple[int, int, int, int]:
+    """(N, C, H, W) with sides from the window's to 8, not square."""
+    while True:
+        H, W = (int(rng.integers(p, 9)) for p in pool_shape)
+        if H != W:
+            return N, C, H, W
+
+
+def max_pool_forward_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for kind, pool_shape, stride, N, C in _POOL_CLASSES:
+        x_shape = _pool_input_shape(rng, pool_shape, N, C)
+        label = f"X {_size(x_shape)} {kind}, pool {_size(pool_shape)}, stride {stride}"
+        cases.append(Case(label, (_array(rng, x_shape, kind), pool_shape, stride)))
+    return cases
+
+
+def max_pool_backward_cases(rng: np.random.Generator) -> list[Case]:
+    cases = []
+    for kind, pool_shape, stride, N, C in _POOL_CLASSES:
+        x_shape = _pool_input_shape(rng, pool_shape, N, C)
+        X = _array(rng, x_shape, kind)
+        d_kind = "int" if kind == "int" else "quarters" if kind == "ties" else "float"
+        dO = _array(rng, layer.max_pool_forward(X, pool_shape, stride).shape, d_kind)
+        label = f"X {_size(x_shape)} {kind}, pool {_size(pool_shape)}, stride {stride}, dO {d_kind}"
+        cases.append(Case(label, (dO, X, pool_shape, stride)))
     return cases
 
 

@@ -76,15 +76,24 @@ def _type_name(value: Any) -> str:
 def _judge_value(task: FunctionTask, args: tuple, answer: Any, expected: Any) -> CaseVerdict:
     """Compare one returned answer with the reference's and, when it is wrong, name the
     catalogued misconception it matches."""
-    if task.result.kind == "shape" and isinstance(answer, np.ndarray) and answer.ndim == 1:
-        # (Ho, Wo) as a numpy array is a fine answer, and the catalogue's mistaken shapes
-        # are tuples: compared as an array, a forgotten +1 would go unnamed.
+    if _numbers_only(task.result) and isinstance(answer, np.ndarray) and answer.ndim == 1:
+        # (Ho, Wo) or (error_dF, error_dX) as a numpy array is a fine answer, and the
+        # catalogue's mistaken answers are tuples: compared as an array, a forgotten +1
+        # would go unnamed.
         answer = tuple(answer.tolist())
     verdict = _compare(task.result, answer, expected, task.tolerance)
     if verdict.passed or verdict.misconception is not None:
         return verdict
     match = task.diagnose(args, tuple(answer) if isinstance(answer, list) else answer)
     return verdict if match is None else CaseVerdict(False, match.message, match.key)
+
+
+def _numbers_only(result: Result) -> bool:
+    """Whether a result is a fixed number of numbers (a shape, or a tuple of numbers),
+    which a 1-D array holds as well as a tuple does."""
+    return result.kind == "shape" or (
+        result.kind == "tuple" and all(part.kind == "number" for part in result.parts)
+    )
 
 
 def _compare(result: Result, answer: Any, expected: Any, tolerance: Tolerance) -> CaseVerdict:
@@ -94,10 +103,13 @@ def _compare(result: Result, answer: Any, expected: Any, tolerance: Tolerance) -
         if not (isinstance(answer, (tuple, list)) and len(answer) == len(result.parts)):
             names = ", ".join(result.names)
             return CaseVerdict(False, f"returned {_type_name(answer)}; return ({names})")
-        for part, part_answer, part_expected in zip(result.parts, answer, expected, strict=True):
+        parts = zip(result.names, result.parts, answer, expected, strict=True)
+        for name, part, part_answer, part_expected in parts:
             verdict = _compare(part, part_answer, part_expected, tolerance)
-            if not verdict.passed:
+            if verdict.misconception is not None:  # the catalogue's sentence names the part
                 return verdict
+            if not verdict.passed:
+                return CaseVerdict(False, f"{name}: {verdict.message}")
         return CaseVerdict(True)
     if result.kind == "number":
         return _judge_number(answer, expected, tolerance)

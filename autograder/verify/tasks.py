@@ -39,11 +39,11 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from autograder.maths import example
+from autograder.maths import example, layer
 from autograder.maths import misconceptions as mistakes
 from autograder.maths import reference as ref
 from autograder.maths.misconceptions import Misconception, diagnose, look_alikes
-from autograder.maths.tolerance import EXACT, TOLERANCE, Tolerance
+from autograder.maths.tolerance import EXACT, ROUNDED_ESTIMATE, TOLERANCE, Tolerance
 from autograder.verify import challenges
 from autograder.verify.challenges import CaseGenerator
 
@@ -155,13 +155,19 @@ class FunctionTask(_Task):
     result : Result
         What it must return.
     tolerance : Tolerance
-        How close its values must be: the course's one rule.
+        How close its values must be: the course's one rule, unless its right answer is
+        itself a numerical estimate.
+    restates : str or None
+        The task whose contract this one restates in another style (notebook 7's
+        vectorised exercises restate its loop ones): the same reference, challenge
+        classes, result and mistakes, declared again under this task's name.
     """
 
     reference: Callable[..., Any]
     case_classes: CaseGenerator
     result: Result
     tolerance: Tolerance = field(default=TOLERANCE)
+    restates: str | None = None
 
     kind: ClassVar[str] = "function"
     #: The ``conv_probe`` call that sends its answers.
@@ -339,6 +345,17 @@ _DECLARED: tuple[Task, ...] = (
         misconceptions=mistakes.RELATIVE_ERROR,
     ),
     FunctionTask(
+        name="gradient_check",
+        notebook="05_gradient_check",
+        reference=ref.gradient_check,
+        case_classes=challenges.gradient_check_cases,
+        result=tuple_of(error_dF=NUMBER, error_dX=NUMBER),
+        # The student's errors come from central differences, the reference's from exact
+        # gradients: they agree to about 1e-8, not to the course's rtol of 1e-7.
+        tolerance=ROUNDED_ESTIMATE,
+        misconceptions=mistakes.GRADIENT_CHECK,
+    ),
+    FunctionTask(
         name="training_step",
         notebook="06_putting_it_together",
         reference=ref.training_step,
@@ -346,7 +363,82 @@ _DECLARED: tuple[Task, ...] = (
         result=tuple_of(new_F=ARRAY, loss=NUMBER),
         misconceptions=mistakes.TRAINING_STEP,
     ),
+    # Notebook 7, a bonus: its test cells carry 0 nbgrader points and their bonus beside
+    # them (autograder.verify.bonus).
+    FunctionTask(
+        name="conv_layer_output_shape",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_output_shape,
+        case_classes=challenges.conv_layer_output_shape_cases,
+        result=shape("N", "K", "Ho", "Wo"),
+        misconceptions=mistakes.CONV_LAYER_OUTPUT_SHAPE,
+    ),
+    FunctionTask(
+        name="conv_layer_forward",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_forward,
+        case_classes=challenges.conv_layer_forward_cases,
+        result=FLOAT_ARRAY,
+        misconceptions=mistakes.CONV_LAYER_FORWARD,
+    ),
+    FunctionTask(
+        name="conv_layer_backward",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_backward,
+        case_classes=challenges.conv_layer_backward_cases,
+        result=tuple_of(dX=FLOAT_ARRAY, dF=FLOAT_ARRAY, db=FLOAT_ARRAY),
+        misconceptions=mistakes.CONV_LAYER_BACKWARD,
+    ),
+    FunctionTask(
+        name="conv_layer_forward_vectorised",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_forward,
+        case_classes=challenges.conv_layer_forward_cases,
+        result=FLOAT_ARRAY,
+        misconceptions=mistakes.CONV_LAYER_FORWARD,
+        restates="conv_layer_forward",
+    ),
+    FunctionTask(
+        name="conv_layer_backward_vectorised",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_backward,
+        case_classes=challenges.conv_layer_backward_cases,
+        result=tuple_of(dX=FLOAT_ARRAY, dF=FLOAT_ARRAY, db=FLOAT_ARRAY),
+        misconceptions=mistakes.CONV_LAYER_BACKWARD,
+        restates="conv_layer_backward",
+    ),
+    FunctionTask(
+        name="max_pool_forward",
+        notebook="07_conv_layer",
+        reference=layer.max_pool_forward,
+        case_classes=challenges.max_pool_forward_cases,
+        result=FLOAT_ARRAY,
+        misconceptions=mistakes.MAX_POOL_FORWARD,
+    ),
+    FunctionTask(
+        name="max_pool_backward",
+        notebook="07_conv_layer",
+        reference=layer.max_pool_backward,
+        case_classes=challenges.max_pool_backward_cases,
+        result=FLOAT_ARRAY,
+        misconceptions=mistakes.MAX_POOL_BACKWARD,
+    ),
 )
+
+
+def _check_restatement(task: FunctionTask, original: Task | None) -> None:
+    """A restated task must keep its original's contract: everything but its name."""
+    if not isinstance(original, FunctionTask):
+        raise ValueError(f"{task.name} restates {task.restates!r}, no graded function before it")
+    same = (
+        task.reference is original.reference
+        and task.case_classes is original.case_classes
+        and task.result == original.result
+        and task.tolerance == original.tolerance
+        and task.misconceptions is original.misconceptions
+    )
+    if not same:
+        raise ValueError(f"{task.name} restates {original.name} but differs from it")
 
 
 def _table(declared: tuple[Task, ...]) -> Mapping[str, Task]:
@@ -357,6 +449,8 @@ def _table(declared: tuple[Task, ...]) -> Mapping[str, Task]:
         keys = [entry.key for entry in task.misconceptions]
         if len(keys) != len(set(keys)):
             raise ValueError(f"{task.name}: two misconceptions share a key")
+        if isinstance(task, FunctionTask) and task.restates is not None:
+            _check_restatement(task, table.get(task.restates))
         table[task.name] = task
     return MappingProxyType(table)
 

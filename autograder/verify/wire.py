@@ -18,8 +18,11 @@ Values are JSON objects with one tag key: ``{"array": {dtype, shape, data}}`` (n
 dtypes, base64 bytes), ``{"object_array": {shape, items}}``, ``{"int": "12"}``,
 ``{"float": float.hex}``, ``{"fraction": [num, den]}``, ``{"bool": b}``,
 ``{"tuple": [...]}``, ``{"list": [...]}``, ``{"none": null}``,
-``{"scalar_function": {"C": array, "D": array}}`` (challenge arguments only) and
-``{"unsupported": {"type": name, ...}}`` (an answer the probe could not send).
+``{"scalar_function": {"C": array, "D": array}}`` and
+``{"claimed_gradient": {"gradient": array, "expects": [array, ...], "call": text}}``
+(challenge arguments only: functions the probe builds and hands to the student's
+function) and ``{"unsupported": {"type": name, ...}}`` (an answer the probe could not
+send).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ __all__ = [
     "MIME_TYPE",
     "PROTOCOL",
     "CaseRecord",
+    "ClaimedGradient",
     "Payload",
     "Raised",
     "Returned",
@@ -98,6 +102,40 @@ class ScalarFunction:
 
 
 @dataclass(frozen=True, eq=False)
+class ClaimedGradient:
+    """A stand-in backward function: gradient_check's challenges pass two of them.
+
+    Called with arrays equal to ``expects`` (same shapes and values, any dtype), it
+    returns a fresh float copy of ``gradient``, right or wrong as the challenge claims;
+    called with anything else, it raises a ``ValueError`` that says how it must be
+    called. The probe builds the same function from the same fields
+    (``conv_probe.claimed_gradient``).
+
+    Attributes
+    ----------
+    gradient : float64 array of shape (m, n)
+        The gradient it claims.
+    expects : tuple of arrays
+        The arguments a gradient check must call it with, in order: (X, dO) for
+        backward_filter, (dO, F) for backward_input.
+    call : str
+        How it must be called, e.g. ``"backward_filter(X, dO)"``, for the error message.
+    """
+
+    gradient: np.ndarray
+    expects: tuple[np.ndarray, ...]
+    call: str
+
+    def __call__(self, *args: Any) -> np.ndarray:
+        if len(args) != len(self.expects) or not all(
+            np.shape(got) == want.shape and np.array_equal(got, want)
+            for got, want in zip(args, self.expects, strict=True)
+        ):
+            raise ValueError(f"call {self.call}, with the X, F and dO you were given")
+        return np.array(self.gradient, dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
 class Returned:
     """The call returned: what it returned, and whether it changed an input array."""
 
@@ -155,7 +193,7 @@ def encode(value: Any) -> dict:
 
     Parameters
     ----------
-    value : numeric array, int, float, tuple or ScalarFunction
+    value : numeric array, int, float, tuple, ScalarFunction or ClaimedGradient
         One argument of a challenge case.
 
     Returns
@@ -165,6 +203,14 @@ def encode(value: Any) -> dict:
     """
     if isinstance(value, ScalarFunction):
         return {"scalar_function": {"C": encode(value.C), "D": encode(value.D)}}
+    if isinstance(value, ClaimedGradient):
+        return {
+            "claimed_gradient": {
+                "gradient": encode(value.gradient),
+                "expects": [encode(arg) for arg in value.expects],
+                "call": value.call,
+            }
+        }
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             raise TypeError(f"cannot send an array of dtype {value.dtype}")

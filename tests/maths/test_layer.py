@@ -16,13 +16,13 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from autograder.maths.exact import to_fractions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.signal import convolve2d, correlate2d
 
 from autograder.maths import layer
+from autograder.maths.exact import to_fractions
 from autograder.maths.layer import (
     conv_layer_backward,
     conv_layer_forward,

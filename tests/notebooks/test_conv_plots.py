@@ -176,6 +176,7 @@ def test_window_refuses_a_result_of_the_wrong_shape() -> None:
     with pytest.raises(ValueError, match=r"result must have shape \(2, 2\)"):
         plots.show_window(X, F, 0, 0, result=np.zeros((3, 3)))
 
+
 # ---------------------------------------------------------- notebook 7: the layer
 
 

@@ -41,6 +41,102 @@ LEGIT_PASSES = {
     ("relative_error", "A, B 2x2, both zero"): {"absolute_error", "mean_instead_of_max"},
     # The filter is as large as the input, so O is 1x1 and H*W = 1.
     ("training_step", "X 6x6 int, F 6x6 int, lr 0.001"): {"forgot_gap_backward"},
+    # Both claims right: both errors are 0, in either order.
+    (
+        "gradient_check",
+        "X 3x4, F 2x3, dO 2x2, all positive int; claims: dF right, dX right",
+    ): {"errors_swapped"},
+}
+
+# Notebook 7's classes draw their shapes fresh, so their labels change from run to run:
+# (task, class index) -> the mistakes that pass it. The classes are listed in
+# autograder/verify/challenges.py.
+LEGIT_PASSES_BY_CLASS = {
+    # Stride 2, padding 1, and the stride does not divide H + 2 - kh: (H + 1 - kh) // 2
+    # is (H + 2 - kh) // 2, so padding once counts the same windows (class 0 has K == C).
+    ("conv_layer_output_shape", 0): {"padded_once", "channels_instead_of_filters"},
+    ("conv_layer_output_shape", 6): {"padded_once"},
+    # Stride 1, no padding, and K != C: only the channels and the +1 can go wrong.
+    ("conv_layer_output_shape", 1): {
+        "padded_once",
+        "padding_ignored",
+        "rounded_up",
+        "stride_ignored",
+        "true_division",
+    },
+    # No padding, the stride divides, and K == C.
+    ("conv_layer_output_shape", 3): {
+        "channels_instead_of_filters",
+        "padded_once",
+        "padding_ignored",
+        "rounded_up",
+        "true_division",
+    },
+    # N = C = K = 1 and stride 1 (the stride divides everything).
+    ("conv_layer_output_shape", 4): {
+        "channels_instead_of_filters",
+        "rounded_up",
+        "stride_ignored",
+        "true_division",
+    },
+    # Stride 2 divides H + 4 - kh: nothing to round.
+    ("conv_layer_output_shape", 5): {"rounded_up", "true_division"},
+    # Stride 1, no padding.
+    ("conv_layer_forward", 1): {"padded_one_side", "padding_ignored", "stride_ignored"},
+    # No padding.
+    ("conv_layer_forward", 3): {"padded_one_side", "padding_ignored"},
+    # N = C = K = 1, stride 1: one channel, nothing to mix or to add C times.
+    ("conv_layer_forward", 4): {
+        "bias_added_per_channel",
+        "channels_mixed_up",
+        "first_channel_only",
+        "stride_ignored",
+    },
+    # One input channel.
+    ("conv_layer_forward", 6): {"bias_added_per_channel", "first_channel_only"},
+    # One example, stride 1, no padding.
+    ("conv_layer_backward", 1): {
+        "db_first_example_only",
+        "padding_not_removed",
+        "padding_removed_from_one_side",
+        "stride_ignored",
+    },
+    # No padding.
+    ("conv_layer_backward", 3): {"padding_not_removed", "padding_removed_from_one_side"},
+    # N = C = K = 1, stride 1.
+    ("conv_layer_backward", 4): {
+        "dF_channels_swapped",
+        "dX_channels_mixed_up",
+        "db_first_example_only",
+        "stride_ignored",
+    },
+    # One example.
+    ("conv_layer_backward", 5): {"db_first_example_only"},
+    # Stride 1 (overlapping 2x2 windows).
+    ("max_pool_forward", 0): {"stride_ignored"},
+    ("max_pool_forward", 5): {"stride_ignored"},
+    # One channel.
+    ("max_pool_forward", 1): {"channels_mixed_up"},
+    ("max_pool_forward", 4): {"channels_mixed_up"},
+    ("max_pool_forward", 6): {"channels_mixed_up"},
+    # 2x2 windows with stride 2: the window's size is the stride.
+    ("max_pool_forward", 3): {"window_size_as_stride"},
+    # Stride 1.
+    ("max_pool_backward", 0): {"stride_ignored"},
+    # Floats: no ties.
+    ("max_pool_backward", 1): {"gradient_to_all_ties", "last_of_ties", "ties_column_major"},
+    # Floats and stride 1.
+    ("max_pool_backward", 5): {
+        "gradient_to_all_ties",
+        "last_of_ties",
+        "stride_ignored",
+        "ties_column_major",
+    },
+    # Windows that do not overlap (stride 3 for 2x3, stride 2 for 2x2 and 2x1).
+    ("max_pool_backward", 2): {"overlaps_overwritten"},
+    ("max_pool_backward", 3): {"overlaps_overwritten"},
+    # 2x1 windows that do not overlap: a one-column window reads the same both ways.
+    ("max_pool_backward", 6): {"overlaps_overwritten", "ties_column_major"},
 }
 
 # (task, case label, mistake) -> the earlier entry it is named as, because the two give
@@ -62,6 +158,16 @@ NAMED_AS = {
     ),
     ("rot180", "F 5x1 float", "rotated_90"): "transposed",
 }
+# (task, class index, mistake) -> the earlier entry it is named as, for notebook 7's
+# classes. Stride 2 with padding 1, or stride 3 with padding 2 and a stride that does not
+# divide: (H + 2*pad - kh) // stride is (H - kh) // stride + 1, so forgetting the +1 is
+# ignoring the padding; stride 2 with padding 2: forgetting the +1 is padding once.
+NAMED_AS_BY_CLASS = {
+    ("conv_layer_output_shape", 0, "forgot_plus_one"): "padding_ignored",
+    ("conv_layer_output_shape", 2, "forgot_plus_one"): "padding_ignored",
+    ("conv_layer_output_shape", 5, "forgot_plus_one"): "padded_once",
+    ("conv_layer_output_shape", 6, "forgot_plus_one"): "padding_ignored",
+}
 
 
 def _record(mistake, args):
@@ -81,14 +187,17 @@ def test_each_mistake_fails_every_case_but_the_listed_ones_in_every_run(name):
     assert {label for t, label, _ in NAMED_AS if t == name} <= labels
     # Checked in every run, so the same mistaken submission gets the same score in each.
     for run in RUNS:
-        for case in generate(task, np.random.default_rng(run)):
+        for index, case in enumerate(generate(task, np.random.default_rng(run))):
             for mistake in task.misconceptions:
                 record = _record(mistake.wrong, case.args)
                 verdict = judge_record(task, case, record)
                 allowed = LEGIT_PASSES.get((name, case.label), set())
+                allowed = allowed | LEGIT_PASSES_BY_CLASS.get((task.restates or name, index), set())
                 assert verdict.passed is (mistake.key in allowed), (run, case.label, mistake.key)
                 if isinstance(record, Returned) and not verdict.passed:
-                    named = NAMED_AS.get((name, case.label, mistake.key), mistake.key)
+                    named = NAMED_AS.get((name, case.label, mistake.key)) or NAMED_AS_BY_CLASS.get(
+                        (task.restates or name, index, mistake.key), mistake.key
+                    )
                     assert verdict.misconception == named, (run, case.label, mistake.key)
 
 
@@ -105,3 +214,49 @@ def test_an_integer_map_whose_sum_divides_evenly_is_drawn_again():
     for run in range(300):
         (O,) = generate(function_task("gap_forward"), np.random.default_rng(run))[0].args
         assert O.sum() % O.size != 0
+
+
+# ------------------------------------------------------------------ gradient_check
+
+
+def _gradient_check_by_central_differences(backward_filter, backward_input, X, F, dO):
+    """A right gradient_check as notebook 5 asks for it: its errors carry the rounding
+    of central differences, where the reference's come from exact gradients."""
+
+    def loss(X_, F_):
+        return float(np.sum(reference.conv2d_forward(X_, F_) * dO))
+
+    numeric_dF = reference.numerical_gradient(lambda F_: loss(X, F_), F)
+    numeric_dX = reference.numerical_gradient(lambda X_: loss(X_, F), X)
+    return (
+        reference.relative_error(backward_filter(X, dO), numeric_dF),
+        reference.relative_error(backward_input(dO, F), numeric_dX),
+    )
+
+
+def _thresholded(backward_filter, backward_input, X, F, dO):
+    """A gradient check that answers 'right or wrong' instead of how far off."""
+    errors = _gradient_check_by_central_differences(backward_filter, backward_input, X, F, dO)
+    return tuple(float(error > 1e-6) for error in errors)
+
+
+def test_a_gradient_check_by_central_differences_passes_every_case_of_every_run():
+    task = function_task("gradient_check")
+    for run in RUNS:
+        for case in generate(task, np.random.default_rng(run)):
+            answer = _gradient_check_by_central_differences(*case.args)
+            assert judge_record(task, case, Returned(answer, False)).passed, (run, case.label)
+
+
+def test_a_gradient_check_that_returns_verdicts_instead_of_errors_fails_in_every_run():
+    task = function_task("gradient_check")
+    for run in RUNS:
+        graded = 0
+        for case in generate(task, np.random.default_rng(run)):
+            verdict = judge_record(task, case, Returned(_thresholded(*case.args), False))
+            # Right only where every error is 0 or 1 (a claim of the wrong sign somewhere).
+            if set(task.reference(*case.args)) <= {0.0, 1.0}:
+                continue
+            assert not verdict.passed, (run, case.label)
+            graded += 1
+        assert graded >= 4, run  # the scaled, nearly right and positive-number claims

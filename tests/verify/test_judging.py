@@ -148,3 +148,103 @@ def test_a_forgotten_plus_one_is_named_in_every_form_the_judge_accepts(form):
         assert verdict.message.startswith("You forgot the +1")
         right = judge_record(OUTPUT_SHAPE, case, _returned(form((H - kh + 1, W - kw + 1))))
         assert right.passed, case.label
+
+
+# ----------------------------------------------------------- gradient_check: a pair
+
+
+GRADIENT_CHECK = function_task("gradient_check")
+
+
+def _gradient_check_case() -> Case:
+    """The right dF claimed, and dX from an unrotated filter (worked out below)."""
+    from autograder.verify.wire import ClaimedGradient
+
+    X = np.array([[3, 5, 5, 2], [4, 4, 2, 2], [3, 4, 2, 4]])
+    F = np.array([[2, 1, 2], [3, 3, 2]])
+    dO = np.array([[1, 3], [1, 3]])
+    right_dF = np.array([[34, 30, 19], [31, 20, 22]])
+    unrotated_dX = np.array([[2, 9, 12, 9], [4, 16, 17, 15], [2, 7, 5, 6]])
+    return Case(
+        "X 3x4, F 2x3, dO 2x2",
+        (
+            ClaimedGradient(right_dF, (X, dO), "backward_filter(X, dO)"),
+            ClaimedGradient(unrotated_dX, (dO, F), "backward_input(dO, F)"),
+            X,
+            F,
+            dO,
+        ),
+    )
+
+
+# The right dX is [[2, 7, 5, 6], [5, 19, 16, 12], [3, 12, 11, 6]]; the worst entry of the
+# unrotated one is [0, 2], 12 for 5: |12 - 5| / (12 + 5).
+ERROR_DX = 7 / 17
+
+
+@pytest.mark.parametrize(
+    "form",
+    [tuple, list, np.array],
+    ids=["tuple", "list", "array"],
+)
+def test_a_gradient_check_may_return_its_pair_as_a_tuple_list_or_array(form):
+    case = _gradient_check_case()
+    assert GRADIENT_CHECK.reference(*case.args) == pytest.approx((0.0, ERROR_DX), abs=1e-15)
+    # Central differences leave about 1e-10 in each error; 1e-6 is the task's tolerance.
+    for answer in [(0.0, ERROR_DX), (3e-10, ERROR_DX - 5e-10), (9e-7, ERROR_DX + 9e-7)]:
+        assert judge_record(GRADIENT_CHECK, case, _returned(form(answer))).passed, answer
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ((2e-6, ERROR_DX), "error_dF: the value is wrong"),
+        ((0.0, 1.0), "error_dX: the value is wrong"),
+        ((False, True), "error_dF: returned a bool; it should return one number"),
+        ((0.0,), "returned a tuple; return (error_dF, error_dX)"),
+        (ERROR_DX, "returned a float; return (error_dF, error_dX)"),
+        (np.array([[0.0, ERROR_DX]]), "returned an array of dtype float64; return"),
+    ],
+)
+def test_a_gradient_check_that_returns_anything_else_fails_and_says_which_part(answer, message):
+    verdict = judge_record(GRADIENT_CHECK, _gradient_check_case(), _returned(answer))
+    assert not verdict.passed
+    assert verdict.message.startswith(message), verdict.message
+
+
+def test_a_gradient_check_with_its_errors_swapped_is_named():
+    verdict = judge_record(GRADIENT_CHECK, _gradient_check_case(), _returned((ERROR_DX, 0.0)))
+    assert (verdict.passed, verdict.misconception) == (False, "errors_swapped")
+
+
+def test_a_backward_function_called_the_wrong_way_round_is_the_students_error():
+    case = _gradient_check_case()
+    backward_filter, _, X, _, dO = case.args
+    with pytest.raises(ValueError, match=r"call backward_filter\(X, dO\)"):
+        backward_filter(dO, X)
+
+
+# -------------------------------------------------- conv_layer_backward: a triple
+
+
+def test_the_layers_gradients_are_judged_part_by_part_and_the_part_named():
+    backward = function_task("conv_layer_backward")
+    (case, *_) = generate(backward, np.random.default_rng(3))
+    dX, dF, db = backward.reference(*case.args)
+    assert judge_record(backward, case, _returned((dX, dF, db))).passed
+    assert judge_record(backward, case, _returned([dX, dF, db])).passed
+    wrong_dF = dF.copy()
+    wrong_dF[0, 0, 0, 0] += 1.0
+    verdict = judge_record(backward, case, _returned((dX, wrong_dF, db)))
+    assert verdict.message.startswith("dF: entry [0, 0, 0, 0] is wrong")
+    short_db = judge_record(backward, case, _returned((dX, dF, db[:1])))
+    assert short_db.message.startswith(
+        f"db: returned shape (1,); for these inputs the result has shape {db.shape}"
+    )
+    integer_dX = judge_record(backward, case, _returned((np.round(dX).astype(int), dF, db)))
+    assert not integer_dX.passed
+    assert judge_record(backward, case, _returned((dX, dF))).message.startswith(
+        "returned a tuple; return (dX, dF, db)"
+    )
+    per_example = judge_record(backward, case, _returned((dX, dF, case.args[0].sum(axis=(2, 3)))))
+    assert per_example.misconception == "db_not_summed_over_batch"
