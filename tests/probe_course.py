@@ -55,6 +55,8 @@ exec(
 _root = Path(__file__).resolve().parent
 c.CourseDirectory.root = str(_root)
 c.Sandbox.helper_dir = str(_root / "source" / "conv_backprop")
+from autograder.verify.bonus import bonus_points_in
+c.VerifyProbes.bonus_points = bonus_points_in(_root / "source" / "conv_backprop")
 c.Execute.timeout = {timeout}
 {extra}
 """

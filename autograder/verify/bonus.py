@@ -19,12 +19,18 @@ Where a bonus is declared: in the instructor's source notebook, beside nbgrader'
 :func:`bonus_points_in` when the course's configuration loads.
 
 What is trusted: the bonus per task comes from this process's configuration
-(``c.SaveBonusCredit.bonus_points``, read from the source notebooks), never from a
-submitted notebook, whose metadata a student can edit; the judged fraction comes from
-``VerifyProbes``'s verdicts, which it leaves in nbconvert's ``resources`` (this
-process's memory), never from cell metadata; and the 0-point rule is checked against
-the gradebook, which ``OverwriteCells`` also trusts.
-Without those verdicts this step refuses to run, so nothing is credited unverified.
+(``c.VerifyProbes.bonus_points``, read from the source notebooks by :func:`configure`
+through :func:`bonus_points_in`), never from a submitted notebook, whose metadata a
+student can edit; VerifyProbes judges each bonus cell and leaves its facts, bonus
+included, in nbconvert's ``resources`` (this process's memory), where this step reads
+them, never from cell metadata; and the 0-point rule is checked against the gradebook,
+which ``OverwriteCells`` also trusts. Without those facts this step refuses to run, so
+nothing is credited unverified.
+
+Shown: formgrader and ``nbgrader export`` show extra credit as they are;
+:class:`BonusInFeedback` makes nbgrader's feedback page show a bonus cell's score out of
+its bonus (not out of 0), and the course's reports and summaries read the bonus per cell
+with :func:`bonus_cells_in`.
 
 An instructor who types extra credit into a bonus cell in formgrader is overruled by
 the next autograde of that submission: on bonus cells the extra credit is the grader's.
@@ -40,15 +46,21 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
-from traitlets import Dict, Float, Unicode
 from traitlets.utils.importstring import import_item
 
-from autograder.verify.preprocessors import VERDICTS_KEY, parse_probe_calls
+from autograder.verify.preprocessors import (
+    VERDICT_METADATA_KEY,
+    VERDICTS_KEY,
+    BonusConfigError,
+    parse_probe_calls,
+)
 
 __all__ = [
     "BONUS_METADATA_KEY",
     "BonusConfigError",
+    "BonusInFeedback",
     "SaveBonusCredit",
+    "bonus_cells_in",
     "bonus_credit",
     "bonus_points_in",
     "with_bonus_credit",
@@ -57,11 +69,6 @@ __all__ = [
 #: The source notebooks' cell metadata key under which a test cell states its bonus:
 #: ``{"conv_backprop": {"bonus_points": 4}}`` beside nbgrader's ``"points": 0``.
 BONUS_METADATA_KEY = "conv_backprop"
-
-
-class BonusConfigError(ValueError):
-    """The course declares a bonus that nbgrader would also count as ordinary points, or a
-    test cell that mixes bonus and ordinary tasks."""
 
 
 def bonus_credit(bonus: float, verdict: dict) -> float:
@@ -92,17 +99,9 @@ class SaveBonusCredit(NbGraderPreprocessor):
     """Write each bonus cell's judged share of its bonus into nbgrader's extra credit.
 
     Runs after ``SaveAutoGrades`` (the grade rows exist) and before
-    ``AssignLatePenalties`` (a late penalty sees the whole score).
+    ``AssignLatePenalties`` (a late penalty sees the whole score). Each cell's bonus and
+    judged fraction come from VerifyProbes' facts in ``resources``.
     """
-
-    bonus_points = Dict(
-        key_trait=Unicode(),
-        value_trait=Float(),
-        default_value={},
-        help="Bonus points per graded task, e.g. {'max_pool_backward': 4}. A test cell whose "
-        "tasks are all bonus tasks must carry 0 nbgrader points; it earns the sum of its "
-        "tasks' bonus times the fraction of challenge cases it passed, as extra credit.",
-    ).tag(config=True)
 
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
@@ -123,7 +122,7 @@ class SaveBonusCredit(NbGraderPreprocessor):
                 verdict = verdicts.get(grade_id)
                 if verdict is None:  # not a test cell VerifyProbes judged
                     continue
-                bonus = self._bonus_of(grade_id, verdict)
+                bonus = verdict.get("bonus")
                 if bonus is None and verdict.get("tasks"):
                     continue  # an ordinary cell
                 grade = gradebook.find_grade(
@@ -146,21 +145,6 @@ class SaveBonusCredit(NbGraderPreprocessor):
                 self.log.info("Bonus for %s: %g of %g", grade_id, grade.extra_credit, bonus)
             gradebook.db.commit()
         return nb, resources
-
-    def _bonus_of(self, grade_id: str, verdict: dict | None) -> float | None:
-        """The bonus points a cell can earn, or None for an ordinary cell."""
-        if verdict is None:
-            return None
-        tasks = verdict.get("tasks") or []
-        bonus_tasks = [task for task in tasks if task in self.bonus_points]
-        if not bonus_tasks:
-            return None
-        if len(bonus_tasks) != len(tasks):
-            raise BonusConfigError(
-                f"test cell {grade_id} mixes bonus tasks {bonus_tasks} with ordinary ones; "
-                "give each bonus task a test cell of its own"
-            )
-        return sum(self.bonus_points[task] for task in bonus_tasks)
 
 
 def with_bonus_credit(steps: list) -> list:
@@ -188,19 +172,20 @@ def _as_class(step: object) -> object:
     return import_item(step) if isinstance(step, str) else step
 
 
-def bonus_points_in(source_dir: Path) -> dict[str, float]:
-    """The bonus points the source notebooks of an assignment declare, by task.
+def bonus_cells_in(source_dir: Path) -> dict[str, tuple[str, float]]:
+    """The bonus cells the source notebooks of an assignment declare.
 
     Parameters
     ----------
     source_dir : Path
-        The assignment's folder in ``source/``, holding the instructor's notebooks.
+        The assignment's folder in ``source/``, holding the instructor's notebooks (none
+        there: no bonus).
 
     Returns
     -------
-    dict of str to float
-        Task name -> bonus points, for every test cell whose metadata carries
-        ``{"conv_backprop": {"bonus_points": ...}}``.
+    dict of str to (str, float)
+        A test cell's ``grade_id`` -> (the one task it probes, its bonus points), for
+        every test cell whose metadata carries ``{"conv_backprop": {"bonus_points": ...}}``.
 
     Raises
     ------
@@ -208,13 +193,14 @@ def bonus_points_in(source_dir: Path) -> dict[str, float]:
         For a bonus on a cell that also carries points, probes more than one task, or
         states a bonus that is not a positive number.
     """
-    bonus: dict[str, float] = {}
+    cells: dict[str, tuple[str, float]] = {}
     for path in sorted(Path(source_dir).glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             declared = cell.metadata.get(BONUS_METADATA_KEY, {}).get("bonus_points")
             if declared is None:
                 continue
-            where = f"{path.name}, cell {cell.metadata.get('nbgrader', {}).get('grade_id')}"
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            where = f"{path.name}, cell {grade_id}"
             if (
                 isinstance(declared, bool)
                 or not isinstance(declared, (int, float))
@@ -228,5 +214,56 @@ def bonus_points_in(source_dir: Path) -> dict[str, float]:
                 raise BonusConfigError(
                     f"{where}: a bonus cell probes one task, not {sorted(tasks)}"
                 )
-            bonus[tasks.pop()] = float(declared)
-    return bonus
+            cells[grade_id] = (tasks.pop(), float(declared))
+    return cells
+
+
+def bonus_points_in(source_dir: Path) -> dict[str, float]:
+    """The bonus points the source notebooks of an assignment declare, by task.
+
+    Parameters
+    ----------
+    source_dir : Path
+        The assignment's folder in ``source/``.
+
+    Returns
+    -------
+    dict of str to float
+        Task name -> bonus points (:func:`bonus_cells_in`, keyed by task), for
+        ``c.VerifyProbes.bonus_points``.
+    """
+    return dict(bonus_cells_in(source_dir).values())
+
+
+class BonusInFeedback(NbGraderPreprocessor):
+    """Show a bonus cell's score out of its bonus in nbgrader's feedback (runs after
+    ``GetGrades``, which reads the cell's maximum from the gradebook: 0).
+
+    A notebook whose graded cells are all bonus cells shows its score out of its bonus
+    too; each cell's verdict says its points are bonus points. Display only: scores stay
+    in the gradebook. The bonus comes from the verdict VerifyProbes wrote into the
+    autograded notebook.
+    """
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        graded = [cell for cell in nb.cells if utils.is_grade(cell)]
+        bonus_total = 0.0
+        for cell in graded:
+            verdict = cell.metadata.get(VERDICT_METADATA_KEY)
+            bonus = verdict.get("bonus") if isinstance(verdict, dict) else None
+            if not isinstance(bonus, (int, float)) or bonus <= 0:
+                continue
+            if float(cell.metadata.nbgrader.get("points", 0)) == 0.0:
+                cell.metadata.nbgrader["points"] = float(bonus)
+                bonus_total += float(bonus)
+        info = resources.get("nbgrader", {})
+        all_bonus = graded and all(
+            isinstance(cell.metadata.get(VERDICT_METADATA_KEY), dict)
+            and cell.metadata[VERDICT_METADATA_KEY].get("bonus")
+            for cell in graded
+        )
+        if all_bonus and float(info.get("max_score") or 0) == 0.0:
+            info["max_score"] = bonus_total
+        return nb, resources

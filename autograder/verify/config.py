@@ -20,6 +20,7 @@ from nbgrader.preprocessors import Execute
 
 from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
+from autograder.verify.bonus import bonus_points_in, with_bonus_credit
 from autograder.verify.preprocessors import ArmProbes, VerifyProbes
 
 __all__ = [
@@ -38,6 +39,7 @@ GUARD_AUTOGRADE = ["autograder.verify.preprocessors.RefuseToGrade"]
 #: Feedback without hidden tests, for the guard and for :func:`configure` alike.
 SAFE_FEEDBACK = [
     "nbgrader.preprocessors.GetGrades",
+    "autograder.verify.bonus.BonusInFeedback",
     "autograder.verify.hide_hidden_tests.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
@@ -48,7 +50,8 @@ def autograde_preprocessors(*, verify: bool = True) -> list[Any]:
 
     ``Execute`` becomes :class:`~autograder.jail.execute.SandboxedExecute`; with
     ``verify``, :class:`ArmProbes` runs just before it and :class:`VerifyProbes` just
-    after it (before anything that trims outputs or saves grades).
+    after it (before anything that trims outputs or saves grades), and
+    :class:`~autograder.verify.bonus.SaveBonusCredit` just after ``SaveAutoGrades``.
 
     Parameters
     ----------
@@ -63,8 +66,11 @@ def autograde_preprocessors(*, verify: bool = True) -> list[Any]:
     """
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     (at,) = [i for i, step in enumerate(steps) if step is Execute]
-    around = [ArmProbes, SandboxedExecute, VerifyProbes] if verify else [SandboxedExecute]
-    return [*steps[:at], *around, *steps[at + 1 :]]
+    if not verify:
+        return [*steps[:at], SandboxedExecute, *steps[at + 1 :]]
+    return with_bonus_credit(
+        [*steps[:at], ArmProbes, SandboxedExecute, VerifyProbes, *steps[at + 1 :]]
+    )
 
 
 def configure(
@@ -81,8 +87,8 @@ def configure(
     c : traitlets.config.Config
         The ``c`` of a course's ``nbgrader_config.py``.
     course_root : path
-        The course folder; the jail's trusted helpers come from its
-        ``source/<assignment>/``.
+        The course folder; the jail's trusted helpers, and the bonus points its test
+        cells declare, come from its ``source/<assignment>/``.
     assignment : str
         The assignment whose helper files the jail copies.
     verify : bool
@@ -91,6 +97,9 @@ def configure(
     c.Execute.kernel_name = KERNEL_NAME
     c.Sandbox.helper_dir = str(Path(course_root) / "source" / assignment)
     c.Autograde.autograde_preprocessors = autograde_preprocessors(verify=verify)
+    # Bonus cells (0 nbgrader points, a bonus beside them) earn extra credit; the bonus
+    # comes from the instructor's source notebooks, never from a submission.
+    c.VerifyProbes.bonus_points = bonus_points_in(Path(course_root) / "source" / assignment)
     # A test cell the student deleted comes back from the gradebook and is graded.
     c.OverwriteCells.add_missing_cells = True
     c.GenerateFeedback.preprocessors = list(SAFE_FEEDBACK)

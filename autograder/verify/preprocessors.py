@@ -33,7 +33,7 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Float
+from traitlets import Dict, Float, Unicode
 
 from autograder.verify.challenges import Case, generate
 from autograder.verify.judging import CaseVerdict, judge_hand_value, judge_record
@@ -58,6 +58,7 @@ __all__ = [
     "VERDICTS_KEY",
     "VERDICT_METADATA_KEY",
     "ArmProbes",
+    "BonusConfigError",
     "GraderNotConfiguredError",
     "HiddenTestsError",
     "ProbeCall",
@@ -77,6 +78,11 @@ VERDICTS_KEY = "conv_backprop_verdicts"
 
 _BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 _END_HIDDEN = "END HIDDEN TESTS"
+
+
+class BonusConfigError(ValueError):
+    """The course declares a bonus that nbgrader would also count as ordinary points, or a
+    test cell that mixes bonus and ordinary tasks (see :mod:`autograder.verify.bonus`)."""
 
 
 class HiddenTestsError(ValueError):
@@ -307,7 +313,22 @@ def _payloads(outputs: list[NotebookNode]) -> list[Any]:
 
 
 class VerifyProbes(NbGraderPreprocessor):
-    """Judge the probes' answers and write each test cell's verdict (after ``Execute``)."""
+    """Judge the probes' answers and write each test cell's verdict (after ``Execute``).
+
+    A cell whose tasks are bonus tasks (:attr:`bonus_points`) carries 0 nbgrader points:
+    its verdict speaks of its bonus, and the facts it leaves for later steps carry that
+    bonus, which :class:`autograder.verify.bonus.SaveBonusCredit` credits.
+    """
+
+    bonus_points = Dict(
+        key_trait=Unicode(),
+        value_trait=Float(),
+        default_value={},
+        help="Bonus points per graded task, e.g. {'max_pool_backward': 4}, as the course's "
+        "source notebooks declare them (autograder.verify.bonus.bonus_points_in). A test "
+        "cell whose tasks are all bonus tasks earns the sum of their bonus times the "
+        "fraction of challenge cases it passed, as nbgrader extra credit.",
+    ).tag(config=True)
 
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
@@ -330,8 +351,10 @@ class VerifyProbes(NbGraderPreprocessor):
             if state is None:
                 state = _ArmedCell(cell.source, problem="this test cell was never armed")
             result = self._verify_cell(cell.outputs, state)
+            grade_id = cell.metadata.nbgrader.grade_id
             points = float(cell.metadata.nbgrader.get("points", 0))
-            cell.outputs = neutralised(cell.outputs) + verdict_outputs(result, points)
+            bonus = self._bonus_of(grade_id, result.tasks)
+            cell.outputs = neutralised(cell.outputs) + verdict_outputs(result, points, bonus)
             cell.source = state.trusted_source
             facts = {
                 "tasks": result.tasks,
@@ -339,10 +362,29 @@ class VerifyProbes(NbGraderPreprocessor):
                 "passed": result.passed,
                 "misconceptions": result.misconceptions,
                 "problem": result.problem,
+                "bonus": bonus,
             }
-            verdicts[cell.metadata.nbgrader.grade_id] = facts
+            verdicts[grade_id] = facts
             cell.metadata[VERDICT_METADATA_KEY] = dict(facts)
         return nb, resources
+
+    def _bonus_of(self, grade_id: str, tasks: list[str]) -> float | None:
+        """The bonus points a test cell can earn, or None for an ordinary cell.
+
+        Raises
+        ------
+        BonusConfigError
+            If the cell mixes bonus tasks with ordinary ones.
+        """
+        bonus_tasks = [task for task in tasks if task in self.bonus_points]
+        if not bonus_tasks:
+            return None
+        if len(bonus_tasks) != len(tasks):
+            raise BonusConfigError(
+                f"test cell {grade_id} mixes bonus tasks {bonus_tasks} with ordinary ones; "
+                "give each bonus task a test cell of its own"
+            )
+        return sum(self.bonus_points[task] for task in bonus_tasks)
 
     def _verify_cell(self, outputs: list[NotebookNode], state: _ArmedCell) -> CellResult:
         result = CellResult(tasks=[armed.call.task for armed in state.calls])

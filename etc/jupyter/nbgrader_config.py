@@ -18,6 +18,7 @@ c = get_config()  # noqa: F821 -- provided by traitlets when nbgrader loads this
 c.Autograde.autograde_preprocessors = ["autograder.verify.preprocessors.RefuseToGrade"]
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "autograder.verify.bonus.BonusInFeedback",
     "autograder.verify.hide_hidden_tests.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

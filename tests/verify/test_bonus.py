@@ -1,11 +1,11 @@
-"""Bonus points through nbgrader's extra credit (autograder/bonus.py).
+"""Bonus points through nbgrader's extra credit (autograder/verify/bonus.py).
 
 Fast tests run SaveBonusCredit against a real SQLite gradebook, with the verdicts
-VerifyProbes would leave in resources. One slow test grades a tiny course with plain
-``nbgrader autograde`` (the repository's trusted config, sandbox included, plus the
-bonus step) and reads the totals back from the gradebook and from ``nbgrader export``:
-the assignment's maximum stays where it was, and a right bonus answer adds its points on
-top of it.
+VerifyProbes would leave in resources, and VerifyProbes' verdict on a bonus cell. One
+slow test grades a tiny course with plain ``nbgrader autograde`` (the repository's
+trusted config, sandbox and bonus step included) and reads the totals back from the
+gradebook, ``nbgrader export`` and the feedback page: the assignment's maximum stays
+where it was, and a right bonus answer adds its points on top of it.
 """
 
 from __future__ import annotations
@@ -25,12 +25,15 @@ from sqlalchemy.exc import SAWarning
 from autograder.verify.bonus import (
     BONUS_METADATA_KEY,
     BonusConfigError,
+    BonusInFeedback,
     SaveBonusCredit,
+    bonus_cells_in,
     bonus_credit,
     bonus_points_in,
     with_bonus_credit,
 )
 from autograder.verify.preprocessors import VERDICT_METADATA_KEY, VERDICTS_KEY, VerifyProbes
+from autograder.verify.verdicts import CellResult, Problem, verdict_outputs
 from probe_course import (
     ASSIGNMENT,
     REFERENCE_PRELUDE,
@@ -114,11 +117,16 @@ def gradebook(gradebook_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{copy}"
 
 
+#: The bonus the tests' verdicts carry: rot180 and pad2d are bonus tasks here.
+BONUS = {"rot180": 5.0, "pad2d": 3.0}
+
+
 def _verdict(task: str, passed: int, cases: int = 7, problem: str | None = None) -> dict:
-    return {"tasks": [task], "cases": cases, "passed": passed, "problem": problem}
+    facts = {"tasks": [task], "cases": cases, "passed": passed, "problem": problem}
+    return facts | {"bonus": BONUS.get(task)}
 
 
-def _run(db_url: str, verdicts: dict | None, cells=None, bonus=None) -> None:
+def _run(db_url: str, verdicts: dict | None, cells=None) -> None:
     nb = new_notebook(
         cells=cells
         or [_cell("test_conv2d_forward", 2), _cell("test_rot180", 0), _cell("test_pad2d", 0)]
@@ -129,8 +137,7 @@ def _run(db_url: str, verdicts: dict | None, cells=None, bonus=None) -> None:
     }
     if verdicts is not None:
         resources[VERDICTS_KEY] = verdicts
-    step = SaveBonusCredit(bonus_points=bonus or {"rot180": 5, "pad2d": 3})
-    step.preprocess(nb, resources)
+    SaveBonusCredit().preprocess(nb, resources)
 
 
 def _credits(db_url: str) -> dict[str, float | None]:
@@ -181,13 +188,14 @@ def test_a_cell_the_verifier_could_not_read_earns_nothing_not_a_stale_credit(
 ) -> None:
     _run(gradebook, {"test_rot180": _verdict("rot180", 7)})
     unread = {"tasks": [], "cases": 0, "passed": 0, "problem": "this test cell was never armed"}
+    unread["bonus"] = None
     _run(gradebook, {"test_rot180": unread})
     assert _credits(gradebook)["test_rot180"] == 0.0
 
 
 def test_what_the_notebook_says_about_its_verdict_earns_nothing(gradebook: str) -> None:
     """A student can write any cell metadata; only the verifier's own verdicts count."""
-    forged = {VERDICT_METADATA_KEY: {"tasks": ["rot180"], "cases": 7, "passed": 7}}
+    forged = {VERDICT_METADATA_KEY: {"tasks": ["rot180"], "cases": 7, "passed": 7, "bonus": 5}}
     cells = [_cell("test_rot180", 0, forged)]
     _run(gradebook, {"test_rot180": _verdict("rot180", 0)}, cells=cells)
     assert _credits(gradebook)["test_rot180"] == 0.0
@@ -203,15 +211,93 @@ def test_a_bonus_cell_that_also_carries_points_is_refused(gradebook: str) -> Non
     with pytest.raises(BonusConfigError, match=r"must carry 0 nbgrader points \(it has 2\)"):
         _run(
             gradebook,
-            {"test_conv2d_forward": _verdict("conv2d_forward", 10, 10)},
-            bonus={"conv2d_forward": 4},
+            {"test_conv2d_forward": _verdict("conv2d_forward", 10, 10) | {"bonus": 4.0}},
         )
 
 
-def test_a_cell_mixing_bonus_and_ordinary_tasks_is_refused(gradebook: str) -> None:
-    mixed = {"tasks": ["rot180", "conv2d_forward"], "cases": 8, "passed": 8, "problem": None}
+# ------------------------------------------------------- the verdict on a bonus cell
+
+
+def _verified(tasks: list[str], bonus_points: dict[str, float]):
+    """VerifyProbes on one test cell whose probe calls were never answered."""
+    source = "pass\n### BEGIN HIDDEN TESTS\nimport conv_probe\n"
+    source += "".join(f'conv_probe.probe("{task}", {task})\n' for task in tasks)
+    source += "### END HIDDEN TESTS"
+    nb = new_notebook(cells=[_cell("test_cell", 0)])
+    nb.cells[0].source = source
+    resources: dict = {}
+    from autograder.verify.preprocessors import ArmProbes
+
+    ArmProbes().preprocess(nb, resources)
+    VerifyProbes(bonus_points=bonus_points).preprocess(nb, resources)
+    return nb.cells[0], resources[VERDICTS_KEY]["test_cell"]
+
+
+def test_the_verifier_gives_a_bonus_cell_its_bonus_and_speaks_of_bonus_points() -> None:
+    cell, facts = _verified(["rot180"], {"rot180": 5.0, "pad2d": 3.0})
+    assert facts["bonus"] == 5.0 and cell.metadata[VERDICT_METADATA_KEY]["bonus"] == 5.0
+    (error,) = cell.outputs
+    assert "(0 of 5 bonus points)" in error.evalue
+    _, ordinary = _verified(["conv2d_forward"], {"rot180": 5.0})
+    assert ordinary["bonus"] is None
+
+
+def test_a_cell_mixing_bonus_and_ordinary_tasks_is_refused() -> None:
     with pytest.raises(BonusConfigError, match="mixes bonus tasks"):
-        _run(gradebook, {"test_rot180": mixed})
+        _verified(["rot180", "conv2d_forward"], {"rot180": 5.0})
+
+
+@pytest.mark.parametrize(
+    ("passed", "headline", "kinds"),
+    [
+        (
+            7,
+            "Hidden tests passed: `rot180` correct on all 7 inputs (5 of 5 bonus points).",
+            {"display_data"},
+        ),
+        (
+            3,
+            "Hidden tests: `rot180` correct on 3 of 7 inputs (2.14 of 5 bonus points).",
+            {"display_data"},
+        ),
+        (
+            0,
+            "Hidden tests failed: `rot180` wrong on all 7 inputs (0 of 5 bonus points).",
+            {"error"},
+        ),
+    ],
+)
+def test_a_bonus_verdict_never_reads_0_of_0_points(passed, headline, kinds) -> None:
+    result = CellResult(["rot180"], cases=7, passed=passed)
+    if passed < 7:
+        result.problems.append(Problem("rot180", "You transposed F.", ("F 2x2 int",)))
+    outputs = verdict_outputs(result, 0.0, bonus=5.0)
+    # No partial-credit number: nbgrader would score it against the cell's 0 points.
+    assert {output.output_type for output in outputs} == kinds
+    text = outputs[0].get("evalue") or outputs[0]["data"]["text/plain"]
+    assert text.split("\n")[0] == headline
+    assert "of 0 points" not in text
+
+
+# ------------------------------------------------------------ feedback shows the bonus
+
+
+def test_the_feedback_page_shows_a_bonus_cell_out_of_its_bonus() -> None:
+    bonus_cell = _cell(
+        "test_rot180", 0, {VERDICT_METADATA_KEY: {"tasks": ["rot180"], "bonus": 5.0}}
+    )
+    other_bonus = _cell("test_pad2d", 0, {VERDICT_METADATA_KEY: {"tasks": ["pad2d"], "bonus": 3.0}})
+    ordinary = _cell("test_conv2d_forward", 2, {VERDICT_METADATA_KEY: {"bonus": None}})
+    resources = {"nbgrader": {"notebook": "07_layer", "score": 6.0, "max_score": 0.0}}
+    nb = new_notebook(cells=[bonus_cell, other_bonus])
+    BonusInFeedback().preprocess(nb, resources)
+    assert [cell.metadata.nbgrader["points"] for cell in nb.cells] == [5.0, 3.0]
+    assert resources["nbgrader"]["max_score"] == 8.0  # the notebook's bonus, not 0
+    mixed = {"nbgrader": {"notebook": "05", "score": 9.0, "max_score": 2.0}}
+    nb = new_notebook(cells=[ordinary, _cell("test_rot180", 0, bonus_cell.metadata)])
+    BonusInFeedback().preprocess(nb, mixed)
+    assert [cell.metadata.nbgrader["points"] for cell in nb.cells] == [2, 5.0]
+    assert mixed["nbgrader"]["max_score"] == 2.0
 
 
 def test_the_step_goes_right_after_save_auto_grades_once() -> None:
@@ -247,6 +333,10 @@ def test_the_bonus_is_read_from_the_source_notebooks_beside_nbgraders_points(tmp
     cells = [_bonus_cell("rot180", 0, 5), _bonus_cell("pad2d", 0, 2.5), _cell("test_x", 3)]
     cells[2].source = graded_cell_source("conv2d_forward")
     assert bonus_points_in(_declaring(tmp_path, cells)) == {"rot180": 5.0, "pad2d": 2.5}
+    assert bonus_cells_in(tmp_path / "source") == {
+        "test_rot180": ("rot180", 5.0),
+        "test_pad2d": ("pad2d", 2.5),
+    }
 
 
 @pytest.mark.parametrize(
@@ -274,12 +364,6 @@ def test_a_bonus_cell_probing_two_tasks_is_refused(tmp_path) -> None:
 
 # ------------------------------------------ a tiny course, graded by nbgrader
 
-_BONUS_CONFIG = """
-from autograder.verify.bonus import bonus_points_in, with_bonus_credit
-
-c.Autograde.autograde_preprocessors = with_bonus_credit(c.Autograde.autograde_preprocessors)
-c.SaveBonusCredit.bonus_points = bonus_points_in(_root / "source" / "conv_backprop")
-"""
 #: pad2d is an ordinary 2-point exercise, rot180 a bonus one worth 5 on top.
 _POINTS = {"pad2d": 2, "rot180": 0}
 
@@ -314,7 +398,7 @@ def _source_notebook() -> nbformat.NotebookNode:
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory) -> Path:
     course = tmp_path_factory.mktemp("bonus_course")
-    write_config(course, extra=_BONUS_CONFIG)
+    write_config(course)  # the repository's configure: the bonus step included
     source = course / "source" / ASSIGNMENT
     source.mkdir(parents=True)
     nbformat.write(_source_notebook(), source / "probed.ipynb")
@@ -373,3 +457,13 @@ def test_the_gradebook_keeps_the_bonus_in_extra_credit_of_a_zero_point_cell(grad
         wrong = gb.find_grade("test_rot180", "probed", ASSIGNMENT, "wrong")
         assert (wrong.extra_credit, wrong.score) == (0, 0)
         assert gb.find_grade("test_pad2d", "probed", ASSIGNMENT, "wrong").extra_credit is None
+
+
+def test_the_feedback_page_shows_the_bonus_out_of_the_bonus_not_out_of_0(graded_course) -> None:
+    done = nbgrader(graded_course, "generate_feedback", ASSIGNMENT, "--force")
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = (graded_course / "feedback" / "right" / ASSIGNMENT / "probed.html").read_text()
+    # rot180 is the bonus cell (5 bonus points), pad2d an ordinary one (2 points).
+    assert "(Score: 5.0 / 5.0)" in page and "(Score: 2.0 / 2.0)" in page
+    assert "/ 0.0)" not in page
+    assert "correct on all 7 inputs (5 of 5 bonus points)" in page

@@ -15,6 +15,7 @@ from traitlets.utils.importstring import import_item
 
 from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
+from autograder.verify.bonus import SaveBonusCredit, bonus_points_in
 from autograder.verify.config import (
     ASSIGNMENT_ID,
     GUARD_AUTOGRADE,
@@ -37,6 +38,9 @@ def test_the_trusted_list_arms_before_the_jailed_execute_and_verifies_before_sav
     assert names.index("SandboxedExecute") + 1 == names.index("VerifyProbes")
     assert names.index("VerifyProbes") < names.index("LimitOutput") < names.index("SaveAutoGrades")
     assert "Execute" not in names
+    # The bonus is credited once the grade rows exist, before a late penalty sees the score.
+    assert names.index("SaveAutoGrades") + 1 == names.index("SaveBonusCredit")
+    assert names.index("SaveBonusCredit") < names.index("AssignLatePenalties")
 
 
 def test_without_verification_the_list_is_nbgraders_own_with_the_kernel_jailed():
@@ -57,6 +61,26 @@ def test_configure_owns_the_list_whatever_was_configured_before():
     assert c.OverwriteCells.add_missing_cells is True
     assert "autograder.verify.hide_hidden_tests.HideHiddenTests" in c.GenerateFeedback.preprocessors
     assert c.HTMLExporter.preprocessors == ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
+
+
+def test_configure_reads_the_bonus_from_the_courses_source_notebooks():
+    c = Config()
+    configure(c, REPO)
+    declared = bonus_points_in(REPO / "source" / ASSIGNMENT_ID)
+    assert c.VerifyProbes.bonus_points == declared
+    # Design §1: notebook 7, the optional extension, is worth bonus points (20 in all).
+    assert sum(declared.values()) == 20
+    assert {name.removesuffix("_vectorised") for name in declared} == {
+        "conv_layer_output_shape",
+        "conv_layer_forward",
+        "conv_layer_backward",
+        "max_pool_forward",
+        "max_pool_backward",
+    }
+    without_source = Config()
+    configure(without_source, REPO / "no such course")
+    assert without_source.VerifyProbes.bonus_points == {}
+    assert SaveBonusCredit in without_source.Autograde.autograde_preprocessors
 
 
 def test_configure_points_the_jail_at_the_named_assignment():
@@ -80,7 +104,9 @@ def test_guard_config_refuses_and_is_installed_in_this_environment():
 def test_paths_named_outside_the_repository_still_work():
     """Guards installed before the move name these; ``python -m`` commands name the rest."""
     assert import_item("autograder.verifier.RefuseToGrade") is import_item(GUARD_AUTOGRADE[0])
-    assert import_item("autograder.feedback.HideHiddenTests") is import_item(SAFE_FEEDBACK[1])
+    hide = "autograder.verify.hide_hidden_tests.HideHiddenTests"
+    assert hide in SAFE_FEEDBACK
+    assert import_item("autograder.feedback.HideHiddenTests") is import_item(hide)
 
 
 @pytest.mark.parametrize(
