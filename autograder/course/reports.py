@@ -7,10 +7,15 @@ each autograded test cell's metadata. Nothing here reruns or rescores anything.
 
 Files written to ``<course>/reports/``:
 
-- ``grades.csv``: one row per student: LMS id, per-notebook and total scores, and a
-  ``status`` column that is ``graded`` for a real score (0 included) and
-  ``needs a human`` otherwise, with the reasons in ``reason``;
+- ``grades.csv``: one row per student: LMS id, per-notebook and total scores, the
+  bonus part of the total, and a ``status`` column that is ``graded`` for a real score
+  (0 included) and ``needs a human`` otherwise, with the reasons in ``reason``;
 - ``exercises.csv``: per graded cell: points, mean, median, share of full and zero marks;
+
+Bonus cells (0 nbgrader points, a bonus beside them in the source notebook, see
+:mod:`autograder.verify.bonus`) earn nbgrader extra credit: their score counts in the
+total, which may go above the maximum, and is measured against their bonus, never
+against their 0 points.
 - ``score_distribution.png`` and ``misconceptions.png``;
 - ``report.html``: all of the above on one page.
 """
@@ -32,6 +37,7 @@ from autograder.course.course_config import load_course_config
 from autograder.course.grading import read_ledger
 from autograder.course.lms import read_id_map
 from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
+from autograder.verify.bonus import bonus_cells_in
 from autograder.verify.preprocessors import VERDICT_METADATA_KEY
 from autograder.verify.tasks import FUNCTION_TASKS, HAND_VALUE_TASKS, TASKS
 
@@ -62,9 +68,11 @@ class ExerciseScore:
     notebook, name : str
         The notebook and the cell's ``grade_id``.
     score, max_score : float
-        Points earned (None while ungraded) and available.
+        Points earned (None while ungraded) and available (0 for a bonus cell).
     misconceptions : list of str
         Misconception keys the verifier named for this cell.
+    bonus : float
+        The bonus points a bonus cell can earn on top of the maximum; 0 for the others.
     """
 
     notebook: str
@@ -72,6 +80,17 @@ class ExerciseScore:
     score: float | None
     max_score: float
     misconceptions: list[str] = field(default_factory=list)
+    bonus: float = 0.0
+
+    @property
+    def out_of(self) -> float:
+        """What the score is measured against: the cell's points, or its bonus."""
+        return self.bonus or self.max_score
+
+    def shown(self) -> str:
+        """The score as a reader sees it: ``3 / 4``, ``2 / 3 bonus``, ``not graded / 4``."""
+        score = format_points(self.score) or "not graded"
+        return f"{score} / {self.out_of:g}" + (" bonus" if self.bonus else "")
 
 
 @dataclass
@@ -98,7 +117,13 @@ class StudentResult:
 
     @property
     def total(self) -> float:
+        """Every point earned, bonus included (nbgrader's score)."""
         return sum(self.notebook_scores.values())
+
+    @property
+    def bonus(self) -> float:
+        """The part of :attr:`total` earned in bonus cells."""
+        return sum(e.score or 0.0 for e in self.exercises if e.bonus)
 
     @property
     def status(self) -> str:
@@ -123,19 +148,30 @@ class ClassResults:
     notebooks : list of str
         Its notebooks, in order.
     max_scores : dict of str to float
-        Points available per notebook.
+        Points available per notebook (bonus cells count 0).
     students : list of StudentResult
         One per student, sorted by id.
+    max_bonus : float
+        The bonus points available on top of :attr:`max_total`.
     """
 
     assignment_id: str
     notebooks: list[str]
     max_scores: dict[str, float]
     students: list[StudentResult]
+    max_bonus: float = 0.0
 
     @property
     def max_total(self) -> float:
         return sum(self.max_scores.values())
+
+    def shown_total(self, student: StudentResult) -> str:
+        """A student's total as a reader sees it: ``84 / 100``, or with bonus points
+        ``103.5 / 100 (17.5 of 20 bonus points included)``."""
+        text = f"{student.total:g} / {self.max_total:g}"
+        if self.max_bonus:
+            text += f" ({student.bonus:g} of {self.max_bonus:g} bonus points included)"
+        return text
 
 
 def misconception_message(key: str) -> str:
@@ -195,6 +231,9 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
     ledger = read_ledger(course_root)
     lms_ids = {student: lms for lms, student in read_id_map(course_root).items()}
     students: dict[str, StudentResult] = {}
+    bonus_cells = bonus_cells_in(
+        Path(coursedir.format_path(coursedir.source_directory, ".", assignment_id))
+    )
     with warnings.catch_warnings(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         warnings.simplefilter("ignore", category=Warning)
         assignment = gb.find_assignment(assignment_id)
@@ -223,6 +262,7 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
                             score,
                             float(grade.max_score),
                             verdicts.get(grade.name, []),
+                            bonus_cells.get(grade.name, ("", 0.0))[1],
                         )
                     )
                 if notebook.needs_manual_grade:
@@ -239,7 +279,11 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
         noted = {reason.split(":")[0] for reason in reasons}
         result.reasons = reasons + [r for r in result.reasons if r.split(":")[0] not in noted]
     return ClassResults(
-        assignment_id, notebooks, max_scores, [students[s] for s in sorted(students)]
+        assignment_id,
+        notebooks,
+        max_scores,
+        [students[s] for s in sorted(students)],
+        sum(points for _, points in bonus_cells.values()),
     )
 
 
@@ -256,7 +300,16 @@ def _write_grades_csv(results: ClassResults, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["student_id", "lms_id", *results.notebooks, "total", "max_total", "status", "reason"]
+            [
+                "student_id",
+                "lms_id",
+                *results.notebooks,
+                "total",
+                "bonus",
+                "max_total",
+                "status",
+                "reason",
+            ]
         )
         for student in results.students:
             scores = [format_points(student.notebook_scores.get(nb)) for nb in results.notebooks]
@@ -266,6 +319,7 @@ def _write_grades_csv(results: ClassResults, path: Path) -> None:
                     student.lms_id,
                     *scores,
                     format_points(student.total),
+                    format_points(student.bonus),
                     format_points(results.max_total),
                     student.status,
                     "; ".join(student.reasons),
@@ -274,7 +328,11 @@ def _write_grades_csv(results: ClassResults, path: Path) -> None:
 
 
 def exercise_stats(results: ClassResults) -> list[dict[str, object]]:
-    """Per graded cell: how the class did, over the students with a score for it."""
+    """Per graded cell: how the class did, over the students with a score for it.
+
+    A bonus cell's points are its bonus (its nbgrader points are 0), and ``bonus`` says
+    which cells those are.
+    """
     by_cell: dict[tuple[str, str], list[ExerciseScore]] = {}
     for student in results.students:
         for exercise in student.exercises:
@@ -282,12 +340,13 @@ def exercise_stats(results: ClassResults) -> list[dict[str, object]]:
     rows = []
     for (notebook, name), exercises in sorted(by_cell.items()):
         scores = [e.score for e in exercises if e.score is not None]
-        points = exercises[0].max_score
+        points = exercises[0].out_of
         rows.append(
             {
                 "notebook": notebook,
                 "exercise": name,
                 "points": points,
+                "bonus": "yes" if exercises[0].bonus else "",
                 "graded": len(scores),
                 "mean": round(statistics.fmean(scores), 3) if scores else "",
                 "median": statistics.median(scores) if scores else "",
@@ -322,7 +381,9 @@ def _plot_scores(results: ClassResults, path: Path) -> None:
 
     graded = [s.total for s in results.students if s.status == GRADED]
     flagged = [s.total for s in results.students if s.status == NEEDS_HUMAN]
-    top = max(results.max_total, 1.0)
+    # Bonus points can take a total above the maximum: the bins reach the highest total
+    # possible, so no student falls off the right edge.
+    top = max(results.max_total + results.max_bonus, 1.0)
     bins = [top * i / 10 for i in range(11)]
     figure, axes = plt.subplots(figsize=(7, 4))
     axes.hist(
@@ -333,7 +394,8 @@ def _plot_scores(results: ClassResults, path: Path) -> None:
         color=["#4c72b0", "#dd8452"],
         edgecolor="white",
     )
-    axes.set_xlabel(f"total score (out of {top:g})")
+    bonus = f", plus up to {results.max_bonus:g} bonus points" if results.max_bonus else ""
+    axes.set_xlabel(f"total score (out of {results.max_total:g}{bonus})")
     axes.set_ylabel("students")
     axes.set_title(f"{results.assignment_id}: score distribution")
     _integer_ticks(axes.yaxis)
@@ -384,7 +446,7 @@ def _write_html(
                 s.student_id,
                 s.lms_id,
                 *[format_points(s.notebook_scores.get(nb)) for nb in results.notebooks],
-                f"{s.total:g} / {results.max_total:g}",
+                results.shown_total(s),
                 s.status,
             ]
             for s in results.students

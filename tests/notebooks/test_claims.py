@@ -228,6 +228,38 @@ def _mathematical_convolution_gives_a_different_map(ns: dict) -> None:
     assert not np.allclose(flipped, ns["O"])
 
 
+# --------------------------------------------------------------- notebook 7
+
+
+def _windows_covering(
+    side: tuple[int, int], window: tuple[int, int], stride: int, pad: int, out: tuple[int, int]
+) -> np.ndarray:
+    """How many of ``out`` windows cover each cell of the padded input."""
+    count = np.zeros((side[0] + 2 * pad, side[1] + 2 * pad), dtype=int)
+    for i, j in np.ndindex(out):
+        count[i * stride : i * stride + window[0], j * stride : j * stride + window[1]] += 1
+    return count
+
+
+def _overlapping_windows_cover_rows_twice(ns: dict) -> None:
+    _, _, Ho, Wo = ns["conv_layer_output_shape"](ns["X"].shape, ns["F"].shape, 2, 1)
+    count = _windows_covering(ns["X"].shape[2:], ns["F"].shape[2:], 2, 1, (Ho, Wo))
+    twice = [row for row in range(count.shape[0]) if count[row].max() == 2]
+    assert twice and count.max() == 2
+    # A 3-row window every 2 rows: each twice-covered row is the last of one window and
+    # the first of the next.
+    assert all(row % 2 == 0 and 0 < row < count.shape[0] - 1 for row in twice)
+
+
+def _a_stride_of_3_never_reaches_the_last_row_and_column(ns: dict) -> None:
+    _, _, Ho, Wo = ns["conv_layer_output_shape"]((1, 1, 6, 6), (1, 1, 3, 3), 3, 1)
+    assert (6 + 2 * 1 - 3) % 3 != 0  # the stride does not divide H + 2P - kh
+    count = _windows_covering((6, 6), (3, 3), 3, 1, (Ho, Wo))
+    # The input's last row and column are row and column 6 of the padded input.
+    assert count[6].sum() == 0 and count[:, 6].sum() == 0
+    assert count[5].sum() > 0 and count[:, 5].sum() > 0
+
+
 # ------------------------------------------------------------------ the table
 
 
@@ -368,6 +400,19 @@ CLAIMS = [
         _the_limit_lies_between_1_5_and_1_75,
     ),
     Claim("06", "06-text-14", "larger images such as 8x8 (slower:", _larger_images_learn_slower),
+    Claim(
+        "07",
+        "07-text-8",
+        "Rows covered twice are where windows overlap",
+        _overlapping_windows_cover_rows_twice,
+    ),
+    Claim(
+        "07",
+        "07-text-8",
+        "a stride of 3 that does not divide $H + 2P - k_h$: the last input row and column "
+        "are never used",
+        _a_stride_of_3_never_reaches_the_last_row_and_column,
+    ),
     Claim(
         "06",
         "06-text-14",

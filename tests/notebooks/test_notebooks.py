@@ -154,6 +154,13 @@ def test_the_assignment_grades_every_registered_task_once_for_100_points(
     assert sorted(graded) == sorted(TASKS)
     points = [_nbgrader(c)["points"] for nb in source_notebooks.values() for c in _grade_cells(nb)]
     assert sum(points) == 100
+    # The optional extension (design §1) is worth bonus points, on top of the 100: every
+    # graded cell of notebook 7 and no other.
+    bonus = {_task_of(c): _bonus(c) for nb in source_notebooks.values() for c in _grade_cells(nb)}
+    assert {task for task, b in bonus.items() if b} == {
+        task for task in TASKS if TASKS[task].notebook == "07_conv_layer"
+    }
+    assert sum(bonus.values()) == 20
 
 
 # ------------------------------------------------------------ solutions pass
