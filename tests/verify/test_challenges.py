@@ -260,3 +260,75 @@ def test_a_gradient_check_that_returns_verdicts_instead_of_errors_fails_in_every
             assert not verdict.passed, (run, case.label)
             graded += 1
         assert graded >= 4, run  # the scaled, nearly right and positive-number claims
+
+
+# ------------------------------------------------------ integer inputs (issue 12)
+
+#: The tasks this rule covers here: the ones added with notebook 5's gradient check and
+#: notebook 7. conv_layer_output_shape takes shapes and numbers, integers by nature.
+NEW_TASKS = [
+    "gradient_check",
+    "conv_layer_forward",
+    "conv_layer_backward",
+    "conv_layer_forward_vectorised",
+    "conv_layer_backward_vectorised",
+    "max_pool_forward",
+    "max_pool_backward",
+]
+
+
+def _arrays(args: tuple) -> list[np.ndarray]:
+    """The array arguments of a case, the arrays a stand-in backward function expects
+    included (a gradient check passes them on)."""
+    found = []
+    for arg in args:
+        if isinstance(arg, np.ndarray):
+            found.append(arg)
+        elif hasattr(arg, "expects"):
+            found += list(arg.expects)
+    return found
+
+
+@pytest.mark.parametrize("name", NEW_TASKS)
+def test_every_new_task_has_a_class_of_integer_arrays_only(name):
+    """An integer-only class catches what floats hide: an answer built in an integer
+    array (np.zeros_like(X)), or a nudge of h = 1e-5 added to an integer X."""
+    cases = generate(function_task(name), np.random.default_rng(0))
+    integer_only = [
+        case.label
+        for case in cases
+        if all(array.dtype.kind in "iu" for array in _arrays(case.args))
+    ]
+    assert integer_only, name
+
+
+def _nudging_the_input_as_it_comes(backward_filter, backward_input, X, F, dO):
+    """Central differences on copies of X and F in their own dtype: right for floats;
+    integer arrays cannot take a step of 1e-5."""
+
+    def numerical(f, A, h=1e-5):
+        grad = np.zeros(np.shape(A))
+        for index in np.ndindex(grad.shape):
+            plus, minus = A.copy(), A.copy()
+            plus[index] += h
+            minus[index] -= h
+            grad[index] = (f(plus) - f(minus)) / (2 * h)
+        return grad
+
+    numeric_dF = numerical(lambda F_: np.sum(reference.conv2d_forward(X, F_) * dO), F)
+    numeric_dX = numerical(lambda X_: np.sum(reference.conv2d_forward(X_, F) * dO), X)
+    return (
+        reference.relative_error(backward_filter(X, dO), numeric_dF),
+        reference.relative_error(backward_input(dO, F), numeric_dX),
+    )
+
+
+def test_the_integer_classes_catch_a_gradient_check_that_nudges_integer_inputs():
+    task = function_task("gradient_check")
+    for case in generate(task, np.random.default_rng(0)):
+        integer = all(array.dtype.kind in "iu" for array in _arrays(case.args))
+        try:
+            record = Returned(_nudging_the_input_as_it_comes(*case.args), False)
+        except TypeError as error:  # numpy refuses to add 1e-5 into an integer array
+            record = Raised(f"UFuncTypeError: {error}")
+        assert judge_record(task, case, record).passed is not integer, case.label

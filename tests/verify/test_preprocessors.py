@@ -280,6 +280,55 @@ def test_a_forgotten_plus_one_is_told_exactly_that(monkeypatch, forgot_plus_one)
     assert " ".join(" ".join(lines[1:]).split()).startswith(f"- {message} on input ")
 
 
+def _gradient_check_by_central_differences(backward_filter, backward_input, X, F, dO):
+    """As notebook 5 asks: central differences of L = sum(O * dO)."""
+
+    def loss(X_, F_):
+        return float(np.sum(reference.conv2d_forward(X_, F_) * dO))
+
+    return (
+        reference.relative_error(
+            backward_filter(X, dO), reference.numerical_gradient(lambda F_: loss(X, F_), F)
+        ),
+        reference.relative_error(
+            backward_input(dO, F), reference.numerical_gradient(lambda X_: loss(X_, F), X)
+        ),
+    )
+
+
+def test_a_gradient_check_is_judged_on_stand_in_backward_functions_it_never_saw(monkeypatch):
+    """The probe hands the student's gradient_check two functions built from the
+    challenge (claimed gradients, right or wrong); the grader builds the same two."""
+    nb, resources = _armed("gradient_check")
+    _run(nb, {"gradient_check": _gradient_check_by_central_differences}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == POINTS
+    assert cell.metadata[VERDICT_METADATA_KEY]["passed"] == 7
+
+    def swapped(*args):
+        error_dF, error_dX = _gradient_check_by_central_differences(*args)
+        return error_dX, error_dF
+
+    nb, resources = _armed("gradient_check")
+    _run(nb, {"gradient_check": swapped}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == pytest.approx(POINTS / 7)  # both errors 0 in one class only
+    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == ["errors_swapped"]
+
+    def calls_backward_input_with_F_first(backward_filter, backward_input, X, F, dO):
+        return _gradient_check_by_central_differences(
+            backward_filter, lambda dO_, F_: backward_input(F_, dO_), X, F, dO
+        )
+
+    nb, resources = _armed("gradient_check")
+    _run(nb, {"gradient_check": calls_backward_input_with_F_first}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == 0
+    assert "raised ValueError: call backward_input(dO, F), with the X, F and dO you were" in (
+        " ".join(_verdict_lines(cell))
+    )
+
+
 def _forge(cell, payload):
     cell.outputs.append(
         nbformat.from_dict(
