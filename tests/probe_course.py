@@ -74,13 +74,17 @@ c.Autograde.autograde_preprocessors = list(
 """
 
 #: The reference, as a student could write it: numpy only, exec'd into a module ``ref``
-#: (notebooks 1 to 6's maths, then notebook 7's layer beside it).
+#: (notebooks 1 to 6's maths, and notebook 7's layer functions beside it: the layer runs
+#: in a module of its own, whose private helpers differ from reference.py's).
 REFERENCE_PRELUDE = f"""\
 import types as _types
 import numpy as np
 ref = _types.ModuleType("ref")
 exec({(REPO / "autograder" / "maths" / "reference.py").read_text()!r}, ref.__dict__)
-exec({(REPO / "autograder" / "maths" / "layer.py").read_text()!r}, ref.__dict__)
+_layer = _types.ModuleType("layer")
+exec({(REPO / "autograder" / "maths" / "layer.py").read_text()!r}, _layer.__dict__)
+for _name in _layer.__all__:
+    setattr(ref, _name, getattr(_layer, _name))
 """
 
 #: A correct answer to every graded hand-computed value, written as a student could.

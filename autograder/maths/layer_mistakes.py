@@ -1,8 +1,8 @@
 """Typical wrong implementations of notebook 7's layer, as a student's code would make them.
 
 Each function here takes a graded function's arguments and returns what one typical
-slip gives; :mod:`autograder.misconceptions` pairs each with the sentence that names it.
-The slips that live inside a loop (where a window's gradient goes, ``=`` for ``+=``, the
+slip gives; :mod:`autograder.maths.misconceptions` pairs each with the sentence that
+names it. The slips that live inside a loop (where a window's gradient goes, ``=`` for ``+=``, the
 step between windows) are written as loops over the windows with the slip switched on,
 so each mistake is the student's own shape of code rather than a transformation of the
 right answer. Sizes in the course's challenges are small, so loops are quick enough.
