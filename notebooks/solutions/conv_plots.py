@@ -11,6 +11,10 @@ Colours: one scale per figure, symmetric around zero (blue negative, red positiv
 the same colour means the same value in every panel of a figure. A constant map is drawn
 in a neutral grey whatever its value: it has no pattern to show, and a saturated colour
 would make a small constant such as 1/4 look large.
+
+Every word drawn goes through ``conv_language.gettext``, so a translated notebook's
+pictures speak its language; matplotlib (with libraqm) joins and orders right-to-left
+letters itself.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from fractions import Fraction
 
 import matplotlib.pyplot as plt
 import numpy as np
+from conv_language import gettext as _
+from conv_language import picture_text
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
@@ -112,7 +118,7 @@ def _draw_matrix(
             fontsize=12,
             color="white" if strong else "black",
         )
-    ax.set_title(title, fontsize=12)
+    ax.set_title(picture_text(title), fontsize=12)
     ax.set_xticks(range(A.shape[1]))
     ax.set_yticks(range(A.shape[0]))
     ax.tick_params(length=0, labelsize=9, labelcolor="grey")
@@ -167,13 +173,15 @@ def show_matrices(matrices: Mapping[str, np.ndarray], title: str | None = None) 
     arrays = {name: np.asarray(A, dtype=float) for name, A in matrices.items()}
     for name, A in arrays.items():
         if A.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D array, got shape {A.shape}")
+            raise ValueError(
+                _("{name} must be a 2-D array, got shape {shape}").format(name=name, shape=A.shape)
+            )
     figure, axes = _figure_for([A.shape for A in arrays.values()])
     vmax = _shared_vmax(*arrays.values())
     for ax, (name, A) in zip(axes, arrays.items(), strict=True):
         _draw_matrix(ax, A, name, vmax)
     if title:
-        figure.suptitle(title, fontsize=13)
+        figure.suptitle(picture_text(title), fontsize=13)
     figure.tight_layout()
     plt.show()
 
@@ -210,13 +218,21 @@ def show_window(
     kh, kw = F.shape
     x_name, f_name, o_name = names
     if not (0 <= a <= X.shape[0] - kh and 0 <= b <= X.shape[1] - kw):
-        raise ValueError(f"a window of shape {F.shape} does not fit at ({a}, {b})")
+        raise ValueError(
+            _("a window of shape {shape} does not fit at ({a}, {b})").format(
+                shape=F.shape, a=a, b=b
+            )
+        )
     panels = [X, F]
     if result is not None:
         result = np.asarray(result, dtype=float)
         expected_shape = (X.shape[0] - kh + 1, X.shape[1] - kw + 1)
         if result.shape != expected_shape:
-            raise ValueError(f"result must have shape {expected_shape}, got {result.shape}")
+            raise ValueError(
+                _("result must have shape {expected}, got {shape}").format(
+                    expected=expected_shape, shape=result.shape
+                )
+            )
         panels.append(result)
     labels = np.vectorize(_format_number, otypes=[object])(X)
     for p in range(kh):
@@ -224,7 +240,8 @@ def show_window(
             labels[a + p, b + q] += f"\n×{_format_number(F[p, q])}"
     vmax = _shared_vmax(*panels)
     figure, axes = _figure_for([A.shape for A in panels], extra_height=1.2)
-    _draw_matrix(axes[0], X, f"{x_name}: the inputs of {o_name}[{a}, {b}]", vmax, labels=labels)
+    inputs = _("{X}: the inputs of {O}[{a}, {b}]").format(X=x_name, O=o_name, a=a, b=b)
+    _draw_matrix(axes[0], X, inputs, vmax, labels=labels)
     _outline(axes[0], a, b, kh, kw)
     _draw_matrix(axes[1], F, f_name, vmax)
     _outline(axes[1], 0, 0, kh, kw)
@@ -232,7 +249,12 @@ def show_window(
         _draw_matrix(axes[2], result, o_name, vmax)
         _outline(axes[2], a, b, 1, 1)
     figure.suptitle(
-        f"{o_name}[{a}, {b}] is the sum of the {kh * kw} products in the window", fontsize=13
+        picture_text(
+            _("{O}[{a}, {b}] is the sum of the {count} products in the window").format(
+                O=o_name, a=a, b=b, count=kh * kw
+            )
+        ),
+        fontsize=13,
     )
     figure.tight_layout()
     plt.show()
@@ -286,7 +308,9 @@ def show_touches(X: np.ndarray, F: np.ndarray, highlight: tuple[int, int] | None
             for side in ax.spines.values():
                 side.set_edgecolor(_HIGHLIGHT if framed else "black")
                 side.set_linewidth(4 if framed else 1)
-    figure.suptitle("The outputs O[a, b] each input element touches, and through which weight")
+    figure.suptitle(
+        picture_text(_("The outputs O[a, b] each input element touches, and through which weight"))
+    )
     figure.tight_layout()
     plt.show()
 
@@ -311,10 +335,10 @@ def show_curves(
     """
     figure, ax = plt.subplots(figsize=(6, 4))
     for label, y in curves.items():
-        ax.loglog(x, y, marker="o", markersize=4, label=label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+        ax.loglog(x, y, marker="o", markersize=4, label=picture_text(label))
+    ax.set_xlabel(picture_text(xlabel))
+    ax.set_ylabel(picture_text(ylabel))
+    ax.set_title(picture_text(title))
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     figure.tight_layout()
@@ -338,12 +362,13 @@ def show_training(losses: Sequence[float], F_true: np.ndarray, F_learned: np.nda
     figure, axes = plt.subplots(1, 3, figsize=(12, 3.6), gridspec_kw={"width_ratios": [2.2, 1, 1]})
     epochs = np.arange(1, len(losses) + 1)
     axes[0].semilogy(epochs, losses)
-    axes[0].set_xlabel("epoch")
-    axes[0].set_ylabel("mean loss")
-    axes[0].set_title("Training loss")
+    axes[0].set_xlabel(picture_text(_("epoch")))
+    axes[0].set_ylabel(picture_text(_("mean loss")))
+    axes[0].set_title(picture_text(_("Training loss")))
     axes[0].grid(True, alpha=0.3)
     vmax = _shared_vmax(F_true, F_learned)
-    for ax, F, name in ((axes[1], F_true, "true filter"), (axes[2], F_learned, "learned filter")):
+    panels = ((axes[1], F_true, _("true filter")), (axes[2], F_learned, _("learned filter")))
+    for ax, F, name in panels:
         decimals = np.vectorize(
             lambda value: f"{value:.2f}".replace("-0.00", "0.00"), otypes=[object]
         )(F)
@@ -390,8 +415,18 @@ def show_strided_windows(
     padded = (height + 2 * pad, width + 2 * pad)
     if (out_h - 1) * stride + kh > padded[0] or (out_w - 1) * stride + kw > padded[1]:
         raise ValueError(
-            f"{out_h}x{out_w} windows of {kh}x{kw} with stride {stride} do not fit the "
-            f"padded input ({padded[0]}x{padded[1]})"
+            _(
+                "{rows}x{columns} windows of {kh}x{kw} with stride {stride} do not fit the "
+                "padded input ({height}x{width})"
+            ).format(
+                rows=out_h,
+                columns=out_w,
+                kh=kh,
+                kw=kw,
+                stride=stride,
+                height=padded[0],
+                width=padded[1],
+            )
         )
     inside = np.zeros(padded)
     inside[pad : pad + height, pad : pad + width] = 1
@@ -415,18 +450,30 @@ def show_strided_windows(
                     fill=False,
                     edgecolor=colour,
                     linewidth=3,
-                    label=f"window ({i}, {j})",
+                    label=picture_text(_("window ({i}, {j})").format(i=i, j=j)),
                 )
             )
     ax_windows.legend(loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=3, fontsize=8)
-    ax_windows.set_title(f"padding {pad}, stride {stride}: the first windows", fontsize=11)
+    ax_windows.set_title(
+        picture_text(
+            _("padding {pad}, stride {stride}: the first windows").format(pad=pad, stride=stride)
+        ),
+        fontsize=11,
+    )
     ax_coverage.imshow(coverage, cmap="Oranges", vmin=0, vmax=max(1.0, 1.6 * coverage.max()))
     for (r, s), count in np.ndenumerate(coverage):
         ax_coverage.text(s, r, str(int(count)), ha="center", va="center", fontsize=11)
     ax_coverage.add_patch(
         Rectangle((pad - 0.5, pad - 0.5), width, height, fill=False, edgecolor="black", lw=2)
     )
-    ax_coverage.set_title(f"windows covering each cell ({out_h}x{out_w} in all)", fontsize=11)
+    ax_coverage.set_title(
+        picture_text(
+            _("windows covering each cell ({rows}x{columns} in all)").format(
+                rows=out_h, columns=out_w
+            )
+        ),
+        fontsize=11,
+    )
     for ax in (ax_windows, ax_coverage):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -471,7 +518,7 @@ def show_pooling_gradients(
     dX_max = np.asarray(dX_max, dtype=float)
     dX_gap = np.asarray(dX_gap, dtype=float)
     if not (X.shape == dX_max.shape == dX_gap.shape and X.ndim == 2 and dO.ndim == 2):
-        raise ValueError("X, dX_max and dX_gap must be 2-D arrays of one shape, dO 2-D")
+        raise ValueError(_("X, dX_max and dX_gap must be 2-D arrays of one shape, dO 2-D"))
     ph, pw = pool_shape
     height, width = X.shape
     widths = [width, dO.shape[1], width]
@@ -483,19 +530,21 @@ def show_pooling_gradients(
         squeeze=False,
     )
     rows = (
-        ("max pooling", dO, "dO", dX_max),
-        ("GAP", np.array([[float(dZ)]]), "dZ", dX_gap),
+        (False, _("max pooling"), dO, "dO", dX_max),
+        (True, _("GAP"), np.array([[float(dZ)]]), "dZ", dX_gap),
     )
-    for row, (name, upstream, upstream_name, arrived) in enumerate(rows):
+    for row, (is_gap, name, upstream, upstream_name, arrived) in enumerate(rows):
         ax_x, ax_up, ax_dx = axes[row]
-        _draw_matrix(ax_x, X, f"X, pooled by {name}", vmax=float(np.max(np.abs(X))) or 1.0)
+        pooled = _("X, pooled by {pooling}").format(pooling=name)
+        _draw_matrix(ax_x, X, pooled, vmax=float(np.max(np.abs(X))) or 1.0)
         scale = float(max(np.max(np.abs(upstream)), np.max(np.abs(arrived)))) or 1.0
-        _draw_matrix(ax_up, upstream, f"{upstream_name}, from above", vmax=scale)
-        _draw_matrix(ax_dx, arrived, f"dX through {name}", vmax=scale)
+        from_above = _("{gradient}, from above").format(gradient=upstream_name)
+        _draw_matrix(ax_up, upstream, from_above, vmax=scale)
+        _draw_matrix(ax_dx, arrived, _("dX through {pooling}").format(pooling=name), vmax=scale)
         # Each window and the upstream entry it produced share a colour.
         windows = (
             [((0, 0), (0, 0, height, width))]
-            if name == "GAP"
+            if is_gap
             else [
                 ((i, j), (i * stride, j * stride, ph, pw))
                 for i in range(upstream.shape[0])
@@ -518,7 +567,7 @@ def show_pooling_gradients(
             ax_up.add_patch(
                 Rectangle((j - 0.45, i - 0.45), 0.9, 0.9, fill=False, edgecolor=colour, lw=3)
             )
-        if name != "GAP":
+        if not is_gap:
             for (r, s), value in np.ndenumerate(arrived):
                 if value != 0:
                     for ax in (ax_x, ax_dx):
@@ -528,7 +577,12 @@ def show_pooling_gradients(
                             )
                         )
     figure.suptitle(
-        "Max pooling sends each window's gradient to its largest element; GAP shares dZ among all",
+        picture_text(
+            _(
+                "Max pooling sends each window's gradient to its largest element; "
+                "GAP shares dZ among all"
+            )
+        ),
         fontsize=12,
     )
     figure.tight_layout()
