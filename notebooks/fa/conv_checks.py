@@ -33,20 +33,28 @@ __all__ = [
     "check_conv2d_backward_input",
     "check_conv2d_forward",
     "check_conv2d_output_shape",
+    "check_conv_layer_backward",
+    "check_conv_layer_backward_vectorised",
+    "check_conv_layer_forward",
+    "check_conv_layer_forward_vectorised",
+    "check_conv_layer_output_shape",
     "check_dF_by_hand",
     "check_dO_by_hand",
     "check_dX_by_hand",
     "check_gap_backward",
     "check_gap_forward",
+    "check_gradient_check",
     "check_jacobian_output_wrt_filter",
     "check_jacobian_output_wrt_input",
+    "check_max_pool_backward",
+    "check_max_pool_forward",
     "check_numerical_gradient",
     "check_pad2d",
     "check_relative_error",
     "check_rot180",
     "check_training_step",
-    "cube_sum",
     "example_arguments",
+    "third_of_cube_sum",
 ]
 
 EXPECTED_FILE = Path(__file__).with_name("conv_checks_expected.json")
@@ -55,7 +63,7 @@ EXPECTED_FILE = Path(__file__).with_name("conv_checks_expected.json")
 # ------------------------------------------------------------- example inputs
 
 
-def cube_sum(W: np.ndarray) -> float:
+def third_of_cube_sum(W: np.ndarray) -> float:
     """The fixed function whose gradient the numerical-gradient check estimates.
 
     Parameters
@@ -71,6 +79,54 @@ def cube_sum(W: np.ndarray) -> float:
     return float(np.sum(np.asarray(W, dtype=float) ** 3)) / 3
 
 
+def _claimed_gradient(gradient: list, call: str, *expected_args: np.ndarray) -> Callable:
+    """A stand-in backward function for checking a gradient check.
+
+    Parameters
+    ----------
+    gradient : nested list of shape (m, n)
+        The gradient it claims, right or wrong; returned as a fresh float array.
+    call : str
+        How a gradient check must call it, e.g. ``"backward_filter(X, dO)"``.
+    *expected_args : arrays
+        The arguments that call passes; any others fail the check with ``call``.
+
+    Returns
+    -------
+    callable
+        The stand-in.
+    """
+
+    def backward(*args: Any) -> np.ndarray:
+        __tracebackhide__ = True
+        if len(args) != len(expected_args) or not all(
+            np.shape(got) == want.shape and np.array_equal(got, want)
+            for got, want in zip(args, expected_args, strict=True)
+        ):
+            _fail(f"gradient_check: call {call}, with the X, F and dO you were given.")
+        return np.array(gradient, dtype=float)
+
+    return backward
+
+
+def _gradient_check_arguments() -> list[tuple]:
+    """Two claims to check on a non-square example: the right gradients, then dF
+    rotated by 180 degrees with dX from an unrotated F (two typical mistakes)."""
+    X = np.array([[3, 5, 5, 2], [4, 4, 2, 2], [3, 4, 2, 4]])
+    F = np.array([[2, 1, 2], [3, 3, 2]])
+    dO = np.array([[1, 3], [1, 3]])
+    right_dF = [[34, 30, 19], [31, 20, 22]]
+    right_dX = [[2, 7, 5, 6], [5, 19, 16, 12], [3, 12, 11, 6]]
+    rotated_dF = [[22, 20, 31], [19, 30, 34]]
+    unrotated_dX = [[2, 9, 12, 9], [4, 16, 17, 15], [2, 7, 5, 6]]
+    cases = []
+    for dF, dX in ((right_dF, right_dX), (rotated_dF, unrotated_dX)):
+        backward_filter = _claimed_gradient(dF, "backward_filter(X, dO)", X, dO)
+        backward_input = _claimed_gradient(dX, "backward_input(dO, F)", dO, F)
+        cases.append((backward_filter, backward_input, X, F, dO))
+    return cases
+
+
 def example_arguments() -> dict[str, list[tuple]]:
     """Fresh arguments for every check of a function, built anew on each call.
 
@@ -80,7 +136,9 @@ def example_arguments() -> dict[str, list[tuple]]:
     -------
     dict from a task name to a list of argument tuples
         The worked example's X (3, 3), F (2, 2), O (2, 2) and dL/dO (2, 2), plus a
-        small fixed example where a task takes something else.
+        small fixed example where a task takes something else (for ``gradient_check``,
+        stand-in backward functions that claim literal gradients on a 3x4 input), and
+        notebook 7's batches of several channels.
     """
     X = np.array([[2, 3, 4], [3, 1, 5], [4, -1, -2]])
     F = np.array([[0, 3], [1, -2]])
@@ -98,9 +156,61 @@ def example_arguments() -> dict[str, list[tuple]]:
         "pad2d": [(O, 1), (O, (1, 2))],
         "rot180": [(F,)],
         "conv2d_backward_input": [(dO, F)],
-        "numerical_gradient": [(cube_sum, F, 1e-5)],
+        "numerical_gradient": [(third_of_cube_sum, F, 1e-5)],
         "relative_error": [(dF, dF + np.array([[0.0, 0.01], [-0.02, 0.0]]))],
+        "gradient_check": _gradient_check_arguments(),
         "training_step": [(X, F, 12, 0.1)],
+        **_layer_arguments(),
+    }
+
+
+def _layer_arguments() -> dict[str, list[tuple]]:
+    """Notebook 7's examples: non-square, stride 2, padding 1, ties in the max pooling.
+
+    The layer's example is a batch of 2 inputs with 2 channels (5x6) and 2 filters of
+    3x2, so filters and channels mixed up show; its output is (2, 2, 3, 4). Its second
+    example is the worked example as a layer: N = C = K = 1, stride 1, no padding.
+    """
+    X = np.arange(120).reshape(2, 2, 5, 6) * 7 % 11 - 5
+    F = np.arange(24).reshape(2, 2, 3, 2) * 3 % 7 - 3
+    b = np.array([1, -2])
+    dO = (np.arange(48).reshape(2, 2, 3, 4) * 3 % 5 - 2) / 4
+    X_1 = np.array([[2, 3, 4], [3, 1, 5], [4, -1, -2]]).reshape(1, 1, 3, 3)
+    F_1 = np.array([[0, 3], [1, -2]]).reshape(1, 1, 2, 2)
+    forward = [(X, F, b, 2, 1), (X_1, F_1, np.zeros(1), 1, 0)]
+    backward = [(dO, X, F, 2, 1), (np.full((1, 1, 2, 2), 0.25), X_1, F_1, 1, 0)]
+    # A 5x6 map per channel with ties inside windows; 3x2 windows, stride 2, so
+    # windows overlap by a row.
+    P = np.array(
+        [
+            [
+                [2, 1, 0, -2, -1, -3],
+                [-3, -3, -2, 2, 1, 3],
+                [0, 1, 3, 2, 1, 0],
+                [0, 3, -2, 2, 1, -3],
+                [-1, 3, 0, -3, 2, 2],
+            ],
+            [
+                [2, -2, -3, 3, -3, 0],
+                [-3, -1, 0, -1, -1, -3],
+                [-3, -3, -3, 1, 0, 1],
+                [-2, 1, 2, -1, 0, 3],
+                [2, 3, -1, 1, 3, 1],
+            ],
+        ]
+    ).reshape(1, 2, 5, 6)
+    dP = np.array([[[[-5, -4, 4], [2, -5, 1]], [[3, -4, 5], [3, -2, -2]]]])
+    return {
+        "conv_layer_output_shape": [
+            ((2, 3, 4, 7), (4, 3, 3, 2), 3, 2),
+            ((8, 3, 32, 32), (16, 3, 3, 3), 1, 1),
+        ],
+        "conv_layer_forward": forward,
+        "conv_layer_backward": backward,
+        "conv_layer_forward_vectorised": forward,
+        "conv_layer_backward_vectorised": backward,
+        "max_pool_forward": [(P, (3, 2), 2)],
+        "max_pool_backward": [(dP, P, (3, 2), 2)],
     }
 
 
@@ -140,19 +250,25 @@ def _is_integer_array(value: Any) -> bool:
     )
 
 
-def _wrong_entries(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+def _wrong_entries(got: np.ndarray, want: np.ndarray, tolerance: dict) -> np.ndarray:
     """Where an answer misses: ``|a - e| > rtol * |e| + atol * max(1, max |E|)``.
 
     The course's one tolerance rule; the grader's hidden tests apply the same, and its
     numbers come with the expected values.
     """
-    tolerance = _expected()["tolerance"]
     scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
     with np.errstate(all="ignore"):
         return ~np.isclose(got, want, rtol=tolerance["rtol"], atol=tolerance["atol"] * scale)
 
 
-def answers_match(answer: Any, expected: Any) -> bool:
+def _tolerance(task: str | None) -> dict:
+    """A task's ``rtol`` and ``atol``: the course's rule, or the task's own where it has
+    one (a gradient check's central differences leave about 1e-10 in its errors)."""
+    data = _expected()
+    return data["task_tolerances"].get(task, data["tolerance"])
+
+
+def answers_match(answer: Any, expected: Any, task: str | None = None) -> bool:
     """Whether an answer equals an expected one: same structure and shapes, close values.
 
     Parameters
@@ -161,36 +277,39 @@ def answers_match(answer: Any, expected: Any) -> bool:
         What a function returned.
     expected : array, number, or tuple of them
         The value to compare with; a tuple asks for a tuple (or list) of the same length.
+    task : str, optional
+        The task whose tolerance applies (the course's rule by default).
 
     Returns
     -------
     bool
         True when every part has the expected shape and every entry ``a`` is within
         ``rtol * |e| + atol * max(1, max |E|)`` of the expected entry ``e`` (``E`` the
-        whole expected part; ``rtol`` and ``atol`` from ``conv_checks_expected.json``).
+        whole expected part; ``rtol`` and ``atol`` from ``conv_checks_expected.json``,
+        the task's own where it has one).
     """
     if isinstance(expected, tuple):
         return (
             isinstance(answer, (tuple, list))
             and len(answer) == len(expected)
-            and all(answers_match(a, e) for a, e in zip(answer, expected, strict=True))
+            and all(answers_match(a, e, task) for a, e in zip(answer, expected, strict=True))
         )
     try:
         got = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
         return False
     want = np.asarray(expected, dtype=float)
-    return got.shape == want.shape and not _wrong_entries(got, want).any()
+    return got.shape == want.shape and not _wrong_entries(got, want, _tolerance(task)).any()
 
 
-def _first_difference(answer: Any, expected: Any, part: str = "") -> str:
+def _first_difference(answer: Any, expected: Any, task: str | None, part: str = "") -> str:
     """Describe where a wrong answer first departs from the expected one."""
     if isinstance(expected, tuple):
         if not isinstance(answer, (tuple, list)) or len(answer) != len(expected):
             return f"expected a tuple of {len(expected)} values, got {answer!r}"
         for index, (a, e) in enumerate(zip(answer, expected, strict=True)):
-            if not answers_match(a, e):
-                return _first_difference(a, e, f"part {index} of the result: ")
+            if not answers_match(a, e, task):
+                return _first_difference(a, e, task, f"part {index} of the result: ")
     try:
         got = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
@@ -200,7 +319,7 @@ def _first_difference(answer: Any, expected: Any, part: str = "") -> str:
         return f"{part}expected shape {want.shape}, got shape {got.shape}"
     if want.ndim == 0:
         return f"{part}expected {float(want):.10g}, got {float(got):.10g}"
-    index = tuple(int(i) for i in np.argwhere(_wrong_entries(got, want))[0])
+    index = tuple(int(i) for i in np.argwhere(_wrong_entries(got, want, _tolerance(task)))[0])
     return (
         f"{part}first wrong entry at {list(index)}: "
         f"expected {want[index]:.10g}, got {got[index]:.10g}"
@@ -236,7 +355,7 @@ def _fail(message: str) -> NoReturn:
     raise AssertionError(message) from None
 
 
-def _check_function(task: str, func: Callable) -> None:
+def _check_function(task: str, func: Callable, on: str = "the worked example") -> None:
     __tracebackhide__ = True
     data = _expected()
     for case, args in zip(data["tasks"][task], example_arguments()[task], strict=True):
@@ -244,15 +363,15 @@ def _check_function(task: str, func: Callable) -> None:
         answer = _pair_from_array(func(*args), case["expected"])
         if not _unchanged(args, before):
             _fail(f"{task}: {data['input_modified']}")
-        if not answers_match(answer, case["expected"]):
+        if not answers_match(answer, case["expected"], task):
             for mistake in case["mistakes"]:
-                if answers_match(answer, mistake["answer"]):
+                if answers_match(answer, mistake["answer"], task):
                     _fail(f"{task}: {mistake['message']}")
-            _fail(f"{task}: {_first_difference(answer, case['expected'])}.")
+            _fail(f"{task}: {_first_difference(answer, case['expected'], task)}.")
         parts = answer if isinstance(answer, tuple) else (answer,)
         if any(_is_integer_array(part) for part in parts):
             _fail(f"{task}: {data['integer_result']}")
-    print(f"{task}: correct on the worked example.")
+    print(f"{task}: correct on {on}.")
 
 
 # ----------------------------------------------------------- exact hand values
@@ -324,7 +443,7 @@ def check_gap_backward(gap_backward: Callable) -> None:
 
 
 def check_jacobian_output_wrt_filter(jacobian_output_wrt_filter: Callable) -> None:
-    """Check dO/dF on the worked example's X with a 2x2 filter."""
+    """Check ∂O/∂F on the worked example's X with a 2x2 filter."""
     __tracebackhide__ = True
     _check_function("jacobian_output_wrt_filter", jacobian_output_wrt_filter)
 
@@ -336,7 +455,7 @@ def check_conv2d_backward_filter(conv2d_backward_filter: Callable) -> None:
 
 
 def check_jacobian_output_wrt_input(jacobian_output_wrt_input: Callable) -> None:
-    """Check dO/dX for a 3x3 input and the worked example's F."""
+    """Check ∂O/∂X for a 3x3 input and the worked example's F."""
     __tracebackhide__ = True
     _check_function("jacobian_output_wrt_input", jacobian_output_wrt_input)
 
@@ -371,10 +490,68 @@ def check_relative_error(relative_error: Callable) -> None:
     _check_function("relative_error", relative_error)
 
 
+def check_gradient_check(gradient_check: Callable) -> None:
+    """Check both errors on a 3x4 input, for right gradients and for wrong ones."""
+    __tracebackhide__ = True
+    _check_function("gradient_check", gradient_check)
+
+
 def check_training_step(training_step: Callable) -> None:
     """Check one step on the worked example with target 12 and learning rate 0.1."""
     __tracebackhide__ = True
     _check_function("training_step", training_step)
+
+
+#: What notebook 7's checks say they ran on, when an answer is right.
+_BATCH_AND_WORKED = "the small batch (stride 2, padding 1) and on the worked example"
+_TIED_MAPS = "two 5x6 maps with ties inside windows"
+
+
+def check_conv_layer_output_shape(conv_layer_output_shape: Callable) -> None:
+    """Check the layer's output shape with stride 3 and padding 2, then stride 1, padding 1."""
+    __tracebackhide__ = True
+    _check_function("conv_layer_output_shape", conv_layer_output_shape, "both examples")
+
+
+def check_conv_layer_forward(conv_layer_forward: Callable) -> None:
+    """Check the layer's forward pass on a batch of 2, 2 channels, 2 filters, stride 2,
+    padding 1, then on the worked example as a layer."""
+    __tracebackhide__ = True
+    _check_function("conv_layer_forward", conv_layer_forward, _BATCH_AND_WORKED)
+
+
+def check_conv_layer_backward(conv_layer_backward: Callable) -> None:
+    """Check (dX, dF, db) on the forward check's batch, then on the worked example."""
+    __tracebackhide__ = True
+    _check_function("conv_layer_backward", conv_layer_backward, _BATCH_AND_WORKED)
+
+
+def check_conv_layer_forward_vectorised(conv_layer_forward_vectorised: Callable) -> None:
+    """Check the vectorised forward pass on the loop version's examples."""
+    __tracebackhide__ = True
+    _check_function(
+        "conv_layer_forward_vectorised", conv_layer_forward_vectorised, _BATCH_AND_WORKED
+    )
+
+
+def check_conv_layer_backward_vectorised(conv_layer_backward_vectorised: Callable) -> None:
+    """Check the vectorised backward pass on the loop version's examples."""
+    __tracebackhide__ = True
+    _check_function(
+        "conv_layer_backward_vectorised", conv_layer_backward_vectorised, _BATCH_AND_WORKED
+    )
+
+
+def check_max_pool_forward(max_pool_forward: Callable) -> None:
+    """Check max pooling of two 5x6 maps with 3x2 windows and stride 2."""
+    __tracebackhide__ = True
+    _check_function("max_pool_forward", max_pool_forward, _TIED_MAPS)
+
+
+def check_max_pool_backward(max_pool_backward: Callable) -> None:
+    """Check max pooling's gradient on the same maps, which have ties in some windows."""
+    __tracebackhide__ = True
+    _check_function("max_pool_backward", max_pool_backward, _TIED_MAPS)
 
 
 def check_O_by_hand(O_by_hand: Any) -> None:
