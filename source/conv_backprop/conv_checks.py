@@ -493,7 +493,7 @@ def check_relative_error(relative_error: Callable) -> None:
 def check_gradient_check(gradient_check: Callable) -> None:
     """Check both errors on a 3x4 input, for right gradients and for wrong ones."""
     __tracebackhide__ = True
-    _check_function("gradient_check", gradient_check)
+    _check_function("gradient_check", gradient_check, "a 3x4 input, right and wrong gradients")
 
 
 def check_training_step(training_step: Callable) -> None:
