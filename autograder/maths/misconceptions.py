@@ -1113,8 +1113,8 @@ def explain_errors(
 ) -> Misconception | None:
     """The typical mistake that explains every call of a function that raised on some.
 
-    An exception alone says little, so a mistake is named only when it accounts for the
-    whole of what the student's code did: on every call it :func:`recognises` the
+    An exception alone says little, so a mistake is named only when it alone accounts for
+    the whole of what the student's code did: on every call it :func:`recognises` the
     outcome, the same exception type where the code raised, its values (or its wrong
     shape) where the code returned, the right answer where the code was right.
 
@@ -1131,9 +1131,12 @@ def explain_errors(
     Returns
     -------
     Misconception or None
-        The first mistake that explains every call; None when none does.
+        The one mistake that explains every call; None when none does, or when two do
+        (an exception two mistakes both account for names neither).
     """
-    for misconception in misconceptions:
+    explaining = [
+        misconception
+        for misconception in misconceptions
         if all(
             recognises(
                 misconception,
@@ -1144,6 +1147,6 @@ def explain_errors(
                 _shape_of(right),
             )
             for args, outcome, right in calls
-        ):
-            return misconception
-    return None
+        )
+    ]
+    return explaining[0] if len(explaining) == 1 else None

@@ -155,7 +155,7 @@ def _apart(xs: Shape, fs: Shape) -> bool:
         and kh != kw
         and Ho != Wo
         and W - H not in (kh - kw, 2 * (kw - kh))
-        and 2 * (W - H) != kw - kh
+        and kw - kh != 2 * (W - H)
     )
 
 
