@@ -707,7 +707,7 @@ FLAWED = {
     "relative_error": (
         "import time\n"
         "def relative_error(A, B):\n"
-        "    while A.shape == (4, 4):  # stuck on one shape\n"
+        "    while np.abs(A).max() > 1e4:  # stuck on large values\n"
         "        time.sleep(0.01)\n"
         "    return ref.relative_error(A, B)"
     ),

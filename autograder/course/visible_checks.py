@@ -156,7 +156,7 @@ def render_expected(checks: ModuleType | None = None) -> str:
     unknown = set(arguments) - set(FUNCTION_TASKS)
     if unknown:
         raise ValueError(f"example_arguments() has arguments for no graded function: {unknown}")
-    tasks: dict[str, list[dict[str, Any]]] = {}
+    tasks: dict[str, dict[str, Any]] = {}
     for name, task in TASKS.items():
         if isinstance(task, HandValueTask):
             tasks[name] = {

@@ -481,16 +481,22 @@ def relative_error_cases(rng: np.random.Generator) -> list[Case]:
     zero = np.zeros(shape(1, 3, 1, 3))
     mixed = shape(2, 4, 1, 3)
     pairs = [
-        ("B close to A", (close, close + rng.normal(0.0, 1e-6, size=close.shape)), "float"),
-        ("one entry far off", (spread, off), "float"),
-        ("unrelated", (_floats(rng, unrelated), _floats(rng, unrelated)), "float"),
-        ("large scale", (big, big * (1 + rng.normal(0.0, 1e-3, size=big.shape))), "float"),
-        ("both zero", (zero, zero.copy()), "float"),
-        ("A int, B float", (_ints(rng, mixed), _floats(rng, mixed)), "int and float"),
+        ("B close to A", (close, close + rng.normal(0.0, 1e-6, size=close.shape))),
+        ("one entry far off", (spread, off)),
+        ("unrelated", (_floats(rng, unrelated), _floats(rng, unrelated))),
+        ("large scale", (big, big * (1 + rng.normal(0.0, 1e-3, size=big.shape)))),
+        ("both zero", (zero, zero.copy())),
+        ("A int, B float", (_ints(rng, mixed), _floats(rng, mixed))),
     ]
-    return [
-        Case(f"A, B {_size(A.shape)} {kind}, {name}", (A, B), name) for name, (A, B), kind in pairs
-    ]
+    cases = []
+    for name, (A, B) in pairs:
+        size = _size(A.shape)
+        if A.dtype.kind == "i":
+            label = f"A {size} int, B {size} float"
+        else:
+            label = f"A, B {size} float, {name}"
+        cases.append(Case(label, (A, B), name))
+    return cases
 
 
 def training_step_cases(rng: np.random.Generator) -> list[Case]:

@@ -224,7 +224,9 @@ def _judge_shape(result: Result, answer: Any, expected: tuple[int, ...]) -> Case
     return CaseVerdict(True)
 
 
-def judge_record(task: FunctionTask, case: Case, record: CaseRecord) -> CaseVerdict:
+def judge_record(
+    task: FunctionTask, case: Case, record: CaseRecord, expected: Any = None
+) -> CaseVerdict:
     """Judge what the probe recorded for one challenge case of a graded function.
 
     Parameters
@@ -235,6 +237,8 @@ def judge_record(task: FunctionTask, case: Case, record: CaseRecord) -> CaseVerd
         The challenge: its arguments go to the reference, its label to the feedback.
     record : CaseRecord
         What the probe recorded for it (:func:`autograder.verify.wire.decode_payload`).
+    expected : optional
+        The reference's answer to the case, computed when not given.
 
     Returns
     -------
@@ -247,7 +251,8 @@ def judge_record(task: FunctionTask, case: Case, record: CaseRecord) -> CaseVerd
         return CaseVerdict(False, "not run, because an earlier case timed out")
     if isinstance(record, Raised):
         return CaseVerdict(False, f"raised {record.error}")
-    expected = task.reference(*case.args)
+    if expected is None:
+        expected = task.reference(*case.args)
     verdict = _judge_value(task, case.args, record.value, expected)
     # Reported by the kernel about itself: a hint, never points.
     return replace(verdict, hints=(INPUT_MODIFIED.key,)) if record.modified else verdict
@@ -281,22 +286,20 @@ def judge_call(
     list of CaseVerdict
         One per case.
     """
+    expected = [task.reference(*case.args) for case in cases]
     verdicts = [
-        judge_record(task, case, record) for case, record in zip(cases, records, strict=True)
+        judge_record(task, case, record, right)
+        for case, record, right in zip(cases, records, expected, strict=True)
     ]
     raised = [i for i, record in enumerate(records) if isinstance(record, Raised)]
     if not raised:
         return verdicts
     calls: list[tuple[tuple, Any, Any]] = []
-    for case, record in zip(cases, records, strict=True):
+    for case, record, right in zip(cases, records, expected, strict=True):
         if isinstance(record, Raised):
-            calls.append(
-                (case.args, Raises(_exception_type(record.error)), task.reference(*case.args))
-            )
+            calls.append((case.args, Raises(_exception_type(record.error)), right))
         elif isinstance(record, Returned):
-            calls.append(
-                (case.args, _as_mistake(_as_answer(task, record.value)), task.reference(*case.args))
-            )
+            calls.append((case.args, _as_mistake(_as_answer(task, record.value)), right))
     match = task.explain_errors(calls)
     if match is None:
         return verdicts
