@@ -20,21 +20,27 @@ from autograder.course.samples import SAMPLE_CLASS
 
 REPO = Path(__file__).resolve().parents[2]
 
-# lms id: (nbgrader id, total, status, words in the reason, a misconception key or None)
+# lms id: (nbgrader id, total, status, words in the reason, a (task, misconception) or None)
 EXPECTED = {
     "ada": ("ada", 100, GRADED, "", None),
     "ben.okafor": ("ben_okafor", 100, GRADED, "", None),
     "Chloé Dubois": ("Chloe_Dubois", 100, GRADED, "", None),
     # O by hand (4) and the output shape (4); conv2d_forward (8) too, as the source's
     # solution sizes its output with the student's conv2d_output_shape.
-    "dan": ("dan", 84, GRADED, "", "kernel_flipped"),
+    "dan": ("dan", 84, GRADED, "", ("O_by_hand", "kernel_flipped")),
     # 'valid' is right on no challenge (none has a 1x1 filter): all 10 points lost.
-    "eve": ("eve", 90, GRADED, "", "valid_instead_of_full"),
+    "eve": ("eve", 90, GRADED, "", ("conv2d_backward_input", "valid_instead_of_full")),
     # dO by hand (3) and gap_backward (4), right on no challenge map (none is 1x1).
-    "fay": ("fay", 93, GRADED, "", "forgot_one_over_hw"),
-    "gus": ("gus", 92, GRADED, "", "flipped_or_swapped"),  # dF and dX by hand, 4 each
-    "hal": ("hal", 93, GRADED, "", "output_transposed"),  # O (4) and Z (3) by hand
-    "ines": ("ines", 88, GRADED, "", "gradient_ascent"),  # training_step (12)
+    "fay": ("fay", 93, GRADED, "", ("gap_backward", "forgot_one_over_hw")),
+    "gus": (
+        "gus",
+        92,
+        GRADED,
+        "",
+        ("dF_by_hand", "flipped_or_swapped"),
+    ),  # dF and dX by hand, 4 each
+    "hal": ("hal", 93, GRADED, "", ("O_by_hand", "output_transposed")),  # O (4) and Z (3) by hand
+    "ines": ("ines", 88, GRADED, "", ("training_step", "gradient_ascent")),  # training_step (12)
     "ivy": ("ivy", 0, GRADED, "", None),
     "jon": ("jon", 93, NEEDS_HUMAN, "timeout in numerical_gradient", None),  # 7 lost
     "kim": ("kim", 80, NEEDS_HUMAN, "03_filter_gradient: corrupt notebook", None),

@@ -278,7 +278,7 @@ def test_every_diagnosis_reads_its_own_sentence_everywhere(index, tmp_path):
     nb = _verified(column)
     path = tmp_path / "probed.ipynb"
     nbformat.write(nb, path)
-    read_back = reports._verdicts(path)
+    read_back, _ = reports._verdicts(path)
     exercises = []
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
