@@ -208,6 +208,20 @@ def full_corr(A, K):
 def pads(pad):
     return (pad, pad) if np.ndim(pad) == 0 else tuple(pad)
 
+# (A, K, shape of A, shape of the window) each conv function's loop slides over.
+def _operands_conv2d_forward(X, F):
+    X, F = np.asarray(X, dtype=float), np.asarray(F, dtype=float)
+    return X, F, X.shape, F.shape
+
+def _operands_conv2d_backward_filter(X, dO):
+    X, dO = np.asarray(X, dtype=float), np.asarray(dO, dtype=float)
+    return X, dO, X.shape, dO.shape
+
+def _operands_conv2d_backward_input(dO, F):
+    dO, F = np.asarray(dO, dtype=float), np.asarray(F, dtype=float)
+    kh, kw = F.shape
+    return np.pad(dO, ((kh - 1, kh - 1), (kw - 1, kw - 1))), F[::-1, ::-1], dO.shape, F.shape
+
 EX_X = np.array([[2, 3, 4], [3, 1, 5], [4, -1, -2]])
 EX_F = np.array([[0, 3], [1, -2]])
 EX_DO = np.full((2, 2), 0.25)
@@ -298,6 +312,38 @@ def conv2d_backward_input(dO, F):
     dX = np.zeros((dO.shape[0] + F.shape[0] - 1, dO.shape[1] + F.shape[1] - 1), dtype=F.dtype)
     dX[:] = ref.conv2d_backward_input(dO, F)  # stored into F's dtype: ints truncate
     return dX"""
+
+
+def _loops(name: str, operands: str, allocated: str, ranges: str, window: str) -> str:
+    """A conv function as loop code, sized by the given expressions (students' slips)."""
+    return (
+        f"def {name}({operands}):\n"
+        f"    A, K, (H, W), (h, w) = _operands_{name}({operands})\n"
+        f"    out = np.zeros({allocated})\n"
+        f"    wh, ww = {window}\n"
+        f"    for i in range({ranges[0]}):\n"
+        f"        for j in range({ranges[1]}):\n"
+        "            out[i, j] = np.sum(A[i : i + wh, j : j + ww] * K)\n"
+        "    return out"
+    )
+
+
+def _cs231n_numerical_gradient() -> str:
+    return """\
+def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        oldval = x[ix]
+        x[ix] = oldval + h
+        fxph = f(x)
+        x[ix] = oldval - h
+        fxmh = f(x)
+        x[ix] = oldval
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        it.iternext()
+    return grad"""
 
 
 def _training(body: str) -> str:
@@ -465,6 +511,15 @@ WRONG: dict[str, tuple[tuple[str, str], ...]] = {
         ("forgot_plus_one", "conv2d_output_shape = lambda i, f: (i[0] - f[0], i[1] - f[1])"),
         ("full_size", "conv2d_output_shape = lambda i, f: (i[0] + f[0] - 1, i[1] + f[1] - 1)"),
         ("same_size", "conv2d_output_shape = lambda i, f: tuple(i)"),
+        ("width_first", "conv2d_output_shape = lambda i, f: (i[1] - f[1] + 1, i[0] - f[0] + 1)"),
+        (
+            "square_input_assumed",
+            "conv2d_output_shape = lambda i, f: (i[0] - f[0] + 1, i[0] - f[1] + 1)",
+        ),
+        (
+            "square_filter_assumed",
+            "conv2d_output_shape = lambda i, f: (i[0] - f[0] + 1, i[1] - f[0] + 1)",
+        ),
     ),
     "conv2d_forward": (
         ("kernel_flipped", "conv2d_forward = lambda X, F: ref.conv2d_forward(X, F[::-1, ::-1])"),
@@ -477,6 +532,40 @@ WRONG: dict[str, tuple[tuple[str, str], ...]] = {
         ),
         ("filter_transposed", "conv2d_forward = lambda X, F: ref.conv2d_forward(X, F.T)"),
         ("output_transposed", "conv2d_forward = lambda X, F: ref.conv2d_forward(X, F).T"),
+        (  # (H-kh+1, H-kh+1), looping over the array it made
+            "output_square",
+            _loops("conv2d_forward", "X, F", "(H - h + 1, H - h + 1)", ("H - h + 1",) * 2, "h, w"),
+        ),
+        (
+            "output_swapped",
+            _loops(
+                "conv2d_forward",
+                "X, F",
+                "(W - w + 1, H - h + 1)",
+                ("H - h + 1", "W - w + 1"),
+                "h, w",
+            ),
+        ),
+        (
+            "square_filter_assumed",
+            _loops(
+                "conv2d_forward",
+                "X, F",
+                "(H - h + 1, W - h + 1)",
+                ("H - h + 1", "W - h + 1"),
+                "h, h",
+            ),
+        ),
+        (
+            "square_input_assumed",
+            _loops(
+                "conv2d_forward",
+                "X, F",
+                "(H - h + 1, H - w + 1)",
+                ("H - h + 1", "H - w + 1"),
+                "h, w",
+            ),
+        ),
     ),
     "gap_forward": (
         ("sum_instead_of_mean", "gap_forward = lambda O: float(np.sum(O))"),
@@ -484,6 +573,7 @@ WRONG: dict[str, tuple[tuple[str, str], ...]] = {
         ("divided_by_width_only", "gap_forward = lambda O: np.sum(O) / O.shape[1]"),
         ("max_instead_of_mean", "gap_forward = lambda O: float(np.max(O))"),
         ("integer_division", "gap_forward = lambda O: float(np.sum(O) // O.size)"),
+        ("divided_by_h_plus_w", "gap_forward = lambda O: np.sum(O) / (O.shape[0] + O.shape[1])"),
     ),
     "gap_backward": (
         ("forgot_one_over_hw", "gap_backward = lambda dZ, shape: np.full(shape, float(dZ))"),
@@ -494,6 +584,7 @@ WRONG: dict[str, tuple[tuple[str, str], ...]] = {
             "integer_truncation",
             "gap_backward = lambda dZ, s: np.full(s, dZ / (s[0] * s[1])).astype(int)",
         ),
+        ("divided_by_h_plus_w", "gap_backward = lambda dZ, s: np.full(s, dZ / (s[0] + s[1]))"),
     ),
     "conv2d_backward_filter": (
         (
@@ -508,6 +599,46 @@ WRONG: dict[str, tuple[tuple[str, str], ...]] = {
         (
             "result_transposed",
             "conv2d_backward_filter = lambda X, dO: ref.conv2d_backward_filter(X, dO).T",
+        ),
+        (
+            "output_square",
+            _loops(
+                "conv2d_backward_filter",
+                "X, dO",
+                "(H - h + 1, H - h + 1)",
+                ("H - h + 1", "W - w + 1"),
+                "h, w",
+            ),
+        ),
+        (  # (W-Wo+1, H-Ho+1), looping over the array it made
+            "output_swapped",
+            _loops(
+                "conv2d_backward_filter",
+                "X, dO",
+                "(W - w + 1, H - h + 1)",
+                ("W - w + 1", "H - h + 1"),
+                "h, w",
+            ),
+        ),
+        (
+            "square_input_assumed",
+            _loops(
+                "conv2d_backward_filter",
+                "X, dO",
+                "(H - h + 1, H - w + 1)",
+                ("H - h + 1", "H - w + 1"),
+                "h, w",
+            ),
+        ),
+        (
+            "square_gradient_assumed",
+            _loops(
+                "conv2d_backward_filter",
+                "X, dO",
+                "(H - h + 1, W - h + 1)",
+                ("H - h + 1", "W - h + 1"),
+                "h, h",
+            ),
         ),
     ),
     "conv2d_backward_input": (
@@ -526,6 +657,42 @@ WRONG: dict[str, tuple[tuple[str, str], ...]] = {
         (
             "result_transposed",
             "conv2d_backward_input = lambda dO, F: ref.conv2d_backward_input(dO, F).T",
+        ),
+        (
+            "padded_by_one",
+            "def conv2d_backward_input(dO, F):\n"
+            "    return ref.conv2d_forward(np.pad(dO, 1), np.rot90(F, 2))",
+        ),
+        (  # here H, W are dO's shape and h, w the filter's
+            "output_square",
+            _loops(
+                "conv2d_backward_input",
+                "dO, F",
+                "(H + h - 1, H + h - 1)",
+                ("H + h - 1", "W + w - 1"),
+                "h, w",
+            ),
+        ),
+        (
+            "output_swapped",
+            _loops(
+                "conv2d_backward_input",
+                "dO, F",
+                "(W + w - 1, H + h - 1)",
+                ("W + w - 1", "H + h - 1"),
+                "h, w",
+            ),
+        ),
+        (
+            "square_filter_assumed",
+            "def conv2d_backward_input(dO, F):\n"
+            "    k = F.shape[0]\n"
+            "    padded = np.pad(np.asarray(dO, dtype=float), k - 1)\n"
+            "    dX = np.zeros((dO.shape[0] + k - 1, dO.shape[1] + k - 1))\n"
+            "    for i in range(dX.shape[0]):\n"
+            "        for j in range(dX.shape[1]):\n"
+            "            dX[i, j] = np.sum(padded[i : i + k, j : j + k] * F[::-1, ::-1])\n"
+            "    return dX",
         ),
     ),
     "jacobian_output_wrt_filter": (
@@ -577,6 +744,7 @@ WRONG: dict[str, tuple[tuple[str, str], ...]] = {
             "numerical_gradient = lambda f, X, h=1e-5: 2 * ref.numerical_gradient(f, X, h)",
         ),
         ("forward_difference", _numerical_forward()),
+        ("integer_nudges", _cs231n_numerical_gradient()),
     ),
     "relative_error": (
         (
@@ -797,7 +965,7 @@ FLAWED = {
     "relative_error": (
         "import time\n"
         "def relative_error(A, B):\n"
-        "    while A.shape == (4, 4):  # stuck on one shape\n"
+        "    while np.abs(A).max() > 1e4:  # stuck on large values\n"
         "        time.sleep(0.01)\n"
         "    return ref.relative_error(A, B)"
     ),

@@ -54,7 +54,10 @@ def render_summary(student: StudentResult, results: ClassResults) -> str:
         ]
     lines += ["", "## What your answers looked like", ""]
     if student.misconceptions:
-        lines += [f"- {misconception_message(key)}" for key in student.misconceptions]
+        lines += [
+            f"- `{task}`: {misconception_message(task, key)}"
+            for task, key in student.misconceptions
+        ]
     else:
         lines.append("- No typical mistake was recognised in your answers.")
     if student.reasons:

@@ -4,8 +4,9 @@ Scores come only from the gradebook (what the formgrader shows, manual grades in
 why a submission needs a human comes from the grading ledger, the gradebook's own
 ``needs_manual_grade`` and the answers flagged as copied from given code
 (:mod:`autograder.verify.copying`, with the evidence); the misconceptions come from the
-verdicts the verifier stores in each autograded test cell's metadata. Nothing here
-reruns or rescores anything.
+verdicts the verifier stores in each autograded test cell's metadata, each identified by
+(task, key), so a report shows the very sentence the student read. Nothing here reruns
+or rescores anything.
 
 Files written to ``<course>/reports/``:
 
@@ -38,16 +39,16 @@ import nbformat
 from autograder.course.course_config import load_course_config
 from autograder.course.grading import read_ledger
 from autograder.course.lms import read_id_map
-from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
 from autograder.verify.bonus import bonus_cells_in
 from autograder.verify.copying import copy_reasons
 from autograder.verify.preprocessors import VERDICT_METADATA_KEY
-from autograder.verify.tasks import FUNCTION_TASKS, HAND_VALUE_TASKS, TASKS
+from autograder.verify.tasks import TASKS
 
 __all__ = [
     "GRADED",
     "NEEDS_HUMAN",
     "ClassResults",
+    "Diagnosis",
     "ExerciseScore",
     "StudentResult",
     "collect",
@@ -61,6 +62,9 @@ __all__ = [
 GRADED = "graded"
 NEEDS_HUMAN = "needs a human"
 
+#: A misconception the verifier named: (task, key), as the verdict metadata stores it.
+Diagnosis = tuple[str, str]
+
 
 @dataclass
 class ExerciseScore:
@@ -72,8 +76,8 @@ class ExerciseScore:
         The notebook and the cell's ``grade_id``.
     score, max_score : float
         Points earned (None while ungraded) and available (0 for a bonus cell).
-    misconceptions : list of str
-        Misconception keys the verifier named for this cell.
+    misconceptions : list of (task, key)
+        The misconceptions the verifier named for this cell.
     bonus : float
         The bonus points a bonus cell can earn on top of the maximum; 0 for the others.
     """
@@ -82,7 +86,7 @@ class ExerciseScore:
     name: str
     score: float | None
     max_score: float
-    misconceptions: list[str] = field(default_factory=list)
+    misconceptions: list[Diagnosis] = field(default_factory=list)
     bonus: float = 0.0
 
     @property
@@ -133,8 +137,8 @@ class StudentResult:
         return NEEDS_HUMAN if self.reasons else GRADED
 
     @property
-    def misconceptions(self) -> list[str]:
-        found: list[str] = []
+    def misconceptions(self) -> list[Diagnosis]:
+        found: list[Diagnosis] = []
         for exercise in self.exercises:
             found += [key for key in exercise.misconceptions if key not in found]
         return found
@@ -177,24 +181,45 @@ class ClassResults:
         return text
 
 
-def misconception_message(key: str) -> str:
-    """The catalogue's sentence for a misconception key (the key itself if unknown).
+def misconception_message(task: str, key: str) -> str:
+    """The sentence the verdict gave for misconception ``key`` of ``task``.
 
-    Verdicts store the key alone, and a key may mean different sentences in two tasks:
-    this gives the first task's, functions before hand-computed values.
+    The same key may carry different sentences in two tasks, so both identify it. An
+    unknown pair (a task or key since renamed) gives the key itself.
     """
-    for task in FUNCTION_TASKS + HAND_VALUE_TASKS:
-        for entry in TASKS[task].misconceptions:
-            if entry.key == key:
-                return entry.message
-    for entry in (INPUT_MODIFIED, INTEGER_RESULT):
-        if entry.key == key:
-            return entry.message
-    return key
+    try:
+        return TASKS[task].misconception(key).message
+    except KeyError:
+        return key
 
 
-def _verdicts(notebook_path: Path) -> tuple[dict[str, list[str]], list[str]]:
-    """Misconception keys per graded cell, from the verifier's verdict metadata, and the
+def _diagnoses(verdict: dict[str, Any]) -> list[Diagnosis]:
+    """The (task, key) pairs one cell's verdict metadata names.
+
+    Verdicts written before the task was stored with the key hold bare keys; those are
+    given the first of the cell's tasks that has such a misconception.
+    """
+    tasks = [str(task) for task in verdict.get("tasks") or []]
+    found: list[Diagnosis] = []
+    for entry in verdict.get("misconceptions") or []:
+        if isinstance(entry, dict):
+            found.append((str(entry.get("task")), str(entry.get("key"))))
+            continue
+        owners = [task for task in tasks if task in TASKS and _has_key(task, str(entry))]
+        found.append((owners[0] if owners else (tasks[0] if tasks else ""), str(entry)))
+    return found
+
+
+def _has_key(task: str, key: str) -> bool:
+    try:
+        TASKS[task].misconception(key)
+    except KeyError:
+        return False
+    return True
+
+
+def _verdicts(notebook_path: Path) -> tuple[dict[str, list[Diagnosis]], list[str]]:
+    """The misconceptions per graded cell, from the verifier's verdict metadata, and the
     answers flagged as copied from given code (:func:`copy_reasons`)."""
     try:
         notebook = nbformat.read(notebook_path, as_version=4)
@@ -205,7 +230,7 @@ def _verdicts(notebook_path: Path) -> tuple[dict[str, list[str]], list[str]]:
         verdict = cell.metadata.get(VERDICT_METADATA_KEY)
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if isinstance(verdict, dict) and grade_id:
-            found[grade_id] = [str(key) for key in verdict.get("misconceptions") or []]
+            found[grade_id] = _diagnoses(verdict)
     return found, copy_reasons(notebook)
 
 
@@ -381,8 +406,8 @@ def _write_exercises_csv(rows: list[dict[str, object]], path: Path) -> None:
         writer.writerows(rows)
 
 
-def misconception_counts(results: ClassResults) -> Counter[str]:
-    """How many students showed each misconception (once per student)."""
+def misconception_counts(results: ClassResults) -> Counter[Diagnosis]:
+    """How many students showed each misconception, by (task, key), once per student."""
     return Counter(key for student in results.students for key in student.misconceptions)
 
 
@@ -418,7 +443,7 @@ def _plot_scores(results: ClassResults, path: Path) -> None:
     plt.close(figure)
 
 
-def _plot_misconceptions(counts: Counter[str], path: Path, top: int = 12) -> None:
+def _plot_misconceptions(counts: Counter[Diagnosis], path: Path, top: int = 12) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -427,7 +452,8 @@ def _plot_misconceptions(counts: Counter[str], path: Path, top: int = 12) -> Non
     common = counts.most_common(top)[::-1]
     figure, axes = plt.subplots(figsize=(7, 0.5 * max(len(common), 2) + 1.2))
     if common:
-        axes.barh([key for key, _ in common], [count for _, count in common], color="#c44e52")
+        labels = [f"{task}: {key}" for (task, key), _ in common]
+        axes.barh(labels, [count for _, count in common], color="#c44e52")
         _integer_ticks(axes.xaxis)
     else:
         axes.text(0.5, 0.5, "no misconceptions found", ha="center", va="center")
@@ -449,7 +475,10 @@ def _html_table(header: list[str], rows: list[list[object]]) -> str:
 
 
 def _write_html(
-    results: ClassResults, stats: list[dict[str, object]], counts: Counter[str], path: Path
+    results: ClassResults,
+    stats: list[dict[str, object]],
+    counts: Counter[Diagnosis],
+    path: Path,
 ) -> None:
     flagged = [s for s in results.students if s.status == NEEDS_HUMAN]
     grades = _html_table(
@@ -470,8 +499,11 @@ def _write_html(
     )
     exercises = _html_table(list(stats[0]) if stats else [], [list(r.values()) for r in stats])
     common = _html_table(
-        ["misconception", "students", "what the student is told"],
-        [[key, n, misconception_message(key)] for key, n in counts.most_common()],
+        ["task", "misconception", "students", "what the student is told"],
+        [
+            [task, key, n, misconception_message(task, key)]
+            for (task, key), n in counts.most_common()
+        ],
     )
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(results.assignment_id)} report</title>

@@ -2,22 +2,35 @@
 
 Each graded task has a tuple of :class:`Misconception` here, named after the task (e.g.
 :data:`CONV2D_FORWARD`): a key, one plain sentence for the student, and the mistaken
-implementation itself, with the task's signature. The task registry
+implementation itself, with the task's signature, written as a student's code would make
+the mistake (so it also raises where such code raises). The task registry
 (:mod:`autograder.verify.tasks`) gives each tuple to its task, so a misconception is
 identified by (task, key): the same key may name different sentences in two tasks.
 
-When an answer is wrong, :func:`diagnose` runs every mistaken implementation on the same
-inputs and names the first one whose result the answer matches, under the task's
-tolerance (:mod:`autograder.maths.tolerance`). The verifier uses it on hidden challenges;
-the visible checks use literal values it produced on the worked example.
+An answer is recognised as a mistake in one of three ways:
 
-Two mistakes are not about values and are checked by whoever sees the evidence:
-:data:`INPUT_MODIFIED` (the probe saw an input change) and :data:`INTEGER_RESULT` (right
-values, but an integer array where the contract asks for floats).
+- by its values (:func:`diagnose`): the mistaken implementation, run on the same inputs,
+  returns the same values under the task's tolerance (:mod:`autograder.maths.tolerance`);
+- by its shape alone, for a mistake that declares the shapes it gives (an output
+  allocated with the wrong shape is filled in many ways, but its shape gives the slip
+  away);
+- by the errors it raises (:func:`explain_errors`): when a function raised on some
+  challenges, a mistake is named only if it explains every challenge of the call: it
+  raises the same exception type where the student's code raised, and gives the
+  student's answer everywhere else.
+
+The verifier uses these on hidden challenges; the visible checks use literal outcomes
+they produced on the checks' examples.
+
+:data:`GENERAL` holds the mistakes of any graded function, checked by whoever sees the
+evidence: :data:`RETURNED_NONE`, :data:`INTEGER_RESULT` (an integer array where the
+contract asks for floats) and :data:`INPUT_MODIFIED` (the probe saw an input change; the
+kernel reports it, so it is only ever a hint).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +55,7 @@ __all__ = [
     "DX_BY_HAND",
     "GAP_BACKWARD",
     "GAP_FORWARD",
+    "GENERAL",
     "GRADIENT_CHECK",
     "INPUT_MODIFIED",
     "INTEGER_RESULT",
@@ -53,13 +67,19 @@ __all__ = [
     "O_BY_HAND",
     "PAD2D",
     "RELATIVE_ERROR",
+    "RETURNED_NONE",
     "RIGHT",
     "ROT180",
     "TRAINING_STEP",
     "Z_BY_HAND",
     "Misconception",
+    "Outcome",
+    "Raises",
     "diagnose",
+    "explain_errors",
     "look_alikes",
+    "outcomes",
+    "recognises",
 ]
 
 
@@ -70,19 +90,53 @@ class Misconception:
     Attributes
     ----------
     key : str
-        A stable identifier, e.g. ``"kernel_flipped"``.
+        A stable identifier, e.g. ``"kernel_flipped"``; unique within its task.
     message : str
         One plain sentence that tells the student what the answer looks like and what to
-        change.
+        change. It relies only on what the course has taught by the task's exercise.
     wrong : callable
         The mistaken implementation, taking the task's arguments. For a hand-computed
         value it takes no arguments and returns the mistaken value.
+    wrong_shapes : callable or None
+        For a mistake recognised by the shape of the answer alone (an output allocated
+        with the wrong shape), not by its values: takes the task's arguments and returns
+        the shapes the mistake gives there.
+    variants : tuple of callable
+        Other common ways of writing the same mistake, which return or raise elsewhere
+        (a loop over the allocated array instead of the right ranges, say).
     """
 
     key: str
     message: str
     wrong: Callable[..., Any]
+    wrong_shapes: Callable[..., tuple[tuple[int, ...], ...]] | None = None
+    variants: tuple[Callable[..., Any], ...] = ()
 
+    @property
+    def implementations(self) -> tuple[Callable[..., Any], ...]:
+        """The mistaken implementation and its variants."""
+        return (self.wrong, *self.variants)
+
+    @property
+    def by_shape(self) -> bool:
+        """Whether it is recognised by the answer's shape alone."""
+        return self.wrong_shapes is not None
+
+
+RETURNED_NONE = Misconception(
+    "returned_none",
+    "Your function returned None: did you forget `return`? A function whose last line "
+    "computes a value without returning it gives None.",
+    lambda *args: None,
+)
+
+INTEGER_RESULT = Misconception(
+    "integer_result",
+    "Your function returned an integer array, which cuts fractions such as 1/4 off "
+    "(to 0); return floats, e.g. build the result with np.zeros(shape), which is float, "
+    "not np.zeros_like(X), which copies an integer X's dtype.",
+    lambda *args: None,
+)
 
 INPUT_MODIFIED = Misconception(
     "input_modified",
@@ -91,12 +145,8 @@ INPUT_MODIFIED = Misconception(
     lambda *args: None,
 )
 
-INTEGER_RESULT = Misconception(
-    "integer_result",
-    "Your function returned an integer array for integer input; return floats "
-    "(e.g. start from np.zeros(shape, dtype=float)) so fractions like 1/4 survive.",
-    lambda *args: None,
-)
+#: The mistakes any graded function can make, whatever its task.
+GENERAL = (RETURNED_NONE, INTEGER_RESULT, INPUT_MODIFIED)
 
 
 # ------------------------------------------------------------- building blocks
@@ -123,6 +173,197 @@ def _same_correlation(X: np.ndarray, F: np.ndarray) -> np.ndarray:
 def _int_truncated(values: np.ndarray) -> np.ndarray:
     """What assigning float values into an integer array does: truncate towards zero."""
     return np.trunc(_float(values)).astype(np.int64)
+
+
+# A student's correlation loop, and the slips in sizing it. Every conv function is one:
+# out[a, b] = sum(A[a:a+wh, b:b+ww] * K) over the output's positions, with
+#   conv2d_forward(X, F):         A = X, K = F, window F.shape
+#   conv2d_backward_filter(X, dO): A = X, K = dO, window dO.shape
+#   conv2d_backward_input(dO, F):  A = dO padded by (kh-1, kw-1), K = rot180(F), window F.shape
+# The loops run as numpy runs them: a window hanging over the edge comes out smaller
+# and broadcasts or raises, an index past the allocated array raises.
+
+
+def _student_loops(
+    A: Any,
+    K: Any,
+    window: tuple[int, int],
+    allocated: tuple[int, int],
+    ranges: tuple[int, int],
+) -> np.ndarray:
+    """``out = np.zeros(allocated)``, then ``out[a, b] = sum(A[a:a+wh, b:b+ww] * K)`` for
+    ``a, b`` in ``range(ranges[0]), range(ranges[1])``."""
+    A, K = _float(A), _float(K)
+    out = np.zeros(allocated)
+    wh, ww = window
+    for a in range(ranges[0]):
+        for b in range(ranges[1]):
+            out[a, b] = np.sum(A[a : a + wh, b : b + ww] * K)
+    return out
+
+
+def _forward_shape(X: Any, F: Any) -> tuple[int, int]:
+    (H, W), (kh, kw) = np.shape(X), np.shape(F)
+    return H - kh + 1, W - kw + 1
+
+
+def _filter_shape(X: Any, dO: Any) -> tuple[int, int]:
+    (H, W), (Ho, Wo) = np.shape(X), np.shape(dO)
+    return H - Ho + 1, W - Wo + 1
+
+
+def _input_shape(dO: Any, F: Any) -> tuple[int, int]:
+    (Ho, Wo), (kh, kw) = np.shape(dO), np.shape(F)
+    return Ho + kh - 1, Wo + kw - 1
+
+
+#: (A, K, window) a conv function's loop slides over, for its arguments.
+_Operands = tuple[np.ndarray, np.ndarray, tuple[int, int]]
+
+
+def _forward_operands(X: Any, F: Any) -> _Operands:
+    return _float(X), _float(F), np.shape(F)
+
+
+def _filter_operands(X: Any, dO: Any) -> _Operands:
+    return _float(X), _float(dO), np.shape(dO)
+
+
+def _input_operands(dO: Any, F: Any) -> _Operands:
+    kh, kw = np.shape(F)
+    return ref.pad2d(dO, (kh - 1, kw - 1)), ref.rot180(F), (kh, kw)
+
+
+def _allocation_slips(
+    operands: Callable[..., _Operands],
+    right_shape: Callable[..., tuple[int, int]],
+    square_message: str,
+    swapped_message: str,
+) -> tuple[Misconception, Misconception]:
+    """The two ways of sizing a conv function's output wrong, as its misconceptions: the
+    output allocated (rows, rows) or (cols, rows), then filled by loops over the right
+    ranges, or over the array allocated."""
+
+    def square(*args: Any) -> np.ndarray:
+        rows, cols = right_shape(*args)
+        return _student_loops(*operands(*args), (rows, rows), (rows, cols))
+
+    def square_throughout(*args: Any) -> np.ndarray:
+        rows, _ = right_shape(*args)
+        return _student_loops(*operands(*args), (rows, rows), (rows, rows))
+
+    def swapped(*args: Any) -> np.ndarray:
+        rows, cols = right_shape(*args)
+        return _student_loops(*operands(*args), (cols, rows), (rows, cols))
+
+    def swapped_throughout(*args: Any) -> np.ndarray:
+        rows, cols = right_shape(*args)
+        return _student_loops(*operands(*args), (cols, rows), (cols, rows))
+
+    return (
+        Misconception(
+            "output_square",
+            square_message,
+            square,
+            wrong_shapes=lambda *args: ((right_shape(*args)[0],) * 2,),
+            variants=(square_throughout,),
+        ),
+        Misconception(
+            "output_swapped",
+            swapped_message,
+            swapped,
+            wrong_shapes=lambda *args: (right_shape(*args)[::-1],),
+            variants=(swapped_throughout,),
+        ),
+    )
+
+
+# The slips of "assuming square", each a shape (the one it sizes the output with) and
+# the loops that fill an output of that shape.
+
+
+def _forward_square_filter_shape(X: Any, F: Any) -> tuple[int, int]:
+    """kh = F.shape[0] used for both sides of the filter."""
+    (H, W), (kh, _) = np.shape(X), np.shape(F)
+    return H - kh + 1, W - kh + 1
+
+
+def _forward_square_filter(X: Any, F: Any) -> np.ndarray:
+    shape = _forward_square_filter_shape(X, F)
+    kh = np.shape(F)[0]
+    return _student_loops(X, F, (kh, kh), shape, shape)
+
+
+def _forward_square_input_shape(X: Any, F: Any) -> tuple[int, int]:
+    """H = X.shape[0] used for both sides of the input."""
+    (H, _), (kh, kw) = np.shape(X), np.shape(F)
+    return H - kh + 1, H - kw + 1
+
+
+def _forward_square_input(X: Any, F: Any) -> np.ndarray:
+    shape = _forward_square_input_shape(X, F)
+    return _student_loops(X, F, np.shape(F), shape, shape)
+
+
+def _filter_square_input_shape(X: Any, dO: Any) -> tuple[int, int]:
+    """H = X.shape[0] used for both sides of the input."""
+    (H, _), (Ho, Wo) = np.shape(X), np.shape(dO)
+    return H - Ho + 1, H - Wo + 1
+
+
+def _filter_square_input(X: Any, dO: Any) -> np.ndarray:
+    shape = _filter_square_input_shape(X, dO)
+    return _student_loops(X, dO, np.shape(dO), shape, shape)
+
+
+def _filter_square_gradient_shape(X: Any, dO: Any) -> tuple[int, int]:
+    """Ho = dO.shape[0] used for both sides of dL/dO."""
+    (H, W), (Ho, _) = np.shape(X), np.shape(dO)
+    return H - Ho + 1, W - Ho + 1
+
+
+def _filter_square_gradient(X: Any, dO: Any) -> np.ndarray:
+    shape = _filter_square_gradient_shape(X, dO)
+    Ho = np.shape(dO)[0]
+    return _student_loops(X, dO, (Ho, Ho), shape, shape)
+
+
+def _input_square_filter_shapes(dO: Any, F: Any) -> tuple[tuple[int, int], ...]:
+    """kh = F.shape[0] used for both sides: of the padding (then the notebook's pad2d,
+    rot180 and conv2d_forward), or of the padding, the window and the output (loops)."""
+    (Ho, Wo), (kh, kw) = np.shape(dO), np.shape(F)
+    return (Ho + kh - 1, Wo + 2 * kh - kw - 1), (Ho + kh - 1, Wo + kh - 1)
+
+
+def _input_square_filter(dO: Any, F: Any) -> np.ndarray:
+    kh = np.shape(F)[0]
+    return ref.conv2d_forward(ref.pad2d(dO, kh - 1), ref.rot180(F))
+
+
+def _input_square_filter_loops(dO: Any, F: Any) -> np.ndarray:
+    shape = _input_square_filter_shapes(dO, F)[1]
+    kh = np.shape(F)[0]
+    return _student_loops(ref.pad2d(dO, kh - 1), ref.rot180(F), (kh, kh), shape, shape)
+
+
+def _input_padded_by_one_shape(dO: Any, F: Any) -> tuple[int, int]:
+    """dO padded by 1 on every side, whatever the filter's size."""
+    (Ho, Wo), (kh, kw) = np.shape(dO), np.shape(F)
+    return Ho + 3 - kh, Wo + 3 - kw
+
+
+def _input_padded_by_one(dO: Any, F: Any) -> np.ndarray:
+    return ref.conv2d_forward(ref.pad2d(dO, 1), ref.rot180(F))
+
+
+def _input_padded_by_one_loops(dO: Any, F: Any) -> np.ndarray:
+    shape = _input_padded_by_one_shape(dO, F)
+    return _student_loops(ref.pad2d(dO, 1), ref.rot180(F), np.shape(F), shape, shape)
+
+
+def _one(shape: Callable[..., tuple[int, int]]) -> Callable[..., tuple[tuple[int, int], ...]]:
+    """The wrong shapes of a slip that gives one."""
+    return lambda *args: (shape(*args),)
 
 
 # ------------------------------------------------------------------ catalogue
@@ -158,6 +399,28 @@ CONV2D_FORWARD = (
         "is X[a, b], with a counting rows.",
         lambda X, F: ref.conv2d_forward(X, F).T,
     ),
+    *_allocation_slips(
+        _forward_operands,
+        _forward_shape,
+        "Your output is square, (H-kh+1, H-kh+1): its width came from the height. O has "
+        "shape (H-kh+1, W-kw+1); take H, W = X.shape and kh, kw = F.shape.",
+        "Your output has its height and width swapped, (W-kw+1, H-kh+1); O has shape "
+        "(H-kh+1, W-kw+1), rows first, and O[a, b] is row a, column b.",
+    ),
+    Misconception(
+        "square_filter_assumed",
+        "Your code assumes a square filter: it uses kh (F.shape[0]) for both sides. Take "
+        "kh, kw = F.shape and use kw for the columns of the window and of O.",
+        _forward_square_filter,
+        wrong_shapes=_one(_forward_square_filter_shape),
+    ),
+    Misconception(
+        "square_input_assumed",
+        "Your code assumes a square input: it uses H (X.shape[0]) for both sides. Take "
+        "H, W = X.shape and use W for the columns of O.",
+        _forward_square_input,
+        wrong_shapes=_one(_forward_square_input_shape),
+    ),
 )
 
 GAP_FORWARD = (
@@ -185,6 +448,11 @@ GAP_FORWARD = (
         "integer_division",
         "You used integer division (//), which drops the fractional part of the mean.",
         lambda O: float(_float(O).sum() // np.size(O)),
+    ),
+    Misconception(
+        "divided_by_h_plus_w",
+        "You divided the sum by H + W; the mean divides it by the number of elements, H * W.",
+        lambda O: float(_float(O).sum()) / (np.shape(O)[0] + np.shape(O)[1]),
     ),
 )
 
@@ -217,6 +485,11 @@ GAP_BACKWARD = (
         "dZ / (H*W) is usually a fraction like 1/4, so build a float array.",
         lambda dZ, shape: _int_truncated(np.full(tuple(shape), float(dZ) / (shape[0] * shape[1]))),
     ),
+    Misconception(
+        "divided_by_h_plus_w",
+        "You divided dZ by H + W; each of the H * W elements of O gets dZ / (H * W).",
+        lambda dZ, shape: np.full(tuple(shape), float(dZ) / (shape[0] + shape[1])),
+    ),
 )
 
 CONV2D_BACKWARD_FILTER = (
@@ -234,8 +507,9 @@ CONV2D_BACKWARD_FILTER = (
     ),
     Misconception(
         "used_full_correlation",
-        "Your dL/dF is too large: you padded X ('full' correlation); dL/dF has the "
-        "filter's shape, (H-Ho+1, W-Wo+1), so use a 'valid' correlation of X with dO.",
+        "Your dL/dF is too large: you also used windows that hang over the edge of X (X "
+        "padded with zeros); dL/dF has the filter's shape, (H-Ho+1, W-Wo+1), so slide dO "
+        "only where it fits inside X.",
         lambda X, dO: _full_correlation(X, dO),
     ),
     Misconception(
@@ -243,13 +517,36 @@ CONV2D_BACKWARD_FILTER = (
         "Your dL/dF is transposed: dF[p, q] pairs the row offset p with rows of X.",
         lambda X, dO: ref.conv2d_backward_filter(X, dO).T,
     ),
+    *_allocation_slips(
+        _filter_operands,
+        _filter_shape,
+        "Your dL/dF is square, (H-Ho+1, H-Ho+1): its width came from the height. It has "
+        "the filter's shape, (H-Ho+1, W-Wo+1); take H, W = X.shape and Ho, Wo = dO.shape.",
+        "Your dL/dF has its height and width swapped, (W-Wo+1, H-Ho+1); it has the "
+        "filter's shape, (H-Ho+1, W-Wo+1), rows first.",
+    ),
+    Misconception(
+        "square_input_assumed",
+        "Your code assumes a square X: it uses H (X.shape[0]) for both sides. Take "
+        "H, W = X.shape and use W for the columns.",
+        _filter_square_input,
+        wrong_shapes=_one(_filter_square_input_shape),
+    ),
+    Misconception(
+        "square_gradient_assumed",
+        "Your code assumes a square dL/dO: it uses Ho (dO.shape[0]) for both sides. Take "
+        "Ho, Wo = dO.shape and use Wo for the columns.",
+        _filter_square_gradient,
+        wrong_shapes=_one(_filter_square_gradient_shape),
+    ),
 )
 
 CONV2D_BACKWARD_INPUT = (
     Misconception(
         "filter_not_rotated",
-        "You padded dO but did not rotate F: dL/dX is a 'full' correlation of dO with "
-        "F rotated by 180 degrees.",
+        "Your dL/dX correlates the padded dO with F as it is, but F must be rotated by 180 "
+        "degrees exactly once. If you did rotate it, something turned it back: a true "
+        "convolution flips its filter again, so correlate, as conv2d_forward does.",
         lambda dO, F: _full_correlation(dO, F),
     ),
     Misconception(
@@ -287,6 +584,30 @@ CONV2D_BACKWARD_INPUT = (
         "Your dL/dX is transposed: dX[i, j] collects the outputs whose window covers "
         "row i and column j of X.",
         lambda dO, F: ref.conv2d_backward_input(dO, F).T,
+    ),
+    Misconception(
+        "padded_by_one",
+        "You padded dO by 1 on every side, which is right only for a 2x2 filter: pad it "
+        "by kh-1 rows and kw-1 columns, so that dL/dX has X's shape, (Ho+kh-1, Wo+kw-1).",
+        _input_padded_by_one,
+        wrong_shapes=_one(_input_padded_by_one_shape),
+        variants=(_input_padded_by_one_loops,),
+    ),
+    *_allocation_slips(
+        _input_operands,
+        _input_shape,
+        "Your dL/dX is square, (Ho+kh-1, Ho+kh-1): its width came from the height. It has "
+        "X's shape, (Ho+kh-1, Wo+kw-1); take Ho, Wo = dO.shape and kh, kw = F.shape.",
+        "Your dL/dX has its height and width swapped, (Wo+kw-1, Ho+kh-1); it has X's "
+        "shape, (Ho+kh-1, Wo+kw-1), rows first.",
+    ),
+    Misconception(
+        "square_filter_assumed",
+        "Your code assumes a square filter: it uses kh (F.shape[0]) for both sides. Take "
+        "kh, kw = F.shape and pad dO by kh-1 rows and kw-1 columns.",
+        _input_square_filter,
+        wrong_shapes=_input_square_filter_shapes,
+        variants=(_input_square_filter_loops,),
     ),
 )
 
@@ -408,6 +729,33 @@ CONV2D_OUTPUT_SHAPE = (
         "That is the input's own size ('same' padding); a 'valid' output is (H-kh+1, W-kw+1).",
         lambda input_shape, filter_shape: tuple(input_shape),
     ),
+    Misconception(
+        "width_first",
+        "Your shape lists the width first, (W-kw+1, H-kh+1); a shape lists the rows "
+        "first: (H-kh+1, W-kw+1).",
+        lambda input_shape, filter_shape: (
+            input_shape[1] - filter_shape[1] + 1,
+            input_shape[0] - filter_shape[0] + 1,
+        ),
+    ),
+    Misconception(
+        "square_input_assumed",
+        "You used the input's height H for both sides; take H, W = input_shape and count "
+        "the columns from W: (H-kh+1, W-kw+1).",
+        lambda input_shape, filter_shape: (
+            input_shape[0] - filter_shape[0] + 1,
+            input_shape[0] - filter_shape[1] + 1,
+        ),
+    ),
+    Misconception(
+        "square_filter_assumed",
+        "You used the filter's height kh for both sides; take kh, kw = filter_shape and "
+        "count the columns with kw: (H-kh+1, W-kw+1).",
+        lambda input_shape, filter_shape: (
+            input_shape[0] - filter_shape[0] + 1,
+            input_shape[1] - filter_shape[0] + 1,
+        ),
+    ),
 )
 
 
@@ -419,6 +767,21 @@ def _numerical_gradient_forward(f: Callable, X: np.ndarray, h: float = 1e-5) -> 
         nudged = X.copy()
         nudged[index] += h
         grad[index] = (f(nudged) - f0) / h
+    return grad
+
+
+def _numerical_gradient_in_place(f: Callable, X: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """CS231n's loop: X nudged in place in its own dtype, the estimate in zeros_like(X)."""
+    X = np.array(X)
+    grad = np.zeros_like(X)
+    for index in np.ndindex(X.shape):
+        original = X[index]
+        X[index] = original + h  # an integer X stores original again
+        f_plus = f(X)
+        X[index] = original - h
+        f_minus = f(X)
+        X[index] = original
+        grad[index] = (f_plus - f_minus) / (2 * h)
     return grad
 
 
@@ -434,6 +797,13 @@ NUMERICAL_GRADIENT = (
         "You used a forward difference (f(X+h) - f(X)) / h, whose error is of order h; "
         "the central difference (f(X+h) - f(X-h)) / (2h) is far more accurate.",
         _numerical_gradient_forward,
+    ),
+    Misconception(
+        "integer_nudges",
+        "On an integer X your estimate is all zeros: X[i, j] + h, stored back into an "
+        "integer array, is X[i, j] again, so f never moves. Start from a float copy, "
+        "X = np.array(X, dtype=float), and return floats.",
+        _numerical_gradient_in_place,
     ),
 )
 
@@ -576,7 +946,8 @@ DF_BY_HAND = (
 DX_BY_HAND = (
     Misconception(
         "filter_not_rotated",
-        CONV2D_BACKWARD_INPUT[0].message,
+        "Your dL/dX uses F rotated by 180 degrees: each dX[i, j] sums dO[a, b] * "
+        "F[i - a, j - b], with F as it is, the weight that carried X[i, j] into O[a, b].",
         lambda: _full_correlation(_dO, _F),
     ),
     Misconception(
@@ -886,13 +1257,105 @@ MAX_POOL_BACKWARD = (
 # ------------------------------------------------------------------ matching
 
 
-def _mistaken(misconception: Misconception, args: tuple) -> Any:
-    """The mistake's answer on ``args``; None when the mistake cannot happen on them."""
-    try:
-        with np.errstate(all="ignore"):
-            return misconception.wrong(*args)
-    except Exception:
-        return None
+@dataclass(frozen=True)
+class Raises:
+    """An outcome of a call: it raised an exception of this type (the class's name)."""
+
+    error: str
+
+
+#: What one call of an implementation gave: the value it returned, or :class:`Raises`.
+Outcome = Any
+
+
+def outcomes(misconception: Misconception, args: tuple) -> tuple[Outcome, ...]:
+    """What each implementation of the mistake gives on ``args``: a value, or Raises."""
+    found: list[Outcome] = []
+    for implementation in misconception.implementations:
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                found.append(implementation(*args))
+        except Exception as error:
+            found.append(Raises(type(error).__name__))
+    return tuple(found)
+
+
+def _numeric_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
+
+
+def _shape_of(value: Any) -> tuple[int, ...] | None:
+    """An array's shape; None for a number or a tuple of results."""
+    return value.shape if isinstance(value, np.ndarray) else None
+
+
+def recognises(
+    misconception: Misconception,
+    args: tuple,
+    found: tuple[Outcome, ...],
+    answer: Outcome,
+    tolerance: Tolerance,
+    right_shape: tuple[int, ...] | None,
+) -> bool:
+    """Whether ``answer`` (a value, or Raises) is what this mistake gives on ``args``.
+
+    Parameters
+    ----------
+    misconception : Misconception
+        The mistake.
+    args : tuple
+        The arguments.
+    found : tuple of Outcome
+        Its :func:`outcomes` on them.
+    answer : value or Raises
+        What the student's code gave on them.
+    tolerance : Tolerance
+        The task's rule for values.
+    right_shape : tuple of int, or None
+        The right answer's shape there (None when it is not an array): a mistake
+        recognised by shape only recognises an array whose shape differs from it, or
+        every answer of the right shape would match.
+
+    Returns
+    -------
+    bool
+        True when one implementation raised the same exception type or returned the same
+        values, or the answer is an array of one of the mistake's wrong shapes.
+    """
+    if not isinstance(answer, Raises) and _has_wrong_shape(
+        misconception, args, answer, right_shape
+    ):
+        return True
+    for outcome in found:
+        if isinstance(outcome, Raises) or isinstance(answer, Raises):
+            if isinstance(outcome, Raises) and isinstance(answer, Raises) and outcome == answer:
+                return True
+        elif _same_values(answer, outcome, tolerance):
+            return True
+    return False
+
+
+def _has_wrong_shape(
+    misconception: Misconception, args: tuple, answer: Any, right_shape: tuple[int, ...] | None
+) -> bool:
+    """The answer is an array of a shape this mistake gives, and that shape is wrong."""
+    if misconception.wrong_shapes is None or right_shape is None or not _numeric_array(answer):
+        return False
+    return answer.shape != tuple(right_shape) and answer.shape in {
+        tuple(int(n) for n in shape) for shape in misconception.wrong_shapes(*args)
+    }
+
+
+def _same_values(answer: Any, other: Any, tolerance: Tolerance) -> bool:
+    """``tolerance.matches``, quick to say no to arrays of different shapes."""
+    if (
+        isinstance(answer, np.ndarray)
+        and isinstance(other, np.ndarray)
+        and answer.shape != other.shape
+    ):
+        return False
+    return tolerance.matches(answer, other)
 
 
 #: The key :func:`look_alikes` gives the right answer.
@@ -922,22 +1385,33 @@ def look_alikes(
     -------
     frozenset of frozenset of str
         Every pair of answers, among the right one (key :data:`RIGHT`) and the typical
-        mistakes (their keys), that agree on ``args`` as :func:`diagnose` compares them.
-        A pair with :data:`RIGHT` is a mistake that passes this case.
+        mistakes (their keys), that these arguments cannot tell apart: a mistake one of
+        whose implementations returns the right values (it passes this case), and two
+        mistakes either of which recognises a value the other returns (as
+        :func:`diagnose` recognises them). Raising tells nothing apart: it never passes.
     """
     with np.errstate(all="ignore"):
-        answers = {RIGHT: right(*args)}
-    for misconception in misconceptions:
-        answer = _mistaken(misconception, args)
-        if answer is not None:
-            answers[misconception.key] = answer
-    keys = list(answers)
-    return frozenset(
-        frozenset((first, second))
-        for i, first in enumerate(keys)
-        for second in keys[i + 1 :]
-        if tolerance.matches(answers[first], answers[second])
-    )
+        expected = right(*args)
+    right_shape = _shape_of(expected)
+    values = {
+        m.key: [o for o in outcomes(m, args) if not isinstance(o, Raises)] for m in misconceptions
+    }
+    pairs = {
+        frozenset((RIGHT, m.key))
+        for m in misconceptions
+        if any(_same_values(value, expected, tolerance) for value in values[m.key])
+    }
+    for i, first in enumerate(misconceptions):
+        for second in misconceptions[i + 1 :]:
+            if any(
+                _has_wrong_shape(first, args, b, right_shape) for b in values[second.key]
+            ) or any(
+                _has_wrong_shape(second, args, a, right_shape)
+                or any(_same_values(a, b, tolerance) for b in values[second.key])
+                for a in values[first.key]
+            ):
+                pairs.add(frozenset((first.key, second.key)))
+    return frozenset(pairs)
 
 
 def diagnose(
@@ -945,6 +1419,7 @@ def diagnose(
     args: tuple,
     answer: Any,
     tolerance: Tolerance,
+    right_shape: tuple[int, ...] | None = None,
 ) -> Misconception | None:
     """Name the typical mistake a wrong answer matches, if any.
 
@@ -958,15 +1433,63 @@ def diagnose(
         What the student's code returned.
     tolerance : Tolerance
         The rule answers are compared by (shapes must match exactly).
+    right_shape : tuple of int, optional
+        The right answer's shape on ``args``; without it no mistake is recognised by
+        shape alone.
 
     Returns
     -------
     Misconception or None
-        The first entry whose mistaken implementation gives ``answer`` on ``args``; None
-        when none does.
+        The first entry that :func:`recognises` the answer; None when none does.
     """
     for misconception in misconceptions:
-        mistaken = _mistaken(misconception, args)
-        if mistaken is not None and tolerance.matches(answer, mistaken):
+        found = outcomes(misconception, args)
+        if recognises(misconception, args, found, answer, tolerance, right_shape):
             return misconception
     return None
+
+
+def explain_errors(
+    misconceptions: tuple[Misconception, ...],
+    calls: list[tuple[tuple, Outcome, Any]],
+    tolerance: Tolerance,
+) -> Misconception | None:
+    """The typical mistake that explains every call of a function that raised on some.
+
+    An exception alone says little, so a mistake is named only when it alone accounts for
+    the whole of what the student's code did: on every call it :func:`recognises` the
+    outcome, the same exception type where the code raised, its values (or its wrong
+    shape) where the code returned, the right answer where the code was right.
+
+    Parameters
+    ----------
+    misconceptions : tuple of Misconception
+        The task's typical mistakes, most specific first.
+    calls : list of (args, outcome, right answer)
+        Each call's arguments, what the student's code gave (a value, or Raises) and the
+        right answer there.
+    tolerance : Tolerance
+        The rule answers are compared by.
+
+    Returns
+    -------
+    Misconception or None
+        The one mistake that explains every call; None when none does, or when two do
+        (an exception two mistakes both account for names neither).
+    """
+    explaining = [
+        misconception
+        for misconception in misconceptions
+        if all(
+            recognises(
+                misconception,
+                args,
+                outcomes(misconception, args),
+                outcome,
+                tolerance,
+                _shape_of(right),
+            )
+            for args, outcome, right in calls
+        )
+    ]
+    return explaining[0] if len(explaining) == 1 else None

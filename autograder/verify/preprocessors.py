@@ -13,7 +13,13 @@ In ``Autograde.autograde_preprocessors`` the order is
   with a verdict nbgrader's ``determine_grade`` scores: nothing that fails (a pass), a
   number (partial credit, the fraction of cases passed) or an error (no credit), with a
   diagnostic from :mod:`autograder.maths.misconceptions`. The student's own outputs stay
-  visible but can no longer score: errors and stderr become plain text.
+  visible but can no longer score: errors and stderr become plain text. What the kernel
+  reports about itself (an input changed in place) only adds a hint.
+
+The verifier never stops a notebook: an answer that makes judging itself fail (a number
+too large for any float, say) scores 0 for its probe call, with the reason, and every
+other cell is still judged. The cell's verdict metadata names each misconception by
+(task, key), so reports print the sentence the student read.
 
 Whatever the kernel does, the only way to earn points is a payload carrying the right
 answers for inputs drawn after the submission was made. Missing, duplicated, malformed
@@ -36,7 +42,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Dict, Float, Unicode
 
 from autograder.verify.challenges import Case, generate
-from autograder.verify.judging import CaseVerdict, judge_hand_value, judge_record
+from autograder.verify.judging import CaseVerdict, judge_call, judge_hand_value
 from autograder.verify.tasks import TASKS, function_task, hand_value_task
 from autograder.verify.verdicts import (
     CellResult,
@@ -47,6 +53,7 @@ from autograder.verify.verdicts import (
 )
 from autograder.verify.wire import (
     MIME_TYPE,
+    Payload,
     WireError,
     decode_payload,
     encode_challenge,
@@ -360,7 +367,9 @@ class VerifyProbes(NbGraderPreprocessor):
                 "tasks": result.tasks,
                 "cases": result.cases,
                 "passed": result.passed,
-                "misconceptions": result.misconceptions,
+                "misconceptions": [
+                    {"task": task, "key": key} for task, key in result.misconceptions
+                ],
                 "problem": result.problem,
                 "bonus": bonus,
             }
@@ -418,37 +427,57 @@ class VerifyProbes(NbGraderPreprocessor):
 
     def _judge_call(self, armed: _ArmedCall, raw: Any, result: CellResult) -> None:
         task = armed.call.task
-        expected_count = len(armed.cases) if armed.call.kind == "probe" else 1
-        payload = decode_payload(raw, task, expected_count)
-        verdicts: list[tuple[Case | None, CaseVerdict]]
-        if armed.call.kind == "probe_value":
-            verdicts = [(None, judge_hand_value(hand_value_task(task), payload.cases[0]))]
-        else:
-            function = function_task(task)
-            verdicts = [
-                (case, judge_record(function, case, record))
-                for case, record in zip(armed.cases, payload.cases, strict=True)
-            ]
+        count = len(armed.cases) if armed.call.kind == "probe" else 1
+        try:
+            verdicts = self._verdicts(armed, decode_payload(raw, task, count))
+        except WireError:
+            raise  # malformed or forged: the whole cell fails closed
+        except Exception as error:  # judging itself failed: this call only scores 0
+            self.log.error("Judging the answers for %s failed: %r", task, error)
+            reason = (
+                f"the grader could not judge these answers ({type(error).__name__}), so "
+                "this function scores 0 here; a human should look"
+            )
+            verdicts = [(None, CaseVerdict(False, reason))] * count
         grouped: dict[str, tuple[bool, list[str]]] = {}  # message -> (named?, case labels)
+        hinted: dict[str, list[str]] = {}  # hint key -> case labels
         for case, verdict in verdicts:
             result.cases += 1
+            label = case.label if case is not None else None
+            if label is not None and verdict.note:
+                label = f"{label} ({verdict.note})"
+            for key in verdict.hints:
+                hinted.setdefault(key, [])
+                if label is not None:
+                    hinted[key].append(label)
+                if (task, key) not in result.misconceptions:
+                    result.misconceptions.append((task, key))
             if verdict.passed:
                 result.passed += 1
                 continue
             named, labels = grouped.setdefault(
                 verdict.message or "", (verdict.misconception is not None, [])
             )
-            if case is not None:
-                labels.append(case.label)
-            if (
-                named
-                and verdict.misconception
-                and verdict.misconception not in result.misconceptions
-            ):
-                result.misconceptions.append(verdict.misconception)
+            if label is not None:
+                labels.append(label)
+            pair = (task, verdict.misconception)
+            if named and verdict.misconception and pair not in result.misconceptions:
+                result.misconceptions.append(pair)  # type: ignore[arg-type]
         # Named misconceptions first: they teach more than a wrong position does.
         for message, (_, labels) in sorted(grouped.items(), key=lambda item: not item[1][0]):
             result.problems.append(Problem(task, message, tuple(labels)))
+        for key, labels in hinted.items():
+            hint = TASKS[task].misconception(key)
+            result.hints.append(Problem(task, hint.message, tuple(labels)))
+
+    @staticmethod
+    def _verdicts(armed: _ArmedCall, payload: Payload) -> list[tuple[Case | None, CaseVerdict]]:
+        """Each case of one probe call with its verdict (no case for a hand value)."""
+        task = armed.call.task
+        if armed.call.kind == "probe_value":
+            return [(None, judge_hand_value(hand_value_task(task), payload.cases[0]))]
+        verdicts = judge_call(function_task(task), armed.cases, list(payload.cases))
+        return list(zip(armed.cases, verdicts, strict=True))
 
 
 # ------------------------------------------------------------------- failing closed

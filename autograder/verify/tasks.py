@@ -8,7 +8,9 @@ function or the exact value), what a right answer must look like (:class:`Result
 close is close enough (:mod:`autograder.maths.tolerance`), its challenge classes
 (:mod:`autograder.verify.challenges`) and its typical mistakes
 (:mod:`autograder.maths.misconceptions`). A misconception is identified by (task, key):
-the same key may carry a different sentence in another task.
+the same key may carry a different sentence in another task, and every task also has
+the general mistakes (:data:`autograder.maths.misconceptions.GENERAL`: returned None,
+an integer array, an input changed in place) under their own keys.
 
 Everything else reads this table: arming and judging the probes, the preprocessors'
 list of known tasks, the catalogue lookup, the visible checks' expected values, the
@@ -42,7 +44,14 @@ import numpy as np
 from autograder.maths import example, layer
 from autograder.maths import misconceptions as mistakes
 from autograder.maths import reference as ref
-from autograder.maths.misconceptions import Misconception, diagnose, look_alikes
+from autograder.maths.misconceptions import (
+    GENERAL,
+    Misconception,
+    Outcome,
+    diagnose,
+    explain_errors,
+    look_alikes,
+)
 from autograder.maths.tolerance import EXACT, ROUNDED_ESTIMATE, TOLERANCE, Tolerance
 from autograder.verify import challenges
 from autograder.verify.challenges import CaseGenerator
@@ -64,6 +73,9 @@ __all__ = [
     "shape",
     "tuple_of",
 ]
+
+#: How the parts of a tuple or shape result are counted in feedback.
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
 # ------------------------------------------------------------------- the result
@@ -94,6 +106,15 @@ class Result:
     names: tuple[str, ...] = ()
     parts: tuple[Result, ...] = ()
 
+    def part_name(self, index: int) -> str:
+        """How feedback names one part of a tuple or shape result, by its name and place:
+        ``"`loss`, the second value"``."""
+        return f"`{self.names[index]}`, the {_ORDINALS[index]} value"
+
+    def __post_init__(self) -> None:
+        if len(self.names) > len(_ORDINALS):
+            raise ValueError(f"a result of more than {len(_ORDINALS)} parts cannot be named")
+
 
 #: A numpy array of numbers.
 ARRAY = Result("array")
@@ -123,14 +144,14 @@ class _Task:
     misconceptions: tuple[Misconception, ...]
 
     def misconception(self, key: str) -> Misconception:
-        """This task's misconception with this key.
+        """This task's misconception with this key, its own or a general one.
 
         Raises
         ------
         KeyError
             If the task has none with that key.
         """
-        for entry in self.misconceptions:
+        for entry in (*self.misconceptions, *GENERAL):
             if entry.key == key:
                 return entry
         raise KeyError(f"{self.name} has no misconception {key!r}")
@@ -177,9 +198,20 @@ class FunctionTask(_Task):
         """The pairs of answers (right and mistaken) these arguments cannot tell apart."""
         return look_alikes(self.reference, self.misconceptions, args, self.tolerance)
 
-    def diagnose(self, args: tuple, answer: Any) -> Misconception | None:
-        """The typical mistake a wrong answer on these arguments matches, if any."""
-        return diagnose(self.misconceptions, args, answer, self.tolerance)
+    def diagnose(self, args: tuple, answer: Any, expected: Any = None) -> Misconception | None:
+        """The typical mistake a wrong answer on these arguments matches, if any.
+
+        ``expected`` is the reference's answer on ``args``, computed when not given.
+        """
+        if expected is None:
+            expected = self.reference(*args)
+        right_shape = expected.shape if isinstance(expected, np.ndarray) else None
+        return diagnose(self.misconceptions, args, answer, self.tolerance, right_shape)
+
+    def explain_errors(self, calls: list[tuple[tuple, Outcome, Any]]) -> Misconception | None:
+        """The typical mistake that explains every call of a function that raised on some
+        (see :func:`autograder.maths.misconceptions.explain_errors`)."""
+        return explain_errors(self.misconceptions, calls, self.tolerance)
 
 
 @dataclass(frozen=True, eq=False)
@@ -451,6 +483,9 @@ def _table(declared: tuple[Task, ...]) -> Mapping[str, Task]:
             raise ValueError(f"{task.name}: two misconceptions share a key")
         if isinstance(task, FunctionTask) and task.restates is not None:
             _check_restatement(task, table.get(task.restates))
+        general = set(keys) & {entry.key for entry in GENERAL}
+        if general:
+            raise ValueError(f"{task.name}: {sorted(general)} is a general mistake's key")
         table[task.name] = task
     return MappingProxyType(table)
 

@@ -37,14 +37,32 @@ class Problem:
 
 @dataclass
 class CellResult:
-    """What the verifier found in one graded test cell."""
+    """What the verifier found in one graded test cell.
+
+    Attributes
+    ----------
+    tasks : list of str
+        The tasks its probe calls answer.
+    cases, passed : int
+        Challenge cases judged, and passed (hand values count one each).
+    problems : list of Problem
+        One per distinct message of a failed case.
+    hints : list of Problem
+        What the kernel reported about the answers (an input changed in place): shown,
+        never scored.
+    misconceptions : list of (task, key)
+        Every catalogued misconception named in problems or hints, identified by task.
+    problem : str or None
+        Why the whole cell fails closed, if it does.
+    """
 
     tasks: list[str]
     cases: int = 0
     passed: int = 0
-    problems: list[Problem] = field(default_factory=list)  # one per distinct message
-    misconceptions: list[str] = field(default_factory=list)
-    problem: str | None = None  # fails the whole cell closed
+    problems: list[Problem] = field(default_factory=list)
+    hints: list[Problem] = field(default_factory=list)
+    misconceptions: list[tuple[str, str]] = field(default_factory=list)
+    problem: str | None = None
 
 
 def neutralised(outputs: list[NotebookNode]) -> list[NotebookNode]:
@@ -107,9 +125,11 @@ def _packed(labels: tuple[str, ...], lead: str, indent: str) -> list[str]:
     return lines
 
 
-def _problem_lines(problem: Problem, with_task: bool) -> list[str]:
+def _problem_lines(problem: Problem, with_task: bool, hint: bool = False) -> list[str]:
     """The sentence first, then the challenge inputs it showed on, in short lines."""
     sentence = f"`{problem.task}`: {problem.message}" if with_task else problem.message
+    if hint:
+        sentence = f"Hint (it costs no points): {sentence}"
     lines = _wrapped(sentence, "- ", "  ")
     if problem.labels:
         lines += _packed(problem.labels, "  on ", "     ")
@@ -159,6 +179,8 @@ def verdict_outputs(
     hidden = len(result.problems) - _MAX_LISTED_PROBLEMS
     if hidden > 0:
         lines.append(f"... and {hidden} more kinds of problem.")
+    for hint in result.hints:
+        lines += _problem_lines(hint, with_task, hint=True)
     if result.passed == 0:
         return [_error(headline, lines)]
     if result.passed == result.cases or bonus is not None:

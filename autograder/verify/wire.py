@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -64,6 +65,8 @@ _MAX_ELEMENTS = 100_000
 _MAX_DEPTH = 6
 _MAX_ITEMS = 10_000
 _MAX_DIGITS = 400
+#: No side of an array, even one only described (unsupported), is longer than this.
+_MAX_DIMENSION = 2**31
 _MAX_ERROR = 300
 
 
@@ -386,17 +389,24 @@ def _shape(raw: Any) -> tuple[int, ...]:
     if (
         not isinstance(raw, list)
         or len(raw) > 8
-        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in raw)
+        or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= _MAX_DIMENSION for n in raw
+        )
     ):
         raise WireError("malformed shape")
     return tuple(raw)
+
+
+def _count(shape: tuple[int, ...]) -> int:
+    """Elements in an array of this shape, in Python integers (numpy's would overflow)."""
+    return math.prod(shape)
 
 
 def _decode_array(body: Any, depth: int, budget: list[int]) -> np.ndarray:
     if not isinstance(body, dict) or set(body) != {"dtype", "shape", "data"}:
         raise WireError("malformed array")
     shape = _shape(body["shape"])
-    _spend(budget, int(np.prod(shape, dtype=np.int64)))
+    _spend(budget, _count(shape))
     try:
         dtype = np.dtype(body["dtype"])
     except TypeError as error:
@@ -407,7 +417,7 @@ def _decode_array(body: Any, depth: int, budget: list[int]) -> np.ndarray:
         raw = base64.b64decode(body["data"], validate=True)
     except (binascii.Error, ValueError) as error:
         raise WireError("malformed array data") from error
-    if len(raw) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+    if len(raw) != dtype.itemsize * _count(shape):
         raise WireError("array data does not match its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
@@ -417,7 +427,7 @@ def _decode_object_array(body: Any, depth: int, budget: list[int]) -> np.ndarray
         raise WireError("malformed object array")
     shape = _shape(body["shape"])
     items = body["items"]
-    if not isinstance(items, list) or len(items) != int(np.prod(shape, dtype=np.int64)):
+    if not isinstance(items, list) or len(items) != _count(shape):
         raise WireError("object array items do not match its shape")
     _spend(budget, len(items))
     out = np.empty(len(items), dtype=object)

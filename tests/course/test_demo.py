@@ -26,7 +26,7 @@ from autograder.course.samples import SAMPLE_CLASS
 
 REPO = Path(__file__).resolve().parents[2]
 
-# lms id: (nbgrader id, total, status, words in the reason, a misconception key or None)
+# lms id: (nbgrader id, total, status, words in the reason, a (task, misconception) or None)
 EXPECTED = {
     "ada": ("ada", 100 + 20, GRADED, "", None),
     "ben.okafor": ("ben_okafor", 100 + 20, GRADED, "", None),
@@ -34,19 +34,21 @@ EXPECTED = {
     "Chloé Dubois": ("Chloe_Dubois", 100, GRADED, "", None),
     # O by hand (4) and the output shape (4); conv2d_forward (8) too, as the source's
     # solution sizes its output with the student's conv2d_output_shape.
-    "dan": ("dan", 84 + 20, GRADED, "", "kernel_flipped"),
+    "dan": ("dan", 84 + 20, GRADED, "", ("O_by_hand", "kernel_flipped")),
     # 'valid' is right on no challenge (none has a 1x1 filter): all 10 points lost.
     # Bonus: db of shape (N, K) is never db's shape (K,): conv_layer_backward's 4 lost.
-    "eve": ("eve", 90 + 20 - 4, GRADED, "", "db_not_summed_over_batch"),
+    "eve": ("eve", 90 + 20 - 4, GRADED, "", ("conv_layer_backward", "db_not_summed_over_batch")),
     # dO by hand (3) and gap_backward (4), right on no challenge map (none is 1x1).
     # Bonus: the last of tied maxima is right only where nothing ties, the two float
     # classes of seven: 4 * 2/7 of max_pool_backward's 4 kept.
-    "fay": ("fay", 93 + 16 + 4 * 2 / 7, GRADED, "", "last_of_ties"),
-    "gus": ("gus", 92 + 20, GRADED, "", "flipped_or_swapped"),  # dF and dX by hand, 4 each
+    "fay": ("fay", 93 + 16 + 4 * 2 / 7, GRADED, "", ("max_pool_backward", "last_of_ties")),
+    # dF and dX by hand, 4 each
+    "gus": ("gus", 92 + 20, GRADED, "", ("dF_by_hand", "flipped_or_swapped")),
     # O (4) and Z (3) by hand. Bonus: the stride ignored is right only in the two
     # stride-1 classes of seven: 3 * 2/7 of conv_layer_forward's 3 kept.
-    "hal": ("hal", 93 + 17 + 3 * 2 / 7, GRADED, "", "stride_ignored"),
-    "ines": ("ines", 88 + 20, GRADED, "", "gradient_ascent"),  # training_step (12)
+    "hal": ("hal", 93 + 17 + 3 * 2 / 7, GRADED, "", ("conv_layer_forward", "stride_ignored")),
+    # training_step (12)
+    "ines": ("ines", 88 + 20, GRADED, "", ("training_step", "gradient_ascent")),
     "ivy": ("ivy", 0, GRADED, "", None),
     # numerical_gradient (5) and gradient_check (4), which calls it: 9 lost. Notebook 7
     # restates its own numerical_gradient: the bonus is whole.

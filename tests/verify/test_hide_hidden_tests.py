@@ -93,7 +93,9 @@ def test_feedback_names_the_misconception(text):
     flipped = misconception("conv2d_forward", "kernel_flipped")
     # The result and score first, then the sentence: a flipped kernel passes no case.
     verdict = "Hidden tests failed: `conv2d_forward` wrong on all 10 inputs (0 of 2 points)."
-    assert f"{verdict} - {flipped.message} on X 3x3 int" in text["flipped"]
+    # The first challenge is a square integer X, of a size drawn for the run.
+    shown = re.escape(f"{verdict} - {flipped.message} on X ") + r"(\d+)x\1 int"
+    assert re.search(shown, text["flipped"])
 
 
 def test_feedback_gives_reasons_for_real_errors(text):

@@ -275,7 +275,9 @@ def test_a_forgotten_plus_one_is_told_exactly_that(monkeypatch, forgot_plus_one)
     _run(nb, {"conv2d_output_shape": forgot_plus_one}, monkeypatch)
     cell = _verify(nb, resources).cells[0]
     assert _grade(cell) == 0
-    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == ["forgot_plus_one"]
+    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == [
+        {"task": "conv2d_output_shape", "key": "forgot_plus_one"}
+    ]
     lines = _verdict_lines(cell)
     assert " ".join(" ".join(lines[1:]).split()).startswith(f"- {message} on input ")
 
@@ -428,6 +430,83 @@ def test_hand_values_are_compared_exactly(monkeypatch, answer, full):
     assert (_grade(_verify(nb, resources).cells[0]) == POINTS) is full
 
 
+def test_a_correct_answer_that_changes_its_input_keeps_its_points_with_a_hint(monkeypatch):
+    def clobbers(X, F):
+        O = reference.conv2d_forward(X, F)
+        X[...] = 0  # the caller's array
+        return O
+
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": clobbers}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == POINTS
+    lines = _verdict_lines(cell)
+    assert lines[0].startswith("Hidden tests passed")
+    assert " ".join(" ".join(lines).split()).count("Hint (it costs no points): Your function") == 1
+    # The kernel can keep quiet about it, and nothing changes but the hint.
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": clobbers}, monkeypatch)
+    payload = _real_payload(nb.cells[0])
+    nb.cells[0].outputs.clear()
+    _forge(nb.cells[0], payload | {"cases": [c | {"modified": False} for c in payload["cases"]]})
+    quiet = _verify(nb, resources).cells[0]
+    assert _grade(quiet) == POINTS and "Hint" not in json.dumps(quiet.outputs)
+
+
+def _two_cells():
+    nb = new_notebook(cells=[_test_cell("gap_forward", "first"), _test_cell("rot180", "second")])
+    resources = {}
+    ArmProbes().preprocess(nb, resources)
+    return nb, resources
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"int": "9" * 400},
+        {"unsupported": {"type": "ndarray", "dtype": "float64", "shape": [2**70, 2**70]}},
+        {"array": {"dtype": "<f8", "shape": [2**64, 0], "data": ""}},
+        {"tuple": [{"int": "9" * 400}, {"float": (1.5).hex()}]},
+    ],
+    ids=["400_digits", "overflowing_unsupported_shape", "overflowing_array_shape", "tuple"],
+)
+def test_an_answer_that_cannot_be_judged_scores_0_and_the_notebook_goes_on(monkeypatch, value):
+    nb, resources = _two_cells()
+    _run(nb, {"gap_forward": reference.gap_forward, "rot180": reference.rot180}, monkeypatch)
+    first = nb.cells[0]
+    payload = _real_payload(first)
+    first.outputs.clear()
+    cases = [{"status": "returned", "value": value, "modified": False}] * len(payload["cases"])
+    _forge(first, payload | {"cases": cases})
+    verified = _verify(nb, resources)
+    assert _grade(verified.cells[0]) == 0
+    assert VERDICT_METADATA_KEY in verified.cells[0].metadata
+    assert _grade(verified.cells[1]) == POINTS  # the rest of the notebook is still graded
+
+
+def test_a_judging_failure_scores_that_call_0_with_a_reason_and_grading_goes_on(monkeypatch):
+    import autograder.verify.preprocessors as preprocessors
+
+    real_judge_call = preprocessors.judge_call
+
+    def fails_for_gap(task, cases, records):
+        if task.name == "gap_forward":
+            raise OverflowError("int too large to convert to float")
+        return real_judge_call(task, cases, records)
+
+    nb, resources = _two_cells()
+    _run(nb, {"gap_forward": reference.gap_forward, "rot180": reference.rot180}, monkeypatch)
+    monkeypatch.setattr(preprocessors, "judge_call", fails_for_gap)
+    verified = _verify(nb, resources)
+    assert _grade(verified.cells[0]) == 0
+    facts = verified.cells[0].metadata[VERDICT_METADATA_KEY]
+    assert (facts["cases"], facts["passed"], facts["problem"]) == (7, 0, None)
+    assert "the grader could not judge these answers (OverflowError)" in " ".join(
+        " ".join(_verdict_lines(verified.cells[0])).split()
+    )
+    assert _grade(verified.cells[1]) == POINTS
+
+
 # ---------------------------------------------------- one graded batch of students
 
 
@@ -491,9 +570,9 @@ def test_each_catalogued_mistake_loses_points_and_is_named(batch, task, index, k
     course, graded = batch
     assert graded[f"catalogue_{index}"][f"test_{task}"] < POINTS
     facts, outputs = _verdict(course, f"catalogue_{index}", task)
-    assert key in facts["misconceptions"]
+    assert {"task": task, "key": key} in facts["misconceptions"]
     message = misconception(task, key).message
-    assert message in outputs
+    assert " ".join(message.split()) in outputs
 
 
 def test_baseline_scores_exactly_its_right_half(batch):
@@ -555,7 +634,6 @@ def test_real_errors_cost_points_with_a_reason(batch):
     expected_reasons = {
         "conv2d_forward": INTEGER_RESULT.message,
         "conv2d_backward_filter": "raised ValueError: only square inputs, sorry",
-        "conv2d_backward_input": INPUT_MODIFIED.message,
         "gap_forward": "NameError",
         "relative_error": "did not finish within 1 s",
     }
@@ -563,7 +641,12 @@ def test_real_errors_cost_points_with_a_reason(batch):
         assert flawed[f"test_{task}"] < POINTS, task
         assert reason in _verdict(course, "flawed", task)[1], task
     assert 0 < flawed["test_conv2d_forward"] < POINTS  # float inputs still pass
-    assert flawed["test_conv2d_backward_input"] == 0
+    # Right values with an input changed in place: the kernel said so, and it could have
+    # kept quiet, so it is a hint and costs nothing.
+    assert flawed["test_conv2d_backward_input"] == POINTS
+    facts, shown = _verdict(course, "flawed", "conv2d_backward_input")
+    assert f"Hint (it costs no points): {INPUT_MODIFIED.message}" in shown
+    assert {"task": "conv2d_backward_input", "key": INPUT_MODIFIED.key} in facts["misconceptions"]
     assert flawed["test_relative_error"] == pytest.approx(POINTS * 3 / 6)  # rest skipped
     assert (
         "not run, because an earlier case timed out"
