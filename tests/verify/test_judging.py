@@ -197,9 +197,12 @@ def test_a_gradient_check_may_return_its_pair_as_a_tuple_list_or_array(form):
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        ((2e-6, ERROR_DX), "error_dF: the value is wrong"),
-        ((0.0, 1.0), "error_dX: the value is wrong"),
-        ((False, True), "error_dF: returned a bool; it should return one number"),
+        ((2e-6, ERROR_DX), "`error_dF`, the first value: the value is wrong"),
+        ((0.0, 1.0), "`error_dX`, the second value: the value is wrong"),
+        (
+            (False, True),
+            "`error_dF`, the first value: returned a bool; it should return one number",
+        ),
         ((0.0,), "returned a tuple; return (error_dF, error_dX)"),
         (ERROR_DX, "returned a float; return (error_dF, error_dX)"),
         (np.array([[0.0, ERROR_DX]]), "returned an array of dtype float64; return"),
@@ -235,10 +238,11 @@ def test_the_layers_gradients_are_judged_part_by_part_and_the_part_named():
     wrong_dF = dF.copy()
     wrong_dF[0, 0, 0, 0] += 1.0
     verdict = judge_record(backward, case, _returned((dX, wrong_dF, db)))
-    assert verdict.message.startswith("dF: entry [0, 0, 0, 0] is wrong")
+    assert verdict.message.startswith("`dF`, the second value: entry [0, 0, 0, 0] is wrong")
     short_db = judge_record(backward, case, _returned((dX, dF, db[:1])))
     assert short_db.message.startswith(
-        f"db: returned shape (1,); for these inputs the result has shape {db.shape}"
+        f"`db`, the third value: returned shape (1,); for these inputs the result has shape "
+        f"{db.shape}"
     )
     integer_dX = judge_record(backward, case, _returned((np.round(dX).astype(int), dF, db)))
     assert not integer_dX.passed

@@ -315,7 +315,9 @@ def test_a_gradient_check_is_judged_on_stand_in_backward_functions_it_never_saw(
     _run(nb, {"gradient_check": swapped}, monkeypatch)
     cell = _verify(nb, resources).cells[0]
     assert _grade(cell) == pytest.approx(POINTS / 7)  # both errors 0 in one class only
-    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == ["errors_swapped"]
+    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == [
+        {"task": "gradient_check", "key": "errors_swapped"}
+    ]
 
     def calls_backward_input_with_F_first(backward_filter, backward_input, X, F, dO):
         return _gradient_check_by_central_differences(
