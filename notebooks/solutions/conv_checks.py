@@ -115,24 +115,32 @@ def _claimed_gradient(gradient: list, call: str, *expected_args: np.ndarray) -> 
 
 
 def _gradient_check_arguments() -> list[tuple[str, tuple]]:
-    """Two claims to check on a non-square example: the right gradients, then dF
-    rotated by 180 degrees with dX from an unrotated F (two typical mistakes)."""
+    """Two claims to check: the right gradients on a 3x4 input, then, on a 3x5 input,
+    dF rotated by 180 degrees with dX from an unrotated F (two typical mistakes)."""
     X = np.array([[3, 5, 5, 2], [4, 4, 2, 2], [3, 4, 2, 4]])
     F = np.array([[2, 1, 2], [3, 3, 2]])
     dO = np.array([[1, 3], [1, 3]])
     right_dF = [[34, 30, 19], [31, 20, 22]]
     right_dX = [[2, 7, 5, 6], [5, 19, 16, 12], [3, 12, 11, 6]]
-    rotated_dF = [[22, 20, 31], [19, 30, 34]]
-    unrotated_dX = [[2, 9, 12, 9], [4, 16, 17, 15], [2, 7, 5, 6]]
+    X35 = np.array([[1, 4, 2, 5, 3], [2, 1, 3, 1, 4], [5, 2, 1, 2, 1]])
+    F22 = np.array([[2, 1], [1, 3]])
+    dO24 = np.array([[1, 2, 1, 3], [2, 1, 3, 1]])
+    rotated_dF = [[32, 27], [34, 41]]  # the right dF is [[41, 34], [27, 32]]
+    unrotated_dX = [[3, 7, 5, 10, 3], [7, 9, 15, 11, 7], [2, 5, 5, 7, 2]]
     claims = (
-        ("a 3x4 input with the right gradients", right_dF, right_dX),
-        ("a 3x4 input with dF rotated and dX from an unrotated F", rotated_dF, unrotated_dX),
+        ("a 3x4 input with the right gradients", right_dF, right_dX, (X, F, dO)),
+        (
+            "a 3x5 input with dF rotated and dX from an unrotated F",
+            rotated_dF,
+            unrotated_dX,
+            (X35, F22, dO24),
+        ),
     )
     cases = []
-    for description, dF, dX in claims:
-        backward_filter = _claimed_gradient(dF, "backward_filter(X, dO)", X, dO)
-        backward_input = _claimed_gradient(dX, "backward_input(dO, F)", dO, F)
-        cases.append((description, (backward_filter, backward_input, X, F, dO)))
+    for description, dF, dX, (X_, F_, dO_) in claims:
+        backward_filter = _claimed_gradient(dF, "backward_filter(X, dO)", X_, dO_)
+        backward_input = _claimed_gradient(dX, "backward_input(dO, F)", dO_, F_)
+        cases.append((description, (backward_filter, backward_input, X_, F_, dO_)))
     return cases
 
 
@@ -205,11 +213,12 @@ def example_arguments() -> dict[str, list[tuple[str, tuple]]]:
 
 
 def _layer_arguments() -> dict[str, list[tuple[str, tuple]]]:
-    """Notebook 7's examples: non-square, stride 2, padding 1, ties in the max pooling.
+    """Notebook 7's examples: first the worked example as a layer (N = C = K = 1,
+    stride 1, no padding; max pooling of its X), then a case where every mistake shows.
 
-    The layer's example is a batch of 2 inputs with 2 channels (5x6) and 2 filters of
-    3x2, so filters and channels mixed up show; its output is (2, 2, 3, 4). Its second
-    example is the worked example as a layer: N = C = K = 1, stride 1, no padding.
+    That case is a batch of 2 inputs with 2 channels (5x6) and 2 filters of 3x2, stride
+    2, padding 1, so filters and channels mixed up show (its output is (2, 2, 3, 4)), and
+    two 5x6 maps with ties inside max pooling's windows.
     """
     X = np.arange(120).reshape(2, 2, 5, 6) * 7 % 11 - 5
     F = np.arange(24).reshape(2, 2, 3, 2) * 3 % 7 - 3
@@ -217,12 +226,12 @@ def _layer_arguments() -> dict[str, list[tuple[str, tuple]]]:
     dO = (np.arange(48).reshape(2, 2, 3, 4) * 3 % 5 - 2) / 4
     X_1 = np.array([[2, 3, 4], [3, 1, 5], [4, -1, -2]]).reshape(1, 1, 3, 3)
     F_1 = np.array([[0, 3], [1, -2]]).reshape(1, 1, 2, 2)
-    batch = "a batch of 2 inputs of 2 channels (5x6), 2 filters of 3x2, stride 2, padding 1"
+    batch = "a small batch (2 inputs, 2 channels, 2 filters, stride 2, padding 1)"
     as_layer = "the worked example as a layer"
-    forward = [(batch, (X, F, b, 2, 1)), (as_layer, (X_1, F_1, np.zeros(1), 1, 0))]
+    forward = [(as_layer, (X_1, F_1, np.zeros(1), 1, 0)), (batch, (X, F, b, 2, 1))]
     backward = [
-        (batch, (dO, X, F, 2, 1)),
         (as_layer, (np.full((1, 1, 2, 2), 0.25), X_1, F_1, 1, 0)),
+        (batch, (dO, X, F, 2, 1)),
     ]
     # A 5x6 map per channel with ties inside windows; 3x2 windows, stride 2, so
     # windows overlap by a row.
@@ -245,24 +254,24 @@ def _layer_arguments() -> dict[str, list[tuple[str, tuple]]]:
         ]
     ).reshape(1, 2, 5, 6)
     dP = np.array([[[[-5, -4, 4], [2, -5, 1]], [[3, -4, 5], [3, -2, -2]]]])
-    pooled = "2 channels of 5x6 with ties, 3x2 windows, stride 2"
-    worked_pooled = "the worked example's X, 2x2 windows, stride 1 (a tie in the first)"
+    pooled = "two 5x6 maps with ties inside 3x2 windows, stride 2"
+    worked_pooled = "the worked example's X (2x2 windows, stride 1)"
     return {
         "conv_layer_output_shape": [
-            ("a 4x7 input, 3x2 filters, stride 3, padding 2", ((2, 3, 4, 7), (4, 3, 3, 2), 3, 2)),
             (
                 "CIFAR-sized 32x32 inputs, 3x3 filters, padding 1",
                 ((8, 3, 32, 32), (16, 3, 3, 3), 1, 1),
             ),
+            ("a 4x7 input, 3x2 filters, stride 3, padding 2", ((2, 3, 4, 7), (4, 3, 3, 2), 3, 2)),
         ],
         "conv_layer_forward": forward,
         "conv_layer_backward": backward,
         "conv_layer_forward_vectorised": forward,
         "conv_layer_backward_vectorised": backward,
-        "max_pool_forward": [(pooled, (P, (3, 2), 2)), (worked_pooled, (X_1, (2, 2), 1))],
+        "max_pool_forward": [(worked_pooled, (X_1, (2, 2), 1)), (pooled, (P, (3, 2), 2))],
         "max_pool_backward": [
-            (pooled, (dP, P, (3, 2), 2)),
             (worked_pooled, (np.array([[[[1, -2], [3, 0.5]]]]), X_1, (2, 2), 1)),
+            (pooled, (dP, P, (3, 2), 2)),
         ],
     }
 
@@ -659,56 +668,48 @@ def check_training_step(training_step: Callable) -> None:
     _check_function("training_step", training_step)
 
 
-#: What notebook 7's checks say they ran on, when an answer is right.
-_BATCH_AND_WORKED = "the small batch (stride 2, padding 1) and on the worked example"
-_TIED_MAPS = "two 5x6 maps with ties inside windows"
-
-
 def check_conv_layer_output_shape(conv_layer_output_shape: Callable) -> None:
     """Check the layer's output shape with stride 3 and padding 2, then stride 1, padding 1."""
     __tracebackhide__ = True
-    _check_function("conv_layer_output_shape", conv_layer_output_shape, "both examples")
+    _check_function("conv_layer_output_shape", conv_layer_output_shape)
 
 
 def check_conv_layer_forward(conv_layer_forward: Callable) -> None:
     """Check the layer's forward pass on a batch of 2, 2 channels, 2 filters, stride 2,
     padding 1, then on the worked example as a layer."""
     __tracebackhide__ = True
-    _check_function("conv_layer_forward", conv_layer_forward, _BATCH_AND_WORKED)
+    _check_function("conv_layer_forward", conv_layer_forward)
 
 
 def check_conv_layer_backward(conv_layer_backward: Callable) -> None:
     """Check (dX, dF, db) on the forward check's batch, then on the worked example."""
     __tracebackhide__ = True
-    _check_function("conv_layer_backward", conv_layer_backward, _BATCH_AND_WORKED)
+    _check_function("conv_layer_backward", conv_layer_backward)
 
 
 def check_conv_layer_forward_vectorised(conv_layer_forward_vectorised: Callable) -> None:
     """Check the vectorised forward pass on the loop version's examples."""
     __tracebackhide__ = True
-    _check_function(
-        "conv_layer_forward_vectorised", conv_layer_forward_vectorised, _BATCH_AND_WORKED
-    )
+    _check_function("conv_layer_forward_vectorised", conv_layer_forward_vectorised)
 
 
 def check_conv_layer_backward_vectorised(conv_layer_backward_vectorised: Callable) -> None:
     """Check the vectorised backward pass on the loop version's examples."""
     __tracebackhide__ = True
-    _check_function(
-        "conv_layer_backward_vectorised", conv_layer_backward_vectorised, _BATCH_AND_WORKED
-    )
+    _check_function("conv_layer_backward_vectorised", conv_layer_backward_vectorised)
 
 
 def check_max_pool_forward(max_pool_forward: Callable) -> None:
-    """Check max pooling of two 5x6 maps with 3x2 windows and stride 2."""
+    """Check max pooling of two 5x6 maps with 3x2 windows and stride 2, then of the worked
+    example's X with 2x2 windows and stride 1."""
     __tracebackhide__ = True
-    _check_function("max_pool_forward", max_pool_forward, _TIED_MAPS)
+    _check_function("max_pool_forward", max_pool_forward)
 
 
 def check_max_pool_backward(max_pool_backward: Callable) -> None:
     """Check max pooling's gradient on the same maps, which have ties in some windows."""
     __tracebackhide__ = True
-    _check_function("max_pool_backward", max_pool_backward, _TIED_MAPS)
+    _check_function("max_pool_backward", max_pool_backward)
 
 
 def check_O_by_hand(O_by_hand: Any) -> None:

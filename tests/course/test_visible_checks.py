@@ -241,10 +241,11 @@ def test_each_typical_mistake_fails_with_its_sentence(task: str, key: str, capsy
 
 
 @pytest.mark.parametrize("task", LAYER_TASKS)
-def test_notebook_7s_first_example_tells_every_mistake_apart(task: str) -> None:
-    """No two answers (the right one and the catalogued mistakes) agree on the first
+def test_notebook_7s_last_example_tells_every_mistake_apart(task: str) -> None:
+    """No two answers (the right one and the catalogued mistakes) agree on the last
     example, so a check names each mistake by its own sentence."""
-    assert function_task(task).look_alikes(checks.example_arguments()[task][0]) == frozenset()
+    _, args = checks.example_arguments()[task][-1]
+    assert function_task(task).look_alikes(args) == frozenset()
 
 
 def _modifies_first_array(task: str) -> Callable:
@@ -564,26 +565,28 @@ def _numerical_gradient_check(backward_filter, backward_input, X, F, dO):
 def test_the_gradient_check_examples_claim_what_they_say() -> None:
     """The stand-in backward functions claim literal gradients: the right ones, then dF
     rotated by 180 degrees and dX from an unrotated F (checked here against the maths)."""
-    (right, wrong) = checks.example_arguments()["gradient_check"]
+    ((_, right), (_, wrong)) = checks.example_arguments()["gradient_check"]
     _, _, X, F, dO = right
     assert np.array_equal(right[0](X, dO), reference.conv2d_backward_filter(X, dO))
     assert np.array_equal(right[1](dO, F), reference.conv2d_backward_input(dO, F))
+    assert X.shape[0] != X.shape[1] and F.shape[0] != F.shape[1]
+    _, _, X, F, dO = wrong
     assert np.array_equal(
         wrong[0](X, dO), reference.rot180(reference.conv2d_backward_filter(X, dO))
     )
-    unrotated = reference.conv2d_forward(reference.pad2d(dO, (1, 2)), F)
+    unrotated = reference.conv2d_forward(reference.pad2d(dO, (1, 1)), F)
     assert np.array_equal(wrong[1](dO, F), unrotated)
-    assert X.shape[0] != X.shape[1] and F.shape[0] != F.shape[1]
+    assert X.shape[0] != X.shape[1] and len(np.unique(dO)) > 1
 
 
 def test_a_gradient_check_by_central_differences_passes(capsys) -> None:
-    errors = [
-        _numerical_gradient_check(*args) for args in checks.example_arguments()["gradient_check"]
-    ]
+    examples = checks.example_arguments()["gradient_check"]
+    errors = [_numerical_gradient_check(*args) for _, args in examples]
     assert 0 < max(errors[0]) < 1e-8  # rounding, which the check must tolerate
     checks.check_gradient_check(_numerical_gradient_check)
     assert capsys.readouterr().out == (
-        "gradient_check: correct on a 3x4 input, right and wrong gradients.\n"
+        "gradient_check: correct on a 3x4 input with the right gradients and on a 3x5 input "
+        "with dF rotated and dX from an unrotated F.\n"
     )
 
 
