@@ -39,8 +39,8 @@ def _texts() -> dict[str, str]:
     for helper in HELPERS:
         texts[helper] = (SOURCE_DIR / helper).read_text(encoding="utf-8")
     expected = json.loads((SOURCE_DIR / "conv_checks_expected.json").read_text(encoding="utf-8"))
-    for task, cases in expected["tasks"].items():
-        for case in cases:
+    for task, checked in expected["tasks"].items():
+        for case in checked["cases"]:
             for mistake in case["mistakes"]:
                 texts[f"conv_checks_expected.json:{task}:{mistake['key']}"] = mistake["message"]
     for name, task in TASKS.items():
