@@ -23,6 +23,7 @@ from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
 from autograder.verify.cell_metadata import RestoreCellMetadata
 from autograder.verify.copying import FlagCopiedAnswers
+from autograder.verify.page_security import secure_pages
 from autograder.verify.preprocessors import ArmProbes, VerifyProbes
 
 __all__ = [
@@ -133,3 +134,5 @@ def configure(
     # formgrader renders graded notebooks with an HTMLExporter built from this config:
     # instructors see the verdicts, not the probe calls behind them.
     c.HTMLExporter.preprocessors = ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
+    # A submission's HTML, there and in feedback, is sanitised and runs no script.
+    secure_pages(c)

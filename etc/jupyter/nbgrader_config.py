@@ -6,11 +6,13 @@ only logs an exception in a config file and grades on with whatever else loaded,
 without this guard a broken course config would mean stock grading: hidden tests in the
 student's kernel, which a student can fool.
 
-Here autograding refuses to run and feedback hides hidden tests. The course config
-(``autograder.verify.config.configure``) overrides both, but only if it loads without
-error. Plain strings, no imports: this file itself cannot fail.
+Here autograding refuses to run, feedback hides hidden tests, and the HTML a submission
+brings to formgrader and feedback is sanitised. The course config
+(``autograder.verify.config.configure``) overrides all three, but only if it loads
+without error. Plain strings, no imports: this file itself cannot fail.
 Keep the lists equal to ``GUARD_AUTOGRADE`` and ``SAFE_FEEDBACK`` in
-``autograder/verify/config.py`` (``tests/verify/test_config.py`` checks it).
+``autograder/verify/config.py`` and the filters equal to ``SANITISER_FILTERS`` in
+``autograder/verify/safe_html.py`` (``tests/verify/test_config.py`` checks it).
 """
 
 c = get_config()  # noqa: F821 -- provided by traitlets when nbgrader loads this file
@@ -21,3 +23,8 @@ c.GenerateFeedback.preprocessors = [
     "autograder.verify.hide_hidden_tests.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {
+    "markdown2html": "autograder.verify.safe_html.SanitisedMarkdown",
+    "clean_html": "autograder.verify.safe_html.sanitise",
+}

@@ -24,7 +24,9 @@ from autograder.verify.config import (
     sanitize_preprocessors,
 )
 from autograder.verify.copying import FlagCopiedAnswers
+from autograder.verify.page_security import PAGE_TEMPLATE, SECURE_HEAD_FILTER, TEMPLATES
 from autograder.verify.preprocessors import ArmProbes, VerifyProbes
+from autograder.verify.safe_html import SANITISER_FILTERS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,6 +64,11 @@ def test_configure_owns_the_list_whatever_was_configured_before():
     assert c.Autograde.sanitize_preprocessors == sanitize_preprocessors()
     assert "autograder.verify.hide_hidden_tests.HideHiddenTests" in c.GenerateFeedback.preprocessors
     assert c.HTMLExporter.preprocessors == ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
+    # formgrader's submission view and feedback: sanitised, under a policy, MathJax inside.
+    assert c.HTMLExporter.sanitize_html is True
+    assert c.HTMLExporter.filters == {**SANITISER_FILTERS, "secure_head": SECURE_HEAD_FILTER}
+    assert c.HTMLExporter.template_file == PAGE_TEMPLATE
+    assert c.HTMLExporter.extra_template_basedirs[0] == str(TEMPLATES)
 
 
 def test_configure_points_the_jail_at_the_named_assignment():
@@ -78,6 +85,11 @@ def test_guard_config_refuses_and_is_installed_in_this_environment():
     assert loaded.GenerateFeedback.preprocessors == SAFE_FEEDBACK
     for name in GUARD_AUTOGRADE + SAFE_FEEDBACK:
         assert issubclass(import_item(name), Preprocessor), name
+    # A submission's HTML is sanitised even where the course config failed to load.
+    assert loaded.HTMLExporter.sanitize_html is True
+    assert loaded.HTMLExporter.filters == SANITISER_FILTERS
+    for name in SANITISER_FILTERS.values():
+        assert callable(import_item(name)), name
     installed = Path(sys.prefix) / "etc" / "jupyter" / "nbgrader_config.py"
     assert installed.read_text() == guard.read_text(), "run `make setup` to install the guard"
 
