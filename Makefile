@@ -72,6 +72,8 @@ $(KERNELSPEC): $(wildcard autograder/jail/*.py) $(STUDENT_VENV)/.installed
 # without a network: pinned by package.json and package-lock.json, installed from the npm
 # registry with the machine's npm, copied into the grader environment.
 $(MATHJAX): package.json package-lock.json $(VENV)/.installed
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: formgrader and feedback" \
+	  "pages carry MathJax from the npm registry; install Node.js with npm" >&2; exit 1; }
 	npm ci --no-audit --no-fund --silent
 	$(BIN)/python -m autograder.verify.offline_math install node_modules/mathjax
 
