@@ -203,8 +203,11 @@ class PageReading:
     formulas: int = 0  # MathJax's rendered formulas (mjx-container) in mallory's notes
     notes_text: str = ""  # mallory's formula paragraph as the page shows it
     persian: tuple[str, str, int] = ("", "", 0)  # direction, text-align, formulas inside
+    # what the page's policy refused: (directive, blocked URI, sample of the code)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
     score_placeholders: dict[str, str] = field(default_factory=dict)  # formgrader only
     names_toggle: bool = False  # formgrader only: the eye icon shows the student's name
+    tooltips: bool = False  # formgrader only: its navigation bar's inline script ran
 
 
 def _local(url: str) -> bool:
@@ -224,6 +227,13 @@ def _watch(page: Page, reading: PageReading) -> None:
             route.abort()
 
     page.route("**/*", route)
+    # Before any of the page's own scripts: every refusal by its Content-Security-Policy.
+    page.add_init_script(
+        """window.refusedByPolicy = [];
+        document.addEventListener("securitypolicyviolation", event =>
+            window.refusedByPolicy.push(
+                [event.effectiveDirective, event.blockedURI, event.sample]));"""
+    )
     page.on(
         "console",
         lambda message: (
@@ -266,6 +276,7 @@ def _read(page: Page, reading: PageReading, screenshots: Screenshots, step: str)
     reading.formulas = found["formulas"]
     reading.notes_text = found["notes_text"]
     reading.persian = tuple(found["persian"])
+    reading.refused = [tuple(refusal) for refusal in page.evaluate("window.refusedByPolicy")]
     screenshots.take(page, step)
 
 
@@ -298,6 +309,9 @@ def _read_formgrader(
             box.get_attribute("id"): box.get_attribute("placeholder")
             for box in page.locator("input.score").all()
         }
+        reading.tooltips = page.evaluate(
+            "() => Boolean($('span.glyphicon.name-hidden').data('bs.tooltip'))"
+        )
         page.locator(".glyphicon-eye-open").click()
         reading.names_toggle = page.locator("a.name-shown", has_text=MALLORY.lms_id).is_visible()
         _click_links(page)
@@ -388,7 +402,10 @@ def test_the_policy_alone_stops_every_script_on_the_page(rendered: dict[str, Ren
     """With the sanitiser off. What still runs is a submitted HTML file the page links
     to, a page of its own outside the policy: formgrader serves it from the instructor's
     origin (feedback from the student's disk). The sanitiser drops such links."""
-    assert [page.ran for page in rendered[POLICY_ONLY].pages] == [{"linked-file"}] * 2
+    pages = rendered[POLICY_ONLY].pages
+    assert [page.ran for page in pages] == [{"linked-file"}] * 2
+    for page in pages:  # refused: mallory's inline scripts and handlers (and seen refused)
+        assert {"script-src-elem", "script-src-attr"} <= {refusal[0] for refusal in page.refused}
 
 
 def test_the_sanitiser_alone_stops_every_attack(rendered: dict[str, Rendered]) -> None:
@@ -418,10 +435,20 @@ def test_right_to_left_markdown_stays_right_to_left(rendered: dict[str, Rendered
     assert [page.persian for page in rendered[SECURED].pages] == [("rtl", "right", 1)] * 2
 
 
+def test_the_policy_refuses_none_of_the_pages_own_code(rendered: dict[str, Rendered]) -> None:
+    """Where the sanitiser left nothing to refuse, the policy refuses nothing else either
+    but MathJax's bundler trying ``new Function`` for the global object (inside a try; it
+    then takes ``window``)."""
+    for page in rendered[SECURED].pages:
+        assert [refusal for refusal in page.refused if refusal[1] != "eval"] == []
+
+
 def test_formgrader_still_works_under_its_policy(rendered: dict[str, Rendered]) -> None:
-    """formgrader's own scripts load the scores and its inline handlers toggle names."""
+    """formgrader's own scripts load the scores, its navigation bar's inline script sets
+    up the tooltips and its inline handlers toggle names."""
     formgrader = rendered[SECURED].formgrader
     assert formgrader is not None
+    assert formgrader.tooltips
     assert formgrader.score_placeholders, "formgrade.js put no autograded score in the boxes"
     assert all(float(value) >= 0 for value in formgrader.score_placeholders.values())
     assert formgrader.names_toggle
