@@ -219,6 +219,10 @@ def _local(url: str) -> bool:
 
 
 def _watch(page: Page, reading: PageReading) -> None:
+    # Pages of 2.5 MB (MathJax inside), rendered by a loaded machine: a minute for every
+    # step, not Playwright's default 30 s.
+    page.set_default_timeout(_TIMEOUT_MS)
+
     def route(route: Route) -> None:
         if _local(route.request.url):
             route.continue_()
