@@ -19,11 +19,10 @@ TEST_PACKAGES := chromium fonts-dejavu-core postgresql
 
 GUARD := $(VENV)/etc/jupyter/nbgrader_config.py
 KERNELSPEC := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
-MATHJAX := $(VENV)/share/conv-backprop/mathjax/package.json
 
 .PHONY: setup sandbox system-packages demo test test-browser lint format notebooks translations clean
 
-setup: $(VENV)/.installed $(STUDENT_VENV)/.installed $(GUARD) $(KERNELSPEC) $(MATHJAX) sandbox
+setup: $(VENV)/.installed $(STUDENT_VENV)/.installed $(GUARD) $(KERNELSPEC) sandbox
 
 # Grading refuses without bubblewrap, so set-up stops here, with the fix, if it is
 # missing and cannot be installed.
@@ -67,15 +66,6 @@ $(GUARD): etc/jupyter/nbgrader_config.py $(VENV)/.installed
 $(KERNELSPEC): $(wildcard autograder/jail/*.py) $(STUDENT_VENV)/.installed
 	$(BIN)/python -m autograder.jail install-kernel --prefix $(CURDIR)/$(VENV) \
 		--student-python $(CURDIR)/$(STUDENT_VENV)/bin/python
-
-# MathJax for formgrader and feedback pages, which carry it inline so formulas render
-# without a network: pinned by package.json and package-lock.json, installed from the npm
-# registry with the machine's npm, copied into the grader environment.
-$(MATHJAX): package.json package-lock.json $(VENV)/.installed
-	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: formgrader and feedback" \
-	  "pages carry MathJax from the npm registry; install Node.js with npm" >&2; exit 1; }
-	npm ci --no-audit --no-fund --silent
-	$(BIN)/python -m autograder.verify.offline_math install node_modules/mathjax
 
 # The main job, end to end on embedded defaults: build the release, grade the bundled
 # sample class (SQLite gradebook), write feedback and the report into demo/.

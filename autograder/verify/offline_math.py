@@ -14,20 +14,18 @@ them (:func:`mathjax_scripts`, placed by :func:`autograder.verify.page_security.
 
 MathJax 3.2.2 (the version JupyterLab 4 renders with) as the ``tex-svg-full`` component:
 one file, every TeX extension built in, glyphs drawn as SVG paths, so it needs no font
-files and loads nothing more. The npm registry provides it (``package.json`` and
-``package-lock.json`` pin it); ``make setup`` runs ``npm ci`` and then
-``python -m autograder.verify.offline_math install node_modules/mathjax``, which copies
-it into ``<environment>/share/conv-backprop/mathjax/``.
+files and loads nothing more. It comes from PyPI like every other package of the grader
+environment: ``django-static-mathjax`` (pinned in ``pyproject.toml`` and
+``environment.yml``) is MathJax's own release as package data, with no dependency (its
+name is Django's, its content is plain files). Why not npm: no Node.js toolchain on the
+grader's machine for one file, and ``make setup``'s ``pip install`` already installs it.
 """
 
 from __future__ import annotations
 
-import argparse
+import importlib.resources
 import json
 import re
-import shutil
-import sys
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -35,18 +33,17 @@ __all__ = [
     "MATHJAX_COMPONENT",
     "MATHJAX_CONFIG",
     "MathJaxUnavailableError",
-    "install",
     "installed_dir",
     "installed_version",
-    "main",
     "mathjax_scripts",
 ]
 
 #: The one MathJax file pages carry: TeX in, SVG out, every extension inside.
 MATHJAX_COMPONENT = "tex-svg-full.js"
-#: Files of the npm package copied beside it: its licence (Apache-2.0 asks for it) and its
-#: package.json (its version, which a test compares with the pin).
-_KEPT_WITH_IT = ("LICENSE", "package.json")
+#: The Python package (of the ``django-static-mathjax`` distribution) that holds MathJax's
+#: release, and the folder of that release inside it (its ``package.json`` and ``LICENSE``).
+_PACKAGE = "mathjax"
+_RELEASE = ("static", "mathjax")
 #: MathJax's settings: nbconvert's delimiters and equation numbers, and nothing that
 #: would fetch more code (``require``, ``autoload``; the context menu's accessibility
 #: tools load theirs on demand) or let a formula make links, ids or classes (``html``:
@@ -66,15 +63,33 @@ MATHJAX_CONFIG = """window.MathJax = {
 # Text that would end the <script> element MathJax is inlined into, or (after a "<!--",
 # which the file holds inside a regular expression) stop "</script>" from ending it.
 _SCRIPT_BREAKERS = re.compile(r"</?script", re.IGNORECASE)
+_MISSING = (
+    "{what} is missing, so pages cannot render formulas offline: run `make setup` "
+    "(it installs django-static-mathjax, pinned in pyproject.toml)"
+)
 
 
 class MathJaxUnavailableError(RuntimeError):
     """The environment holds no MathJax a page can carry (the set-up step was skipped)."""
 
 
-def installed_dir(prefix: str | Path = sys.prefix) -> Path:
-    """Where ``install`` puts MathJax in the environment at ``prefix``."""
-    return Path(prefix) / "share" / "conv-backprop" / "mathjax"
+def _release_dir() -> Path:
+    try:
+        package = importlib.resources.files(_PACKAGE)
+    except ModuleNotFoundError:
+        raise MathJaxUnavailableError(_MISSING.format(what="django-static-mathjax")) from None
+    return Path(str(package.joinpath(*_RELEASE)))
+
+
+def installed_dir() -> Path:
+    """The folder of the environment's MathJax that holds :data:`MATHJAX_COMPONENT`."""
+    return _release_dir() / "es5"
+
+
+def installed_version() -> str:
+    """The version of the MathJax release in the environment (its ``package.json``)."""
+    package = json.loads((_release_dir() / "package.json").read_text(encoding="utf-8"))
+    return str(package["version"])
 
 
 @cache
@@ -83,11 +98,7 @@ def _component_text(directory: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise MathJaxUnavailableError(
-            f"{path} is missing, so pages cannot render formulas offline: run `make setup` "
-            "(npm ci, then python -m autograder.verify.offline_math install "
-            "node_modules/mathjax)"
-        ) from None
+        raise MathJaxUnavailableError(_MISSING.format(what=path)) from None
     breaker = _SCRIPT_BREAKERS.search(text)
     if breaker:
         raise MathJaxUnavailableError(f"{path} holds {breaker.group()!r}: it cannot be inlined")
@@ -114,54 +125,3 @@ def mathjax_scripts(nonce: str, directory: Path | None = None) -> str:
         f'<script nonce="{nonce}">\n{MATHJAX_CONFIG}\n</script>\n'
         f'<script nonce="{nonce}">\n{text}\n</script>\n'
     )
-
-
-def install(package: Path, prefix: str | Path = sys.prefix) -> Path:
-    """Copy MathJax from an npm ``node_modules/mathjax`` folder into the environment.
-
-    Parameters
-    ----------
-    package : Path
-        The npm package folder (``node_modules/mathjax`` after ``npm ci``).
-    prefix : path
-        The environment to install into.
-
-    Returns
-    -------
-    Path
-        The folder it went into.
-    """
-    target = installed_dir(prefix)
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    shutil.copy2(package / "es5" / MATHJAX_COMPONENT, target / MATHJAX_COMPONENT)
-    for name in _KEPT_WITH_IT:
-        shutil.copy2(package / name, target / name)
-    _component_text.cache_clear()
-    return target
-
-
-def installed_version(prefix: str | Path = sys.prefix) -> str:
-    """The version of the MathJax installed in the environment at ``prefix``."""
-    package = json.loads((installed_dir(prefix) / "package.json").read_text(encoding="utf-8"))
-    return str(package["version"])
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m autograder.verify.offline_math install node_modules/mathjax``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m autograder.verify.offline_math", description=__doc__.splitlines()[0]
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("install", help="copy MathJax into this environment")
-    command.add_argument("package", type=Path, help="the npm package: node_modules/mathjax")
-    command.add_argument("--prefix", default=sys.prefix, help="environment to install into")
-    args = parser.parse_args(argv)
-    target = install(args.package, args.prefix)
-    print(f"MathJax {installed_version(args.prefix)} in {target}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
-import json
+import importlib.metadata
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from autograder.verify import offline_math
 from autograder.verify.offline_math import (
     MATHJAX_COMPONENT,
     MathJaxUnavailableError,
-    install,
     installed_dir,
     installed_version,
-    main,
     mathjax_scripts,
 )
 
 REPO = Path(__file__).resolve().parents[2]
+DISTRIBUTION = "django-static-mathjax"
 
 
 def test_the_environment_holds_the_pinned_mathjax() -> None:
-    """package.json pins it, package-lock.json locks the same, `make setup` installed it."""
-    pinned = json.loads((REPO / "package.json").read_text())["dependencies"]["mathjax"]
-    locked = json.loads((REPO / "package-lock.json").read_text())
-    assert locked["packages"]["node_modules/mathjax"]["version"] == pinned
-    assert installed_version() == pinned, "run `make setup` to install MathJax"
+    """pyproject.toml pins the wheel, `make setup` installed it, it is MathJax 3.2.2."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pinned = next(s for s in project["dependencies"] if s.startswith(f"{DISTRIBUTION}=="))
+    assert importlib.metadata.version(DISTRIBUTION) == pinned.split("==")[1]
+    # The wheel's version is MathJax's plus a packaging number: 3.2.2.1 holds 3.2.2.
+    assert installed_version() == "3.2.2"
+    assert pinned.split("==")[1].startswith(installed_version() + ".")
     assert (installed_dir() / MATHJAX_COMPONENT).stat().st_size > 1_000_000
-    assert "Apache License" in (installed_dir() / "LICENSE").read_text()
+    assert "Apache License" in (installed_dir().parent / "LICENSE").read_text()
 
 
 def test_the_scripts_carry_the_nonce_and_mathjax_itself() -> None:
@@ -35,25 +38,7 @@ def test_the_scripts_carry_the_nonce_and_mathjax_itself() -> None:
     assert scripts.count('<script nonce="n0nce">') == 2
     assert scripts.count("</script>") == 2  # nothing inside ends a script early
     assert "window.MathJax = {" in scripts
-
-
-def _fake_package(folder: Path, component: str) -> Path:
-    (folder / "es5").mkdir(parents=True)
-    (folder / "es5" / MATHJAX_COMPONENT).write_text(component)
-    (folder / "LICENSE").write_text("Apache License 2.0")
-    (folder / "package.json").write_text(json.dumps({"name": "mathjax", "version": "9.9.9"}))
-    return folder
-
-
-def test_install_copies_the_component_its_licence_and_version(tmp_path: Path) -> None:
-    package = _fake_package(tmp_path / "node_modules" / "mathjax", "var MathJax = 1;")
-    assert main(["install", str(package), "--prefix", str(tmp_path / "env")]) == 0
-    assert installed_version(tmp_path / "env") == "9.9.9"
-    installed = installed_dir(tmp_path / "env")
-    assert sorted(path.name for path in installed.iterdir()) == sorted(
-        [MATHJAX_COMPONENT, "LICENSE", "package.json"]
-    )
-    assert "var MathJax = 1;" in mathjax_scripts("n", installed)
+    assert (installed_dir() / MATHJAX_COMPONENT).read_text()[:2000] in scripts
 
 
 def test_a_missing_mathjax_says_how_to_install_it(tmp_path: Path) -> None:
@@ -61,8 +46,13 @@ def test_a_missing_mathjax_says_how_to_install_it(tmp_path: Path) -> None:
         mathjax_scripts("n", tmp_path / "nowhere")
 
 
+def test_a_missing_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(offline_math, "_PACKAGE", "no_such_mathjax_package")
+    with pytest.raises(MathJaxUnavailableError, match=r"django-static-mathjax.*make setup"):
+        installed_dir()
+
+
 def test_a_file_that_would_end_its_script_early_is_refused(tmp_path: Path) -> None:
-    package = _fake_package(tmp_path / "mathjax", 'var s = "</SCRIPT><script>alert(1)";')
-    target = install(package, tmp_path / "env")
+    (tmp_path / MATHJAX_COMPONENT).write_text('var s = "</SCRIPT><script>alert(1)";')
     with pytest.raises(MathJaxUnavailableError, match="cannot be inlined"):
-        mathjax_scripts("n", target)
+        mathjax_scripts("n", tmp_path)
