@@ -15,6 +15,11 @@ alone, and neither, as at 04c3ee6. For each, mallory's feedback file (written by
 ``conv-grader feedback``, opened from disk) and, but for the sanitiser alone,
 formgrader's view of her submission (on the instructor's Jupyter server) are read in
 Chromium. With neither defence the attacks run, which shows the test sees them run.
+
+bahar, in the same class, submits the Persian release (``conv-grader build --lang fa``'s
+translation) with the flipped-filter mistake: her feedback and formgrader's view of her
+submission must render the Persian edition's formulas, right to left, with no request
+leaving the machine (and, as at 04c3ee6, show raw TeX).
 """
 
 from __future__ import annotations
@@ -32,13 +37,14 @@ from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook
 from playwright.sync_api import BrowserContext, Page, Route
 
+from autograder.course.build import translate_release
 from autograder.course.feedback_files import write_feedback
 from autograder.course.samples import SampleStudent, write_submission
 from autograder.verify.page_security import SECURE_HEAD_FILTER
 
-from .course import ASSIGNMENT, NOTEBOOKS
+from .course import ASSIGNMENT, FLIPPED_FORWARD, NOTEBOOKS, SOURCE
 from .lab_page import Screenshots
-from .lab_server import GRADER_BIN, LabServer, isolated_environment
+from .lab_server import GRADER_BIN, REPO, LabServer, isolated_environment
 
 NOTEBOOK = "01_forward"
 _TIMEOUT_MS = 60_000
@@ -95,6 +101,14 @@ MALLORY = SampleStudent(
     dropped=tuple(Path(name).stem for name in NOTEBOOKS if Path(name).stem != NOTEBOOK),
 )
 
+# A Persian student, with a typical mistake: her notebook is the Persian release's.
+BAHAR = SampleStudent(
+    "bahar",
+    "the Persian release, the filter flipped in the forward pass",
+    answers={"conv2d_forward": FLIPPED_FORWARD},
+    dropped=MALLORY.dropped,
+)
+
 # ------------------------------------------------------------------ four ways to render
 
 
@@ -135,6 +149,8 @@ _POLICY_OFF = ("c.HTMLExporter.template_file = 'index.html.j2'",)
 # formgrader is read where its page differs: the sanitiser alone works the same on both
 # pages (it is the exporter's filters), so that rendering is read in feedback only.
 FORMGRADER_RENDERINGS = (SECURED, POLICY_ONLY, NEITHER)
+# bahar's Persian pages are read as configured, and as at 04c3ee6 (raw TeX offline).
+PERSIAN_RENDERINGS = (SECURED, NEITHER)
 # Each rendering: the lines appended to its course copy's nbgrader_config.py.
 RENDERINGS: dict[str, tuple[str, ...]] = {
     SECURED: (),
@@ -179,13 +195,25 @@ _OTHER_STUDENTS_WORK = shutil.ignore_patterns(
 )
 
 
+def _write_bahar(course: Path, persian_release: Path) -> None:
+    # The catalogues, as in a course built with `conv-grader build --lang fa`: feedback
+    # translates the locked cells (restored in English at autograde) back into Persian.
+    shutil.copytree(REPO / "locale", course / "locale")
+    translate_release(course / "release" / ASSIGNMENT, persian_release, "fa")
+    write_submission(
+        BAHAR, persian_release, SOURCE, course / "submitted" / BAHAR.lms_id / ASSIGNMENT
+    )
+
+
 @pytest.fixture(scope="module")
 def graded_course(released_course: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the released course with mallory's submission graded by conv-grader."""
+    """A copy of the released course with mallory's and bahar's submissions graded by
+    conv-grader."""
     course = tmp_path_factory.mktemp("student-html") / "graded"
     home = tmp_path_factory.mktemp("student-html-home")
     shutil.copytree(released_course, course, ignore=_OTHER_STUDENTS_WORK)
     _write_mallory(course)
+    _write_bahar(course, tmp_path_factory.mktemp("student-html-fa") / ASSIGNMENT)
     cli = [str(GRADER_BIN / "python"), "-m", "autograder.course.cli"]
     _run(home, course, *cli, "grade", "--course", str(course), "--no-progress", "--jobs", "1")
     return course
@@ -208,6 +236,13 @@ class PageReading:
     score_placeholders: dict[str, str] = field(default_factory=dict)  # formgrader only
     names_toggle: bool = False  # formgrader only: the eye icon shows the student's name
     tooltips: bool = False  # formgrader only: its navigation bar's inline script ran
+    # Every markdown cell as the page shows it (bahar's): formulas MathJax drew (and
+    # those inside right-to-left text), the cells whose text still shows TeX between
+    # dollars, and each right-to-left block's (tag, direction, text-align).
+    markdown_formulas: int = 0
+    rtl_formulas: int = 0
+    raw_tex: list[str] = field(default_factory=list)
+    rtl_blocks: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _local(url: str) -> bool:
@@ -274,12 +309,39 @@ _READ_JS = """persian => {
 }"""
 
 
+# The classic template's markdown cells (formgrader's and feedback's): "$...$" left in
+# a cell's text is a formula MathJax did not draw.
+_READ_MARKDOWN_JS = r"""() => {
+    const cells = [...document.querySelectorAll(".text_cell_render")];
+    const roots = cells.flatMap(cell => [...cell.querySelectorAll('div[dir="rtl"]')]);
+    const blocks = roots.flatMap(root => [...root.querySelectorAll("h1, h2, h3, p, li")]
+        .filter(block => block.closest("div[dir]") === root));
+    const count = elements => elements.reduce(
+        (n, element) => n + element.querySelectorAll("mjx-container").length, 0);
+    return {
+        formulas: count(cells),
+        rtl_formulas: count(roots),
+        raw_tex: cells.map(cell => cell.innerText).filter(text => /\$[^$\s][^$]*\$/.test(text))
+            .map(text => text.slice(0, 80)),
+        rtl_blocks: blocks.map(block => {
+            const style = getComputedStyle(block);
+            return [block.tagName, style.direction, style.textAlign];
+        }),
+    };
+}"""
+
+
 def _read(page: Page, reading: PageReading, screenshots: Screenshots, step: str) -> None:
     _settle(page)
     found = page.evaluate(_READ_JS, PERSIAN)
     reading.formulas = found["formulas"]
     reading.notes_text = found["notes_text"]
     reading.persian = tuple(found["persian"])
+    markdown = page.evaluate(_READ_MARKDOWN_JS)
+    reading.markdown_formulas = markdown["formulas"]
+    reading.rtl_formulas = markdown["rtl_formulas"]
+    reading.raw_tex = markdown["raw_tex"]
+    reading.rtl_blocks = [tuple(block) for block in markdown["rtl_blocks"]]
     reading.refused = [tuple(refusal) for refusal in page.evaluate("window.refusedByPolicy")]
     screenshots.take(page, step)
 
@@ -293,18 +355,26 @@ def _click_links(page: Page) -> None:
     _settle(page)
 
 
-def _read_formgrader(
-    context: BrowserContext, server: LabServer, course: Path, screenshots: Screenshots
-) -> PageReading:
+def _open_formgrader(
+    context: BrowserContext, server: LabServer, course: Path, student: SampleStudent
+) -> tuple[Page, PageReading]:
+    """formgrader's view of a student's forward-pass notebook, opened and watched."""
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        submission = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, MALLORY.lms_id).id
+        submission = gradebook.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student.lms_id).id
     reading = PageReading()
     page = context.new_page()
     page.set_extra_http_headers({"Authorization": f"token {server.token}"})
     _watch(page, reading)
+    page.goto(f"{server.base_url}/formgrader/submissions/{submission}/")
+    page.locator(".nbgrader_cell").first.wait_for(timeout=_TIMEOUT_MS)
+    return page, reading
+
+
+def _read_formgrader(
+    context: BrowserContext, server: LabServer, course: Path, screenshots: Screenshots
+) -> PageReading:
+    page, reading = _open_formgrader(context, server, course, MALLORY)
     try:
-        page.goto(f"{server.base_url}/formgrader/submissions/{submission}/")
-        page.locator(".nbgrader_cell").first.wait_for(timeout=_TIMEOUT_MS)
         _read(page, reading, screenshots, "formgrader")
         # formgrader's own scripts still work: the score boxes get the autograded
         # scores from its API, and the eye icon's onclick shows the student's name.
@@ -324,15 +394,44 @@ def _read_formgrader(
     return reading
 
 
-def _read_feedback(context: BrowserContext, course: Path, screenshots: Screenshots) -> PageReading:
-    feedback = course / "feedback" / MALLORY.lms_id / ASSIGNMENT / f"{NOTEBOOK}.html"
+def _read_persian_formgrader(
+    context: BrowserContext, server: LabServer, course: Path, screenshots: Screenshots
+) -> PageReading:
+    page, reading = _open_formgrader(context, server, course, BAHAR)
+    try:
+        _read(page, reading, screenshots, "formgrader-fa")
+    finally:
+        page.close()
+    return reading
+
+
+def _open_feedback(
+    context: BrowserContext, course: Path, student: SampleStudent
+) -> tuple[Page, PageReading]:
+    feedback = course / "feedback" / student.lms_id / ASSIGNMENT / f"{NOTEBOOK}.html"
     reading = PageReading()
     page = context.new_page()
     _watch(page, reading)
+    page.goto(feedback.as_uri())
+    return page, reading
+
+
+def _read_feedback(context: BrowserContext, course: Path, screenshots: Screenshots) -> PageReading:
+    page, reading = _open_feedback(context, course, MALLORY)
     try:
-        page.goto(feedback.as_uri())
         _read(page, reading, screenshots, "feedback")
         _click_links(page)
+    finally:
+        page.close()
+    return reading
+
+
+def _read_persian_feedback(
+    context: BrowserContext, course: Path, screenshots: Screenshots
+) -> PageReading:
+    page, reading = _open_feedback(context, course, BAHAR)
+    try:
+        _read(page, reading, screenshots, "feedback-fa")
     finally:
         page.close()
     return reading
@@ -344,6 +443,8 @@ class Rendered:
 
     formgrader: PageReading | None  # read where FORMGRADER_RENDERINGS says
     feedback: PageReading
+    # bahar's (the Persian release's) pages, read where PERSIAN_RENDERINGS says.
+    persian: tuple[PageReading, ...] = ()
 
     @property
     def pages(self) -> tuple[PageReading, ...]:
@@ -380,11 +481,17 @@ def rendered(
         write_feedback(course, ASSIGNMENT)  # conv-grader feedback, in this process
         screenshots = new_screenshots(request, f"student-html-{name}")
         formgrader = None
+        persian: tuple[PageReading, ...] = ()
         if name in FORMGRADER_RENDERINGS:
             server = lab_factory(course, formgrader=True)
             formgrader = _read_formgrader(browser_context, server, course, screenshots)
+            if name in PERSIAN_RENDERINGS:
+                persian += (_read_persian_formgrader(browser_context, server, course, screenshots),)
             server.stop()
-        readings[name] = Rendered(formgrader, _read_feedback(browser_context, course, screenshots))
+        if name in PERSIAN_RENDERINGS:
+            persian += (_read_persian_feedback(browser_context, course, screenshots),)
+        feedback = _read_feedback(browser_context, course, screenshots)
+        readings[name] = Rendered(formgrader, feedback, persian)
     return readings
 
 
@@ -456,3 +563,32 @@ def test_formgrader_still_works_under_its_policy(rendered: dict[str, Rendered]) 
     assert formgrader.score_placeholders, "formgrade.js put no autograded score in the boxes"
     assert all(float(value) >= 0 for value in formgrader.score_placeholders.values())
     assert formgrader.names_toggle
+
+
+def test_persian_feedback_and_formgrader_render_formulas_offline(
+    rendered: dict[str, Rendered],
+) -> None:
+    """bahar's pages (the Persian release): every formula drawn, right to left, though
+    nothing beyond 127.0.0.1 answers."""
+    pages = rendered[SECURED].persian
+    assert len(pages) == 2
+    for page in pages:
+        assert page.left_localhost == []
+        assert page.raw_tex == []
+        assert page.markdown_formulas > 0
+    # Her feedback is Persian again (locked cells translated back: the title too), right
+    # to left, formulas inside.
+    feedback = pages[1]
+    assert {(direction, align) for _, direction, align in feedback.rtl_blocks} == {("rtl", "right")}
+    assert "H1" in {tag for tag, _, _ in feedback.rtl_blocks}
+    assert feedback.rtl_formulas > 0
+
+
+def test_persian_pages_show_raw_tex_without_a_network_as_at_04c3ee6(
+    rendered: dict[str, Rendered],
+) -> None:
+    """nbgrader's own pages ask a CDN for MathJax: offline, bahar's formulas stay TeX."""
+    for page in rendered[NEITHER].persian:
+        assert any("mathjax" in url.lower() for url in page.left_localhost), page.left_localhost
+        assert page.markdown_formulas == 0
+        assert page.raw_tex
