@@ -1,19 +1,17 @@
 """The grading kernel's jail: where and how a submission's code runs while it is graded.
 
 ``SandboxedExecute`` replaces nbgrader's ``Execute`` preprocessor. For every notebook it
-grades it makes a private temporary directory holding
-
-- ``ipc/``: the kernel's IPC sockets (a fresh directory per kernel, so concurrent
-  grading workers never share socket names), and
-- ``scratch/``: copies of the trusted helper files from the course's ``source/``
-  folder (``Sandbox.helper_dir``), never the submission's possibly edited copies,
-
-and starts the ``conv-backprop-student`` kernel with a launch plan that its wrapper
-(``autograder/jail/kernel_wrapper.py``) turns into a bubblewrap jail: the student runtime's
-Python, a scratch working directory with only those helpers, no network, no course
-folder, CPU-time, memory and file-size limits, and no new processes. On the grader
-side it caps the output each cell may store and keeps grading the rest of a notebook
-(as errors) when the kernel dies.
+grades it makes a private temporary directory holding the kernel's connection file, its
+log and ``scratch/``: copies of the trusted helper files from the course's ``source/``
+folder (``Sandbox.helper_dir``), never the submission's possibly edited copies. It
+starts the ``conv-backprop-student`` kernel, with nothing of the grader's environment
+but a launch plan, which its wrapper (``autograder/jail/kernel_wrapper.py``) turns into
+a bubblewrap jail: the student runtime's Python and packages only, an unprivileged uid,
+a scratch working directory with only those helpers, no network, no course folder,
+CPU-time, memory and file-size limits, and no new processes. The kernel's sockets live
+in a capped tmpfs inside the jail; the grader reaches them through
+``/proc/<kernel pid>/root``. On the grader side it caps the output each cell may store
+and keeps grading the rest of a notebook (as errors) when the kernel dies.
 
 Every kernel grades exactly one notebook. With ``Sandbox.prestart_kernels`` (on in
 ``conv-grader grade``'s workers) the next notebook's kernel, in its own jail and folder,
@@ -37,6 +35,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Configurable
 
-from autograder.jail.kernel_wrapper import PLAN_VARIABLE
+from autograder.jail.kernel_wrapper import IPC_DIR, PLAN_VARIABLE
 from autograder.jail.kernelspec import KERNEL_NAME, WRAPPER, runs_wrapper
 
 __all__ = [
@@ -65,6 +64,8 @@ __all__ = [
 _MAX_SOCKET_PATH = 107
 # Message types that carry no output; everything else counts against a cell's budget.
 _CONTROL_MESSAGES = frozenset({"status", "execute_input"})
+# How long bubblewrap may take to report the jailed kernel's PID.
+_JAIL_START_SECONDS = 30.0
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -96,9 +97,9 @@ class Sandbox(Configurable):
     ).tag(config=True)
     work_root = Unicode(
         "",
-        help="Where each kernel's private folder (its sockets, the helper copies) is "
-        "made; empty: the system temp folder. The kernel can write files in its socket "
-        "folder, so a small dedicated tmpfs here bounds that too.",
+        help="Where each kernel's private folder (its connection file, log and helper "
+        "copies) is made; empty: the system temp folder. A jailed kernel cannot write "
+        "there (its log is capped by the file-size limit).",
     ).tag(config=True)
     cpu_seconds = Integer(
         300, help="CPU seconds one notebook's kernel may use in total (RLIMIT_CPU)."
@@ -203,16 +204,17 @@ class Sandbox(Configurable):
         dict
             The JSON-serialisable plan ``kernel_wrapper.main`` reads.
         """
-        scratch, ipc_dir = workdir / "scratch", workdir / "ipc"
-        if len(os.fsencode(ipc_dir / "kernel-00000")) > _MAX_SOCKET_PATH:
-            raise SandboxUnavailableError(
-                f"Refusing to grade: the kernel's socket paths under {workdir} would be "
-                f"longer than the {_MAX_SOCKET_PATH} bytes a Unix socket allows; set "
-                "c.Sandbox.work_root (or TMPDIR) to a shorter folder"
-            )
+        scratch = workdir / "scratch"
         scratch.mkdir()
-        ipc_dir.mkdir(mode=0o700)
         helpers = [Path(shutil.copy2(helper, scratch)) for helper in self.helpers()]
+        plan: dict[str, Any] = {
+            "helpers": [str(helper) for helper in helpers],
+            "scratch": str(scratch),
+            "cpu_seconds": self.cpu_seconds,
+            "memory_mb": self.memory_mb,
+            "scratch_mb": self.scratch_mb,
+            "allow_processes": self.allow_processes,
+        }
         try:
             bwrap = self.bwrap_path()
         except SandboxUnavailableError as error:
@@ -223,17 +225,24 @@ class Sandbox(Configurable):
                 "folder and use the network; only resource limits apply.",
                 error,
             )
-            bwrap = None
-        return {
-            "bwrap": bwrap,
-            "ipc_dir": str(ipc_dir),
-            "scratch": str(scratch),
-            "helpers": [str(helper) for helper in helpers],
-            "cpu_seconds": self.cpu_seconds,
-            "memory_mb": self.memory_mb,
-            "scratch_mb": self.scratch_mb,
-            "allow_processes": self.allow_processes,
-        }
+            return {**plan, "bwrap": None, "ipc_dir": str(self._host_ipc_dir(workdir))}
+        # The jail's sockets live in its own tmpfs; bubblewrap tells the grader, through
+        # this file, which process to reach them through.
+        info_file = workdir / "bwrap-info.json"
+        return {**plan, "bwrap": bwrap, "ipc_dir": IPC_DIR, "info_file": str(info_file)}
+
+    @staticmethod
+    def _host_ipc_dir(workdir: Path) -> Path:
+        """The sockets' folder of an unsandboxed kernel, on the host: made and checked."""
+        ipc_dir = workdir / "ipc"
+        if len(os.fsencode(ipc_dir / "kernel-00000")) > _MAX_SOCKET_PATH:
+            raise SandboxUnavailableError(
+                f"Refusing to grade: the kernel's socket paths under {workdir} would be "
+                f"longer than the {_MAX_SOCKET_PATH} bytes a Unix socket allows; set "
+                "c.Sandbox.work_root (or TMPDIR) to a shorter folder"
+            )
+        ipc_dir.mkdir(mode=0o700)
+        return ipc_dir
 
 
 def _no_sandbox(error: SandboxUnavailableError) -> SandboxUnavailableError:
@@ -257,8 +266,9 @@ def _check_kernelspec(spec: KernelSpec | None, kernel_name: str) -> None:
 @functools.cache
 def _bwrap_problem(bwrap: str) -> str:
     """Why ``bwrap`` cannot create the namespaces the jail needs ('' if it can)."""
-    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid"]
-    probe += ["--die-with-parent", "--cap-drop", "ALL", "--", "true"]
+    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-user", "--unshare-net"]
+    probe += ["--unshare-pid", "--as-pid-1", "--die-with-parent", "--cap-drop", "ALL"]
+    probe += ["--", "true"]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -281,14 +291,26 @@ def _text_size(value: Any) -> int:
 class _JailedKernel:
     """A started grading kernel and the private folder it lives in.
 
-    The folder holds the kernel's sockets (``ipc/``), the helper copies (``scratch/``)
-    and ``kernel.log``, everything the kernel process wrote to stdout and stderr.
+    The folder holds the kernel's connection file, the helper copies (``scratch/``),
+    ``kernel.log`` (everything the kernel process wrote to stdout and stderr) and, for a
+    jailed kernel, ``bwrap-info.json``, where bubblewrap reports the kernel's PID.
     """
 
     settings: tuple[Any, ...]
     folder: tempfile.TemporaryDirectory[str]
     km: _BoundedKernelManager
     log: Path
+    info_file: Path | None
+
+    def reach_sockets(self) -> None:
+        """Point the kernel manager at the sockets inside the jail, through its /proc root.
+
+        Done when the kernel's notebook starts, not when the kernel does: by then a kernel
+        started ahead has long been reported, and starting one costs no wait.
+        """
+        if self.info_file is None or self.km.ip.startswith("/proc/"):
+            return
+        self.km.reach(f"/proc/{_jailed_pid(self.info_file, self.km)}/root{IPC_DIR}/kernel")
 
     def discard(self) -> None:
         """Kill the kernel if it still runs and delete its folder."""
@@ -299,6 +321,38 @@ class _JailedKernel:
             pass
         finally:
             self.folder.cleanup()
+
+
+def _jailed_pid(info_file: Path, km: AsyncKernelManager) -> int:
+    """The host PID of the jailed kernel, as bubblewrap reports it from outside the jail.
+
+    The jailed process cannot write the report (bubblewrap closes it before the kernel
+    starts), and the PID must still be bubblewrap's child, so a PID recycled after the
+    kernel died is never taken for it.
+    """
+    bwrap: subprocess.Popen[bytes] | None = getattr(km.provisioner, "process", None)
+    if bwrap is None:
+        raise SandboxUnavailableError("the grading kernel is not a local process")
+    give_up = time.monotonic() + _JAIL_START_SECONDS
+    while True:
+        try:
+            pid = int(json.loads(info_file.read_text(encoding="utf-8"))["child-pid"])
+            break
+        except (OSError, ValueError, KeyError, TypeError):  # not written yet, or partly
+            pass
+        if bwrap.poll() is not None or time.monotonic() > give_up:
+            raise SandboxUnavailableError(
+                "bubblewrap did not start the jailed kernel (its output is logged)"
+            )
+        time.sleep(0.002)
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        status = ""
+    parent = next((line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), "")
+    if parent != str(bwrap.pid):
+        raise SandboxUnavailableError(f"the jailed kernel (PID {pid}) is gone or not bubblewrap's")
+    return pid
 
 
 # The kernel started ahead for this process's next notebook (Sandbox.prestart_kernels).
@@ -366,7 +420,9 @@ class SandboxedExecute(Execute):
         """Start a jailed kernel in a new private folder; return once its process runs.
 
         The kernel's standard output and error go to a file of that folder, not to the
-        grader's: otherwise a kernel could flood the grader's terminal or log.
+        grader's: otherwise a kernel could flood the grader's terminal or log. Its
+        environment is the launch plan alone: nothing of the grader's reaches the wrapper,
+        bubblewrap or the kernel.
         """
         folder = tempfile.TemporaryDirectory(prefix="conv-sandbox-", dir=sandbox.work_root or None)
         try:
@@ -377,23 +433,25 @@ class SandboxedExecute(Execute):
             _check_kernelspec(km.kernel_spec, kernel_name)
             km.transport = "ipc"
             km.ip = str(Path(plan["ipc_dir"]) / "kernel")
-            km.connection_file = str(Path(plan["ipc_dir"]) / "connection.json")
+            km.connection_file = str(workdir / "connection.json")
             preload = [f"--IPKernelApp.exec_lines={line}" for line in _preload_lines(sandbox)]
             log = workdir / "kernel.log"
             with log.open("wb") as output:
                 run_sync(km.start_kernel)(
                     extra_arguments=[*self.extra_arguments, *preload],
-                    env={**os.environ, PLAN_VARIABLE: json.dumps(plan)},
+                    env={PLAN_VARIABLE: json.dumps(plan)},
                     stdout=output,
                     stderr=output,
                 )
         except BaseException:
             folder.cleanup()
             raise
-        return _JailedKernel(settings, folder, km, log)
+        info_file = Path(plan["info_file"]) if plan["bwrap"] else None
+        return _JailedKernel(settings, folder, km, log, info_file)
 
     def create_kernel_manager(self) -> Any:
-        """The manager of the kernel this notebook was given, already started."""
+        """The manager of the kernel this notebook was given, started and reachable."""
+        self._kernel.reach_sockets()
         return self._kernel.km
 
     def preprocess_cell(
@@ -497,6 +555,21 @@ class _BoundedKernelManager(AsyncKernelManager):
     """A kernel manager whose clients refuse any single message over a size."""
 
     max_message_bytes = Integer(64 * 1024 * 1024)
+
+    def reach(self, ip: str) -> None:
+        """Talk to the kernel's sockets at ``ip`` from now on (the control channel too,
+        which the manager connected when the kernel started)."""
+        self.ip = ip
+        self._close_control_socket()
+
+    def cleanup_ipc_files(self) -> None:
+        """Remove the socket files of an unsandboxed kernel.
+
+        A jailed kernel's sockets vanish with its tmpfs; no path through
+        ``/proc/<pid>/root`` is ever removed, since by then that PID may be another's.
+        """
+        if not self.ip.startswith("/proc/"):
+            super().cleanup_ipc_files()
 
     def client(self, **kwargs: Any) -> Any:
         client = super().client(**kwargs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -29,6 +30,7 @@ import sandbox_course as course_kit
 from autograder.jail import execute as sandbox
 from autograder.jail import kernel_wrapper, kernelspec
 from autograder.jail.kernel_wrapper import PLAN_VARIABLE
+from jail_leaks import CANARY_NAME, read_report, report_source
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_OUTPUT = 100_000
@@ -145,6 +147,8 @@ ATTACKS = {
     "bigmessage": 'print("x" * 40_000_000)',
     "leak": LEAK,
 }
+#: The value of the grader's secret (CANARY_NAME) while the batch is graded.
+CANARY_VALUE = f"instructor-token-{os.urandom(8).hex()}"
 #: Points each submission should keep: 1 where the kernel dies in the attack cell.
 EXPECTED_SCORES = {
     "honest": 2,
@@ -158,6 +162,7 @@ EXPECTED_SCORES = {
     "leak": 2,
     "spy": 2,
     "vandal": 2,
+    "leaks": 2,
 }
 
 
@@ -188,6 +193,7 @@ def batch(tmp_path_factory, listener):
         **ATTACKS,
         "spy": SPY.format(course=str(course), repo=str(REPO), port=port),
         "vandal": VANDAL.format(course=str(course)),
+        "leaks": report_source(),
     }
     extra = (
         f"c.Sandbox.max_output_bytes = {MAX_OUTPUT}\n"
@@ -197,7 +203,9 @@ def batch(tmp_path_factory, listener):
     )
     course_kit.make_course(course, attacks, extra=extra)
     before = {name: _digest(course / name) for name in ("source", "submitted")}
-    done = course_kit.nbgrader(course, "autograde", course_kit.ASSIGNMENT)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CANARY_NAME, CANARY_VALUE)
+        done = course_kit.nbgrader(course, "autograde", course_kit.ASSIGNMENT)
     after = {name: _digest(course / name) for name in ("source", "submitted")}
     return {
         "course": course,
@@ -223,8 +231,13 @@ def test_no_attack_changes_the_course_files_or_other_submissions(batch):
     assert batch["after"] == batch["before"]
 
 
+@pytest.fixture(scope="module")
+def leaks(batch):
+    return read_report(course_kit.graded_cells(batch["course"], "leaks")["attack"].outputs)
+
+
 def test_each_kernel_gets_a_private_folder_in_work_root_removed_afterwards(spy, batch):
-    folder = Path(spy["connection_file"]).parents[1]
+    folder = Path(spy["connection_file"]).parent
     assert folder.parent.name.startswith("kernel folders")
     assert folder.name.startswith("conv-sandbox-")
     assert batch["leftovers"] == []
@@ -309,6 +322,32 @@ def test_no_processes_no_capabilities_no_grader_environment(spy):
     assert PLAN_VARIABLE not in spy["env"]
     assert "JPY_PARENT_PID" not in spy["env"]
     assert "NBGRADER_EXECUTION" not in spy["env"]
+
+
+def test_the_graders_environment_is_unreadable_by_every_route(leaks, batch):
+    # /proc/*/environ and cmdline of every process in sight, every inherited descriptor.
+    assert leaks["grader_env"] == []
+    assert leaks["pids"] == [1]  # the kernel alone: bubblewrap's own process is outside
+    autograded = batch["course"] / "autograded" / "leaks" / course_kit.ASSIGNMENT
+    assert CANARY_VALUE not in (autograded / f"{course_kit.NOTEBOOK}.ipynb").read_text()
+
+
+def test_the_kernel_runs_as_an_unprivileged_uid(leaks):
+    assert leaks["ids"] == [kernel_wrapper.SANDBOX_UID] * 3
+
+
+def test_only_the_student_runtimes_packages_are_importable(leaks):
+    # The base installation of the runtime's venv has packages of its own (pip at least;
+    # scipy here): each such folder is hidden behind an empty one.
+    assert leaks["foreign_packages"], "no package folder of the base installation found"
+    assert not any(leaks["foreign_packages"].values()), leaks["foreign_packages"]
+    assert leaks["scipy"] == "ModuleNotFoundError"
+
+
+def test_the_socket_folder_is_a_capped_tmpfs_not_the_hosts_disk(leaks):
+    assert leaks["ipc"]["fs_type"] == "tmpfs"
+    assert leaks["ipc"]["outcome"] == "ENOSPC"
+    assert leaks["ipc"]["written"] < 4 << 20
 
 
 def _attack_outputs(batch, student: str) -> tuple[list, list]:
@@ -547,6 +586,17 @@ def test_the_next_notebooks_kernel_starts_ahead_and_starts_fresh(ahead):
     assert sorted(work_root.iterdir()) == [Path(sandbox._prestarted.folder.name)]
 
 
+def test_bubblewrap_itself_starts_with_an_empty_environment(ahead):
+    # Its own process keeps the environment it was started with, and the jail's processes
+    # are its children: it is given none at all.
+    _run(ahead, "pass")
+    started_ahead = sandbox._prestarted
+    started_ahead.reach_sockets()  # waits until bubblewrap has started the kernel
+    bwrap = Path(f"/proc/{started_ahead.km.provisioner.pid}")
+    assert (bwrap / "exe").resolve() == Path(shutil.which("bwrap")).resolve()
+    assert (bwrap / "environ").read_bytes() == b""
+
+
 def test_a_kernel_started_ahead_with_other_helpers_or_settings_is_not_used(ahead):
     _run(ahead, "pass")
     helper = Path(sandbox.Sandbox(parent=ahead).helper_dir) / "helper.txt"
@@ -586,10 +636,22 @@ print(sandbox._prestarted.km.provisioner.pid)
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
 
 
-def test_a_work_root_too_long_for_unix_sockets_is_refused_with_the_fix(tmp_path):
+def test_unsandboxed_a_work_root_too_long_for_unix_sockets_is_refused_with_the_fix(tmp_path):
+    config = Config()
+    config.Sandbox.helper_dir = str(tmp_path)
+    config.Sandbox.bwrap = "/nonexistent/bwrap"
+    config.Sandbox.allow_unsandboxed = True
+    workdir = tmp_path / ("x" * 100)
+    workdir.mkdir()
+    with pytest.raises(sandbox.SandboxUnavailableError, match=r"c\.Sandbox\.work_root"):
+        sandbox.Sandbox(config=config).plan(workdir, log=logging.getLogger("test"))
+
+
+def test_jailed_the_sockets_live_in_the_jail_whatever_the_work_root(tmp_path):
     config = Config()
     config.Sandbox.helper_dir = str(tmp_path)
     workdir = tmp_path / ("x" * 100)
     workdir.mkdir()
-    with pytest.raises(sandbox.SandboxUnavailableError, match=r"c\.Sandbox\.work_root"):
-        sandbox.Sandbox(config=config).plan(workdir, log=None)
+    plan = sandbox.Sandbox(config=config).plan(workdir, log=None)
+    assert plan["ipc_dir"] == kernel_wrapper.IPC_DIR
+    assert not (workdir / "ipc").exists()
