@@ -655,3 +655,118 @@ def test_jailed_the_sockets_live_in_the_jail_whatever_the_work_root(tmp_path):
     plan = sandbox.Sandbox(config=config).plan(workdir, log=None)
     assert plan["ipc_dir"] == kernel_wrapper.IPC_DIR
     assert not (workdir / "ipc").exists()
+
+
+# ------------------------------------------------- limits the grader enforces itself
+
+MIME = "application/x-answer+json"
+ANSWER = f"from IPython.display import display\ndisplay({{{MIME!r}: {{}}}}, raw=True)"
+
+
+def _graded_cell(source: str, grade_id: str):
+    cell = new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade_id": grade_id}
+    return cell
+
+
+def _execute(short_tmp: Path, cells: list, resources: dict | None = None, **settings):
+    """Run ``cells`` through SandboxedExecute with ``Sandbox`` ``settings``; return them."""
+    helpers, work_root = short_tmp / "helpers", short_tmp / "k"
+    helpers.mkdir(exist_ok=True)
+    work_root.mkdir(exist_ok=True)
+    config = Config()
+    config.Execute.kernel_name = kernelspec.KERNEL_NAME
+    config.Execute.timeout = settings.pop("timeout", 30)
+    config.Sandbox.helper_dir = str(helpers)
+    config.Sandbox.work_root = str(work_root)
+    config.Sandbox.preload_modules = []
+    for name, value in settings.items():
+        setattr(config.Sandbox, name, value)
+    notebook = new_notebook(cells=cells)
+    sandbox.SandboxedExecute(config=config).preprocess(
+        notebook, {"metadata": {"path": "."}, **(resources or {})}
+    )
+    return notebook.cells
+
+
+def _errors(cell) -> list[tuple[str, str]]:
+    return [(o.ename, o.evalue) for o in cell.outputs if o.output_type == "error"]
+
+
+def _answers(cell) -> int:
+    return sum(MIME in o.get("data", {}) for o in cell.outputs)
+
+
+def test_answers_after_their_cells_deadline_are_dropped_and_the_cell_is_stopped(short_tmp):
+    deadlines = {
+        grade_id: sandbox.CellDeadline(seconds, MIME, 1, f"{grade_id} was too slow")
+        for grade_id, seconds in (("in_time", 20.0), ("stuck", 1.0), ("deaf", 1.0))
+    }
+    deaf = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(2)\n"
+    in_time, stuck, deaf_cell, no_deadline = _execute(
+        short_tmp,
+        [
+            _graded_cell(ANSWER, "in_time"),
+            _graded_cell(f"import time\ntime.sleep(20)\n{ANSWER}", "stuck"),
+            _graded_cell(deaf + ANSWER, "deaf"),
+            _graded_cell(f"time.sleep(1.5)\n{ANSWER}", "no_deadline"),
+        ],
+        {sandbox.DEADLINES_KEY: deadlines},
+    )
+    assert _answers(in_time) == 1 and _errors(in_time) == []
+    assert _answers(no_deadline) == 1
+    # Interrupted when its deadline passed, long before its own 20 s.
+    assert _answers(stuck) == 0
+    assert _errors(stuck)[0] == (sandbox.TIME_LIMIT_ERROR, "stuck was too slow")
+    assert "KeyboardInterrupt" in [name for name, _ in _errors(stuck)]
+    # Ignored the interrupt and sent its answer late: dropped.
+    assert _answers(deaf_cell) == 0
+    assert _errors(deaf_cell)[0] == (sandbox.TIME_LIMIT_ERROR, "deaf was too slow")
+
+
+def test_a_notebook_past_its_cell_budget_is_stopped_with_the_reason(short_tmp):
+    cells = _execute(
+        short_tmp,
+        [new_code_cell(source) for source in ("a = 1", "", "b = 2", "c = 3", "d = 4", "e = 5")],
+        notebook_cells=3,
+    )
+    assert [_errors(cell) for cell in cells[:4]] == [[], [], [], []]
+    reason = "Not run: the notebook ran the 3 code cells it may run."
+    assert _errors(cells[4]) == _errors(cells[5]) == [(sandbox.BUDGET_ERROR, reason)]
+
+
+def test_a_notebook_past_its_output_budget_is_stopped_with_the_reason(short_tmp):
+    # Each cell stays within its own budget (1000); four of them exceed the notebook's.
+    cells = _execute(
+        short_tmp,
+        [new_code_cell('print("x" * 800)') for _ in range(5)],
+        max_output_bytes=1000,
+        notebook_output_bytes=2500,
+    )
+    assert all("x" * 800 in cell.outputs[0].text for cell in cells[:3])
+    fourth = cells[3]
+    assert not any("x" * 800 in o.get("text", "") for o in fourth.outputs)
+    assert "this notebook produced more than 2500 characters" in fourth.outputs[0].text
+    assert _errors(fourth) == [
+        (
+            sandbox.BUDGET_ERROR,
+            "The notebook produced more than the 2500 characters of output it may store; "
+            "later cells are not run.",
+        )
+    ]
+    assert _errors(cells[4])[0][0] == sandbox.BUDGET_ERROR
+
+
+def test_a_notebook_past_its_running_time_is_interrupted_and_stopped(short_tmp):
+    # The second cell would sleep 20 s, within its own timeout (30 s): the notebook's 2 s
+    # budget cuts it short.
+    cells = _execute(
+        short_tmp,
+        [new_code_cell(s) for s in ("import time", "time.sleep(20)", "x = 1")],
+        notebook_seconds=2,
+    )
+    names = [name for name, _ in _errors(cells[1])]
+    assert "KeyboardInterrupt" in names
+    assert names[-1] == sandbox.BUDGET_ERROR
+    reason = "Not run: the notebook used up its 2 s of running time."
+    assert _errors(cells[2]) == [(sandbox.BUDGET_ERROR, reason)]
