@@ -28,3 +28,8 @@ c.CourseDirectory.course_id = ASSIGNMENT_ID
 # If anything in this file raises, nbgrader drops the whole file and the guard in
 # <environment>/etc/jupyter/nbgrader_config.py makes autograding refuse to run.
 configure(c, COURSE_ROOT)
+
+# `nbgrader collect` (formgrader's Collect) with the intake rules: a submission holding a
+# link or a special file is not collected, and timestamp.txt is the time the exchange's
+# file system recorded, not the one the student's side wrote (autograder/course/intake.py).
+c.ExchangeFactory.collect = "autograder.course.intake.IntakeCollect"
