@@ -12,8 +12,9 @@ export PATH := $(BIN):$(PATH)
 
 # Debian packages. Grading needs bubblewrap, which jails every graded kernel; the tests
 # also drive Chromium (DejaVu draws every glyph, Persian included), grade into a
-# PostgreSQL server and grade as an unprivileged user with Debian's own python3.11. `make system-packages` installs all of them (root, apt); `make
-# setup` installs bubblewrap alone when it can.
+# PostgreSQL server and grade as an unprivileged user with Debian's own python3.11.
+# `make system-packages` installs all of them (root, apt); `make setup` installs
+# bubblewrap alone when it can.
 GRADING_PACKAGES := bubblewrap
 TEST_PACKAGES := chromium fonts-dejavu-core postgresql python3.11-venv
 
