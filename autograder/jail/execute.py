@@ -372,7 +372,22 @@ class _JailedKernel:
         """
         if self.info_file is None or self.km.ip.startswith("/proc/"):
             return
-        self.km.reach(f"/proc/{_jailed_pid(self.info_file, self.km)}/root{IPC_DIR}/kernel")
+        try:
+            pid = _jailed_pid(self.info_file, self.km)
+        except SandboxUnavailableError as error:
+            # No submitted code has run in this jail yet: what bubblewrap (or the wrapper)
+            # said is the system's reason, and the instructor's one line should hold it.
+            said = self.tail(300).strip().splitlines()
+            raise SandboxUnavailableError(f"{error}: {said[-1]}" if said else str(error)) from None
+        self.km.reach(f"/proc/{pid}/root{IPC_DIR}/kernel")
+
+    def tail(self, characters: int = 2000) -> str:
+        """The end of what the kernel process wrote to its stdout and stderr."""
+        if not self.log.exists():
+            return ""
+        with self.log.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - characters))
+            return log.read().decode("utf-8", errors="replace")
 
     def discard(self) -> None:
         """Kill the kernel if it still runs and delete its folder."""
@@ -403,9 +418,7 @@ def _jailed_pid(info_file: Path, km: AsyncKernelManager) -> int:
         except (OSError, ValueError, KeyError, TypeError):  # not written yet, or partly
             pass
         if bwrap.poll() is not None or time.monotonic() > give_up:
-            raise SandboxUnavailableError(
-                "bubblewrap did not start the jailed kernel (its output is logged)"
-            )
+            raise SandboxUnavailableError("bubblewrap did not start the jailed kernel")
         time.sleep(0.002)
     try:
         status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
@@ -602,13 +615,9 @@ class SandboxedExecute(Execute):
             ending = f" ({detail})." if detail else "; later cells are not run."
             cell.outputs.append(_error_output(ename, f"{reason[0].upper()}{reason[1:]}{ending}"))
 
-    def _tail(self, characters: int = 2000) -> str:
+    def _tail(self) -> str:
         """The end of what the kernel process wrote to its stdout and stderr."""
-        if not self._kernel.log.exists():
-            return ""
-        with self._kernel.log.open("rb") as log:
-            log.seek(max(0, log.seek(0, os.SEEK_END) - characters))
-            return log.read().decode("utf-8", errors="replace")
+        return self._kernel.tail()
 
     async def async_execute_cell(
         self,

@@ -770,3 +770,13 @@ def test_a_notebook_past_its_running_time_is_interrupted_and_stopped(short_tmp):
     assert names[-1] == sandbox.BUDGET_ERROR
     reason = "Not run: the notebook used up its 2 s of running time."
     assert _errors(cells[2]) == [(sandbox.BUDGET_ERROR, reason)]
+
+
+def test_a_jail_that_cannot_start_stops_grading_with_bubblewraps_own_reason(short_tmp):
+    # 1 MiB of address space is too little for bubblewrap itself to load: a system fault,
+    # which stops the batch, so its one line must say what bubblewrap said.
+    with pytest.raises(
+        sandbox.SandboxUnavailableError,
+        match=r"did not start the jailed kernel: .*bwrap: error while loading shared libraries",
+    ):
+        _execute(short_tmp, [new_code_cell("pass")], memory_mb=1)
