@@ -11,11 +11,12 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
 # Debian packages. Grading needs bubblewrap, which jails every graded kernel; the tests
-# also drive Chromium (DejaVu draws every glyph, Persian included) and grade into a
-# PostgreSQL server. `make system-packages` installs all of them (root, apt); `make
-# setup` installs bubblewrap alone when it can.
+# also drive Chromium (DejaVu draws every glyph, Persian included), grade into a
+# PostgreSQL server and grade as an unprivileged user with Debian's own python3.11.
+# `make system-packages` installs all of them (root, apt); `make setup` installs
+# bubblewrap alone when it can.
 GRADING_PACKAGES := bubblewrap
-TEST_PACKAGES := chromium fonts-dejavu-core postgresql
+TEST_PACKAGES := chromium fonts-dejavu-core postgresql python3.11-venv
 
 GUARD := $(VENV)/etc/jupyter/nbgrader_config.py
 KERNELSPEC := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json

@@ -35,6 +35,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float
 
+from autograder.jail.execute import DEADLINES_KEY, CellDeadline
 from autograder.verify.challenges import Case, generate
 from autograder.verify.judging import CaseVerdict, judge_hand_value, judge_record
 from autograder.verify.tasks import TASKS, function_task, hand_value_task
@@ -71,6 +72,8 @@ RESOURCES_KEY = "conv_backprop_verifier"
 #: Cell metadata key holding the verdict's facts, for reports.
 VERDICT_METADATA_KEY = "conv_backprop_verdict"
 
+#: Seconds a cell's deadline adds to its calls' limits for the grader's own delays.
+_DEADLINE_GRACE_SECONDS = 2.0
 _BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 _END_HIDDEN = "END HIDDEN TESTS"
 
@@ -241,9 +244,12 @@ class ArmProbes(NbGraderPreprocessor):
 
     seconds_per_call = Float(
         2.0,
-        help="Wall-time limit of one call of a student's function inside the probe. After "
-        "one timeout the probe skips that function's other cases; keep the number of cases "
-        "(at most 10) times this below Execute.timeout, or a slow answer scores nothing.",
+        help="Wall-time limit of one call of a student's function. The grader enforces it "
+        "from outside: a test cell's answers count only if they arrive within this times "
+        "(its cases + 1 per probe call), plus 2 s, by the grader's clock. Inside the "
+        "kernel the probe also stops a call at this limit and skips that function's other "
+        "cases, so that an honest slow answer keeps the cases it finished. Keep 11 times "
+        "this plus 2 s below Execute.timeout. 0: no limit.",
     ).tag(config=True)
 
     def preprocess(
@@ -251,6 +257,7 @@ class ArmProbes(NbGraderPreprocessor):
     ) -> tuple[NotebookNode, ResourcesDict]:
         rng = np.random.default_rng(secrets.randbits(128))
         armed: dict[str, _ArmedCell] = {}
+        deadlines: dict[str, CellDeadline] = {}
         for cell in nb.cells:
             if not _is_test_cell(cell):
                 continue
@@ -276,8 +283,24 @@ class ArmProbes(NbGraderPreprocessor):
             # The probe runs before the visible checks, so a failing visible assert
             # cannot keep it from collecting the answers.
             cell.source = "\n".join(lines) + "\n" + visible
+            if self.seconds_per_call > 0:
+                deadlines[grade_id] = self._deadline(state)
         resources[RESOURCES_KEY] = armed
+        resources[DEADLINES_KEY] = deadlines
         return nb, resources
+
+    def _deadline(self, state: _ArmedCell) -> CellDeadline:
+        """The time the jail gives the cell's armed calls: each case its limit, each probe
+        call one more for its own work (decoding, encoding, sending), and a grace for the
+        grader's own delays on a busy machine."""
+        limit = self.seconds_per_call
+        cases = sum(len(armed.cases) for armed in state.calls)
+        seconds = (cases + len(state.calls)) * limit + _DEADLINE_GRACE_SECONDS
+        reason = (
+            f"the graded calls did not finish within {seconds:g} s ({limit:g} s per call); "
+            "answers sent later do not count"
+        )
+        return CellDeadline(seconds, MIME_TYPE, len(state.calls), reason)
 
     def _armed_line(self, armed_call: _ArmedCall) -> str:
         call = armed_call.call

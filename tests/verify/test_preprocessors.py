@@ -463,11 +463,19 @@ def test_baseline_scores_exactly_its_right_half(batch):
         "forge_in_test",
         "patch_probe",
         "edit_tests",
+        "no_alarm",
     ],
 )
 def test_attacks_leave_the_score_where_it_was(batch, attack):
     _, graded = batch
     assert graded[f"attack_{attack}"] == graded["baseline"]
+
+
+def test_the_time_per_call_is_enforced_by_the_grader_not_the_kernels_alarm(batch):
+    # relative_error: 6 cases and one probe call at 1 s each, plus the grace.
+    course, _ = batch
+    facts, _ = _verdict(course, "attack_no_alarm", "relative_error")
+    assert "TimeLimitError: the graded calls did not finish within 9 s" in facts["problem"]
 
 
 @pytest.mark.parametrize(
