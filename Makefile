@@ -78,7 +78,7 @@ notebooks: setup
 	$(BIN)/python -m autograder.course.visible_checks
 	$(BIN)/python -m autograder.course.self_study
 
-test: lint
+test: lint hub-envs
 	$(BIN)/pytest
 
 # The real-browser tests alone (they are part of `make test` too). They drive Debian's
@@ -105,3 +105,67 @@ clean:
 	rm -rf demo release autograded feedback reports grading_logs \
 		gradebook.db gradebook.db-journal grading_ledger.jsonl student_ids.csv \
 		.nbgrader.log nbgrader.log .pytest_cache .ruff_cache .mypy_cache .hypothesis
+
+# ---- the course hub (README "The course hub"): JupyterHub for the course on this machine.
+# Run as root: it makes Unix accounts. The environments are built from Debian's Python
+# under HUB_PREFIX, where every account can read them (this repository's .venv may sit in
+# a home no other account can enter); the hub's state and the exchange go to HUB_STATE.
+HUB_PREFIX ?= /opt/conv-backprop
+HUB_STATE ?= /srv/conv-backprop
+HUB_PYTHON ?= /usr/bin/python3.11
+HUB_PORT ?= 8000
+HUB_IP ?= 127.0.0.1
+
+.PHONY: hub hub-envs hub-clean
+hub-envs: $(HUB_PREFIX)/.installed
+
+$(HUB_PREFIX)/.installed: pyproject.toml requirements-student.txt etc/hub/requirements-hub.txt \
+		etc/hub/requirements-student-server.txt etc/hub/proxy/package-lock.json \
+		etc/jupyter/nbgrader_config.py $(wildcard autograder/*.py autograder/*/*.py)
+	@test "$$(id -u)" = 0 || { echo "make hub-envs: run as root (it installs into $(HUB_PREFIX))"; exit 1; }
+	@test -x $(HUB_PYTHON) && $(HUB_PYTHON) -c "import ensurepip" 2>/dev/null || { \
+		apt-get update -qq && apt-get install -y -qq python3.11 python3.11-venv; }
+	@command -v bwrap >/dev/null || { apt-get update -qq && apt-get install -y -qq bubblewrap; }
+	rm -rf $(HUB_PREFIX)
+	install -d -m 755 $(HUB_PREFIX)
+	# The grader: JupyterHub, formgrader, this package (a copy, not a link into this
+	# checkout), the guard, and the jailed grading kernelspec.
+	$(HUB_PYTHON) -m venv $(HUB_PREFIX)/grader
+	$(HUB_PREFIX)/grader/bin/pip install --quiet --upgrade pip
+	$(HUB_PREFIX)/grader/bin/pip install --quiet . -r etc/hub/requirements-hub.txt
+	install -D -m 644 etc/jupyter/nbgrader_config.py $(HUB_PREFIX)/grader/etc/jupyter/nbgrader_config.py
+	# Every student kernel: the student runtime, as in `make setup`.
+	$(HUB_PYTHON) -m venv $(HUB_PREFIX)/runtime
+	$(HUB_PREFIX)/runtime/bin/pip install --quiet --upgrade pip
+	$(HUB_PREFIX)/runtime/bin/pip install --quiet -r requirements-student.txt
+	$(HUB_PREFIX)/grader/bin/python -m autograder.jail install-kernel \
+		--prefix $(HUB_PREFIX)/grader --student-python $(HUB_PREFIX)/runtime/bin/python
+	# The students' servers: JupyterLab with the Assignment List and Validate only; their
+	# python3 kernel is the student runtime.
+	$(HUB_PYTHON) -m venv $(HUB_PREFIX)/student
+	$(HUB_PREFIX)/student/bin/pip install --quiet --upgrade pip
+	$(HUB_PREFIX)/student/bin/pip install --quiet -r etc/hub/requirements-student-server.txt
+	install -d $(HUB_PREFIX)/student/share/jupyter/kernels/python3
+	printf '%s\n' '{"argv": ["$(HUB_PREFIX)/runtime/bin/python", "-m", "ipykernel_launcher",' \
+		'"-f", "{connection_file}"], "display_name": "Python 3", "language": "python"}' \
+		> $(HUB_PREFIX)/student/share/jupyter/kernels/python3/kernel.json
+	for extension in formgrader create-assignment course-list; do \
+		$(HUB_PREFIX)/student/bin/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:$$extension; done
+	for extension in formgrader course_list; do \
+		$(HUB_PREFIX)/student/bin/jupyter server extension disable --sys-prefix nbgrader.server_extensions.$$extension; done
+	# JupyterHub's proxy, with the Node.js that came from pip.
+	install -d $(HUB_PREFIX)/proxy
+	install -m 644 etc/hub/proxy/package.json etc/hub/proxy/package-lock.json $(HUB_PREFIX)/proxy/
+	cd $(HUB_PREFIX)/proxy && PATH=$(HUB_PREFIX)/grader/bin:$$PATH npm ci --quiet --no-audit --no-fund
+	chmod -R a+rX $(HUB_PREFIX)
+	touch $@
+
+# Start the course hub on this machine (foreground; Ctrl-C stops it): demo accounts, an
+# instructor and three students, with their passwords printed once.
+hub: setup hub-envs
+	$(BIN)/conv-grader hub start --prefix $(HUB_PREFIX) --state $(HUB_STATE) --ip $(HUB_IP) --port $(HUB_PORT)
+
+# Stop the hub, remove the accounts it made (homes, processes), its state and environments.
+hub-clean:
+	@if [ -x $(BIN)/conv-grader ]; then $(BIN)/conv-grader hub clean --prefix $(HUB_PREFIX) --state $(HUB_STATE); fi
+	rm -rf $(HUB_PREFIX) $(HUB_STATE)

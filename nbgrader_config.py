@@ -28,3 +28,8 @@ c.CourseDirectory.course_id = ASSIGNMENT_ID
 # If anything in this file raises, nbgrader drops the whole file and the guard in
 # <environment>/etc/jupyter/nbgrader_config.py makes autograding refuse to run.
 configure(c, COURSE_ROOT)
+
+# A submission after the assignment's due date (set in formgrader, or
+# `nbgrader db assignment add conv_backprop --duedate=...`) scores zero: nbgrader's own
+# late penalty, applied by autograde. No due date, no penalty.
+c.LateSubmissionPlugin.penalty_method = "zero"
