@@ -266,6 +266,7 @@ def term(request, browser, new_screenshots) -> Term:
             "export.txt",
             shots,
         )
+        assert "assignment," in exported, exported  # nbgrader export's header
         csv_text = exported[exported.index("assignment,") :].rsplit("done", 1)[0]
         result.grades = {row["student_id"]: row for row in csv.DictReader(io.StringIO(csv_text))}
 
