@@ -168,11 +168,11 @@ $(HUB_PREFIX)/.environments: pyproject.toml requirements-student.txt etc/hub/req
 	chmod -R a+rX $(HUB_PREFIX)
 	touch $@
 
-# This package, the guard and the jailed grading kernelspec:
+# This package, the guard, the jailed grading kernelspec and the exchange plug-ins:
 # reinstalled (seconds) whenever the code changes. The package is built from a copy in a
 # temporary folder, so the checkout gets no build/ folder.
 $(HUB_PREFIX)/.installed: $(HUB_PREFIX)/.environments etc/jupyter/nbgrader_config.py \
-		$(shell find autograder -name '*.py')
+		etc/hub/conv_backprop_exchange.py $(shell find autograder -name '*.py')
 	@test "$$(id -u)" = 0 || { echo "make hub-envs: run as root (it installs into $(HUB_PREFIX))"; exit 1; }
 	copy=$$(mktemp -d) && cp -r pyproject.toml README.md autograder $$copy/ && \
 		$(HUB_PREFIX)/grader/bin/pip install --quiet --no-deps --force-reinstall $$copy; \
@@ -180,6 +180,9 @@ $(HUB_PREFIX)/.installed: $(HUB_PREFIX)/.environments etc/jupyter/nbgrader_confi
 	install -D -m 644 etc/jupyter/nbgrader_config.py $(HUB_PREFIX)/grader/etc/jupyter/nbgrader_config.py
 	$(HUB_PREFIX)/grader/bin/python -m autograder.jail install-kernel \
 		--prefix $(HUB_PREFIX)/grader --student-python $(HUB_PREFIX)/runtime/bin/python
+	for env in grader student; do \
+		install -m 644 etc/hub/conv_backprop_exchange.py \
+			"$$($(HUB_PREFIX)/$$env/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/"; done
 	chmod -R a+rX $(HUB_PREFIX)
 	touch $@
 

@@ -4,7 +4,8 @@ JupyterHub puts this file's folder on ``JUPYTER_CONFIG_PATH`` for every server i
 (``etc/hub/jupyterhub_config.py``), students' and instructors' alike, so every fetch,
 submit, collect and release on the hub goes through the same exchange with the same
 rules. Plain assignments and no imports beyond the standard library: the student
-environment has no ``autograder``.
+environment has no ``autograder``. The two exchange plug-ins are
+``etc/hub/conv_backprop_exchange.py``, installed into both server environments.
 """
 
 import os
@@ -22,6 +23,11 @@ c.Authenticator.plugin_class = "nbgrader.auth.JupyterHubAuthPlugin"
 # A submission missing a released notebook (deleted or renamed) is refused, with the
 # list of what is missing, instead of reaching the grader incomplete.
 c.ExchangeSubmit.strict = True
-# A submission (the assignment folder, every file in it) of more than 5 MB is refused;
-# the course's notebooks and helpers take about 0.3 MB.
+# A submission (the assignment folder, every file in it) of more than 5 MB is refused,
+# with the size, the limit and the largest files in MB; the course's notebooks and
+# helpers take about 0.3 MB.
 c.CourseDirectory.max_dir_size = 5000  # kB
+c.ExchangeFactory.submit = "conv_backprop_exchange.SizeCheckedSubmit"
+# Collect takes an inbound entry only from the Unix account of the student it names:
+# inbound/ is writable by every student, and nbgrader itself only warns.
+c.ExchangeFactory.collect = "conv_backprop_exchange.OwnerCheckedCollect"
