@@ -108,14 +108,16 @@ class SizeCheckedSubmit(ExchangeSubmit):
                 path for path in Path(src).rglob("*") if path.is_file() and not path.is_symlink()
             ]
             largest = sorted(files, key=lambda path: path.stat().st_size, reverse=True)
-            shown = ", ".join(
-                f"{path.relative_to(src)} ({_megabytes(path.stat().st_size)})"
+            shown = "\n".join(
+                f"  {path.relative_to(src)}: {_megabytes(path.stat().st_size)}"
                 for path in largest[:_LARGEST_SHOWN]
             )
+            # Short lines: the Assignment List shows the message in a box that does not wrap.
             message = (
-                f"Not submitted: the assignment folder holds {_megabytes(size)}, over the "
-                f"course's limit of {_megabytes(limit)}. Largest files: {shown}. Remove "
-                "the files you added and press Submit again."
+                f"Not submitted: the assignment folder holds {_megabytes(size)},\n"
+                f"over the course's limit of {_megabytes(limit)}. The largest files:\n"
+                f"{shown}\n"
+                "Remove the files you added, then press Submit again."
             )
             self.log.error(message)
             raise SubmissionTooLargeError(message)

@@ -173,9 +173,11 @@ def test_an_over_size_submission_is_refused_in_megabytes_naming_the_largest_file
     with pytest.raises(exchange.SubmissionTooLargeError) as refused:
         _submit(config)
     assert str(refused.value) == (
-        "Not submitted: the assignment folder holds 2.5 MB, over the course's limit of "
-        "1.0 MB. Largest files: data.bin (2.5 MB), ps1.ipynb (0.0 MB). Remove the files "
-        "you added and press Submit again."
+        "Not submitted: the assignment folder holds 2.5 MB,\n"
+        "over the course's limit of 1.0 MB. The largest files:\n"
+        "  data.bin: 2.5 MB\n"
+        "  ps1.ipynb: 0.0 MB\n"
+        "Remove the files you added, then press Submit again."
     )
     assert list((tmp_path / "exchange" / COURSE / "inbound").iterdir()) == []
 
