@@ -20,7 +20,7 @@ TEST_PACKAGES := chromium fonts-dejavu-core postgresql
 GUARD := $(VENV)/etc/jupyter/nbgrader_config.py
 KERNELSPEC := $(VENV)/share/jupyter/kernels/$(KERNEL_NAME)/kernel.json
 
-.PHONY: setup sandbox system-packages demo test test-browser lint format notebooks clean
+.PHONY: setup sandbox system-packages demo test test-browser lint format notebooks translations clean
 
 setup: $(VENV)/.installed $(STUDENT_VENV)/.installed $(GUARD) $(KERNELSPEC) sandbox
 
@@ -72,11 +72,19 @@ $(KERNELSPEC): $(wildcard autograder/jail/*.py) $(STUDENT_VENV)/.installed
 demo: setup
 	$(BIN)/conv-grader demo --out demo
 
-# The self-study edition (notebooks/) and the visible checks' expected values are
-# generated from source/; tests prove the committed copies are in sync.
+# The self-study editions (notebooks/, notebooks/<language>/), the visible checks'
+# expected values and the helpers' compiled messages are generated from source/ and
+# locale/; tests prove the committed copies are in sync.
 notebooks: setup
 	$(BIN)/python -m autograder.course.visible_checks
+	$(BIN)/python -m autograder.course.translations compile
 	$(BIN)/python -m autograder.course.self_study
+
+# A translator's first step after the English changed: new text in every catalogue,
+# changed text marked fuzzy with the English it was translated from (locale/).
+translations: setup
+	$(BIN)/python -m autograder.course.translations update
+	$(BIN)/python -m autograder.course.translations check || true
 
 # As root (CI), the course hub's environments are built first: its tests run the hub.
 test: lint

@@ -33,3 +33,8 @@ configure(c, COURSE_ROOT)
 # `nbgrader db assignment add conv_backprop --duedate=...`) scores zero: nbgrader's own
 # late penalty, applied by autograde. No due date, no penalty.
 c.LateSubmissionPlugin.penalty_method = "zero"
+
+# `nbgrader collect` (formgrader's Collect) with the intake rules: a submission holding a
+# link or a special file is not collected, and timestamp.txt is the time the exchange's
+# file system recorded, not the one the student's side wrote (autograder/course/intake.py).
+c.ExchangeFactory.collect = "autograder.course.intake.IntakeCollect"

@@ -1,7 +1,7 @@
 """README.md cannot drift: its examples run, and its module table is the package's own.
 
 The module table between ``<!-- modules: begin -->`` and ``<!-- modules: end -->`` lists
-every module of the four sub-packages with the first line of its docstring; on a
+every module of the five sub-packages with the first line of its docstring; on a
 mismatch the assertion prints the table to paste.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
-SUBPACKAGES = ("maths", "verify", "jail", "course")
+SUBPACKAGES = ("maths", "verify", "jail", "i18n", "course")
 _TABLE = re.compile(r"<!-- modules: begin -->\n(.*?)<!-- modules: end -->", re.S)
 
 

@@ -1,5 +1,8 @@
 """A two-notebook nbgrader course, small enough to grade in a second, for pipeline tests.
 
+Each notebook holds a locked instructions cell, an answer cell and a graded test cell
+(and, if asked, a locked cell of given code at the end).
+
 It runs in the student kernel with plain nbgrader settings, so the pipeline is tested on
 its own; the real course and its verifier are covered by tests/course/test_demo.py.
 """
@@ -38,11 +41,22 @@ TESTS = {
 POINTS = {"01_add": 2, "02_mul": 3}
 
 
-def _source_notebook(name: str) -> nbformat.NotebookNode:
+def _source_notebook(name: str, given: str | None = None) -> nbformat.NotebookNode:
     ((function, answer),) = ANSWERS[name].items()
     solution = f"### BEGIN SOLUTION\n{answer}\n### END SOLUTION"
     cells = [
-        new_markdown_cell(f"Write `{function}`."),
+        new_markdown_cell(
+            f"Write `{function}`.",
+            metadata={
+                "nbgrader": {
+                    "grade": False,
+                    "solution": False,
+                    "locked": True,
+                    "grade_id": f"{function}_instructions",
+                    "schema_version": 3,
+                }
+            },
+        ),
         new_code_cell(
             solution,
             metadata={
@@ -69,6 +83,23 @@ def _source_notebook(name: str) -> nbformat.NotebookNode:
             },
         ),
     ]
+    if given is not None:
+        # Code the notebook gives, after its exercise (as later course notebooks give
+        # correct versions of earlier exercises).
+        cells.append(
+            new_code_cell(
+                given,
+                metadata={
+                    "nbgrader": {
+                        "grade": False,
+                        "solution": False,
+                        "locked": True,
+                        "grade_id": f"{function}_given",
+                        "schema_version": 3,
+                    }
+                },
+            )
+        )
     notebook = new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {
         "name": "conv-backprop-student",
@@ -78,15 +109,19 @@ def _source_notebook(name: str) -> nbformat.NotebookNode:
     return notebook
 
 
-def make_course(root: Path, *, timeout: int = 10) -> Path:
+def make_course(root: Path, *, timeout: int = 10, given: dict[str, str] | None = None) -> Path:
     """Write the course's config and source notebooks, then generate the release (nbgrader's
-    generate_assignment, through :func:`autograder.course.build.build`)."""
+    generate_assignment, through :func:`autograder.course.build.build`).
+
+    ``given`` adds, per notebook, a locked code cell of given code at its end.
+    """
     root.mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(CONFIG.format(timeout=timeout))
     source = root / "source" / ASSIGNMENT
     source.mkdir(parents=True)
     for name in ANSWERS:
-        nbformat.write(_source_notebook(name), source / f"{name}.ipynb")
+        notebook = _source_notebook(name, (given or {}).get(name))
+        nbformat.write(notebook, source / f"{name}.ipynb")
     build(root, ASSIGNMENT)
     return root
 

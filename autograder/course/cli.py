@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autograder.course.course_config import REPO_ROOT
+from autograder.i18n.catalogue import LANGUAGES
 from autograder.verify.config import ASSIGNMENT_ID
 
 __all__ = ["main"]
@@ -69,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
         help="where to regenerate the self-study edition (default: <course>/notebooks)",
     )
     build.add_argument("--no-notebooks", action="store_true", help="skip the self-study edition")
+    build.add_argument(
+        "--lang",
+        action="append",
+        default=[],
+        choices=LANGUAGES,
+        metavar="LANGUAGE",
+        help="also write the release translated into LANGUAGE, to release/LANGUAGE/ with "
+        "its own zip: same grade ids, points and hidden tests, graded into the same "
+        f"gradebook (repeatable; one of: {', '.join(LANGUAGES)})",
+    )
 
     grade = commands.add_parser(
         "grade",
@@ -177,9 +188,18 @@ def _build(args: argparse.Namespace) -> None:
     from autograder.course.build import build
 
     notebooks = None if args.no_notebooks else (args.notebooks or args.course / "notebooks")
-    result = build(args.course, args.assignment, notebooks_dir=notebooks, db_url=args.db)
+    result = build(
+        args.course,
+        args.assignment,
+        notebooks_dir=notebooks,
+        db_url=args.db,
+        languages=tuple(dict.fromkeys(args.lang)),
+    )
     print(f"release: {result.release_dir}")
     print(f"student zip: {result.student_zip}")
+    for language, (folder, archive) in result.translated.items():
+        print(f"release ({language}): {folder}")
+        print(f"student zip ({language}): {archive}")
     if notebooks is not None:
         print(f"self-study edition: {notebooks} ({len(result.notebooks)} files)")
 

@@ -54,6 +54,7 @@ def _fresh_course(repo_root: Path, out_dir: Path, assignment_id: str) -> Path:
     (out_dir / DEMO_MARKER).touch()
     shutil.copy2(repo_root / "nbgrader_config.py", out_dir / "nbgrader_config.py")
     shutil.copytree(repo_root / "source" / assignment_id, out_dir / "source" / assignment_id)
+    shutil.copytree(repo_root / "locale", out_dir / "locale")
     return out_dir.resolve()
 
 

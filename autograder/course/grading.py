@@ -18,7 +18,9 @@ What this module adds:
   by nbgrader; a corrupt one (not JSON, not a valid notebook) is not handed to nbgrader
   at all and stays ungraded in the gradebook.
 - **Flags.** Every student ends as graded or flagged with reasons: missing or corrupt
-  notebook, timeout, dead kernel, a failure nbgrader reported, an odd folder name.
+  notebook, timeout, dead kernel, a failure nbgrader reported, an odd folder name, a
+  submission the intake rules refuse (a link, a special file, too large: such a one is
+  not graded at all), an answer copied from code given elsewhere in the course.
 - **A ledger.** ``grading_ledger.jsonl`` gets one line per finished student, holding a
   fingerprint of the submission and the course files. A killed run is resumed by running
   it again: students whose fingerprint (files, course, gradebook URL) is already in the
@@ -42,6 +44,7 @@ import json
 import multiprocessing
 import os
 import re
+import stat
 import sys
 import time
 import warnings
@@ -56,8 +59,10 @@ import nbformat
 from traitlets.config import Config
 
 from autograder.course.course_config import GradingError, gradebook_url, load_course_config
+from autograder.course.intake import RefusedSubmissionError, read_submission, scan_submission
 from autograder.course.nbgrader_errors import failure
 from autograder.jail.execute import Sandbox, SandboxedExecute, SandboxUnavailableError
+from autograder.verify.copying import copy_reasons
 
 __all__ = [
     "LEDGER_FILE",
@@ -159,11 +164,26 @@ def _with_busy_timeout(db_url: str) -> str:
 
 
 def _hash_tree(digest: Any, root: Path) -> None:
+    """Hash the course's own files (trusted: the instructor's source folder)."""
     if not root.exists():
         return
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(root)).encode("utf-8", "surrogateescape") + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def _hash_submission(digest: Any, folder: Path) -> None:
+    """Hash a submission read with the intake rules; one that breaks them, by its problems."""
+    if not os.path.lexists(folder):
+        return
+    try:
+        files = read_submission(folder)
+    except RefusedSubmissionError as refused:
+        digest.update(b"refused\0" + "\n".join(refused.problems).encode("utf-8", "replace"))
+        return
+    for relative, data in files.items():
+        digest.update(str(relative).encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(hashlib.sha256(data).digest())
 
 
 def submission_fingerprint(
@@ -188,7 +208,7 @@ def submission_fingerprint(
     """
     course_root = Path(course_root)
     digest = hashlib.sha256(db_url.encode("utf-8") + b"\0")
-    _hash_tree(digest, course_root / "submitted" / student_id / assignment_id)
+    _hash_submission(digest, course_root / "submitted" / student_id / assignment_id)
     digest.update(b"\0source\0")
     _hash_tree(digest, course_root / "source" / assignment_id)
     digest.update((course_root / "nbgrader_config.py").read_bytes())
@@ -250,15 +270,29 @@ def _worker_init(config: Config, log_dir: str) -> None:
 
 
 def _notebook_problem(path: Path) -> str:
-    """Why nbgrader cannot be given this notebook, or "" if it can."""
+    """Why nbgrader cannot be given this notebook, or "" if it can.
+
+    The reason reaches the student's own feedback, so it says what is wrong and where,
+    never what the file holds (nbformat's own messages quote the content).
+    """
     try:
-        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-        nbformat.validate(notebook)
-    except Exception as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        return f"corrupt notebook ({type(error).__name__}: {first_line[:120]})"
-    if notebook.get("nbformat") != 4:
-        return f"corrupt notebook (nbformat {notebook.get('nbformat')}, expected 4)"
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return "corrupt notebook (not UTF-8 text)"
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"corrupt notebook (not JSON: line {error.lineno}, column {error.colno})"
+    if not isinstance(raw, dict) or raw.get("nbformat") != 4:
+        return "corrupt notebook (not an nbformat 4 notebook)"
+    try:
+        nbformat.validate(nbformat.from_dict(raw))
+    except nbformat.ValidationError as error:
+        place = list(error.absolute_path)[:2]
+        where = f" in cell {place[1] + 1}" if place[:1] == ["cells"] and len(place) == 2 else ""
+        return f"corrupt notebook (not a valid nbformat 4 notebook{where})"
+    except Exception as error:  # a notebook nbformat cannot even check
+        return f"corrupt notebook ({type(error).__name__})"
     return ""
 
 
@@ -274,11 +308,12 @@ def _failure_reason(result: dict[str, Any]) -> str:
 
 
 def _kernel_trouble(autograded: Path) -> str:
-    """What went wrong with the kernel, read from the errors nbgrader stored ('' if none).
+    """Why a graded notebook needs a human, read from what autograde stored ('' if none).
 
     nbgrader interrupts a cell past ``Execute.timeout`` and records an error for it; the
     sandbox records ``DeadKernelError`` on the cell where the kernel died and every later
-    one.
+    one; :class:`~autograder.verify.copying.FlagCopiedAnswers` records answers copied
+    from code given elsewhere.
     """
     try:
         notebook = nbformat.read(autograded, as_version=4)
@@ -298,6 +333,7 @@ def _kernel_trouble(autograded: Path) -> str:
         reasons.append(f"timeout in {', '.join(timeouts)}")
     if deaths:
         reasons.append(f"dead kernel from {deaths[0]} on (crash, os._exit or a resource limit)")
+    reasons += copy_reasons(notebook)
     return "; ".join(reasons)
 
 
@@ -417,6 +453,11 @@ def _student_folders(
 ) -> list[tuple[str, tuple[str, ...], bool]]:
     """Every student folder in ``submitted/``: its id, reasons to flag it, gradable or not.
 
+    A submission is read with the intake rules (:mod:`autograder.course.intake`): one
+    holding a link or a special file, or over the size limits, is not handed to nbgrader,
+    which would follow the link (another student's notebook, a host file) or read the
+    device (``/dev/zero``) until memory runs out.
+
     nbgrader grades ids with spaces or accents (measured on 0.9.6) but finds no notebooks
     for ids holding glob characters (``*?[]``): it globs the submitted path unescaped.
     """
@@ -425,17 +466,23 @@ def _student_folders(
         raise GradingError(f"no submitted/ folder in {course_root}")
     folders: list[tuple[str, tuple[str, ...], bool]] = []
     for path in sorted(submitted.iterdir()):
-        if not path.is_dir():
-            continue
+        mode = path.lstat().st_mode
+        if stat.S_ISREG(mode):
+            continue  # a stray file beside the students' folders
         name = path.name
-        if _GLOB_CHARACTERS.search(name) or not name.isprintable():
+        submission = path / assignment_id
+        if not stat.S_ISDIR(mode):  # a link or a special file: never followed or opened
+            folders.append((name, tuple(scan_submission(path).problems), False))
+        elif _GLOB_CHARACTERS.search(name) or not name.isprintable():
             problem = (
                 f"folder name {name!r} cannot be graded by nbgrader (glob or control "
                 "characters); rename it, or upload it through `grade --lms`"
             )
             folders.append((name, (problem,), False))
-        elif not (path / assignment_id).is_dir():
+        elif not os.path.lexists(submission):
             folders.append((name, (f"no {assignment_id}/ folder in submitted/{name}",), False))
+        elif problems := scan_submission(submission).problems:
+            folders.append((name, tuple(problems), False))
         elif not _SAFE_FOLDER.match(name):
             problem = f"odd folder name {name!r}: graded, but check it is the student's LMS id"
             folders.append((name, (problem,), True))

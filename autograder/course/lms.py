@@ -4,11 +4,17 @@ An LMS exports one zip per student (or one zip holding those zips). Every name i
 chosen by a student, so nothing in it is trusted:
 
 - a member whose path is absolute, climbs out with ``..``, is a link or a device, or holds
-  a NUL byte is refused;
+  a NUL byte is refused, and so is a per-student zip that is itself a link or a special
+  file in a downloaded folder (nothing is followed: :mod:`autograder.course.intake`);
 - sizes are counted while decompressing, not read from the headers (which a zip bomb
   forges), against a per-file, per-student and a member-count limit;
 - an LMS id becomes a safe nbgrader id (ASCII letters, digits, ``_`` and ``-``), and
-  the mapping is kept in ``student_ids.csv`` beside ``submitted/``;
+  the mapping is kept in ``student_ids.csv`` beside ``submitted/``; an id whose safe form
+  is already taken gets a distinct one, and the file's ``note`` column says why;
+- the student's own ``timestamp.txt`` is dropped: nbgrader would take lateness from it,
+  and this download records no submission time (the zips are named by LMS id only, and
+  a zip entry's time is whatever the student's computer said). Lateness stays the LMS's
+  business; nbgrader counts these submissions on time;
 - two zips for the same student are both refused, never one silently preferred.
 
 A student is unpacked into a scratch folder first and moved into ``submitted/`` in one
@@ -19,8 +25,8 @@ overwritten: an identical re-upload is accepted as is, a different one is refuse
 from __future__ import annotations
 
 import csv
-import filecmp
 import hashlib
+import os
 import re
 import shutil
 import stat
@@ -30,6 +36,14 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from autograder.course.intake import (
+    TIMESTAMP_FILE,
+    Limits,
+    RefusedSubmissionError,
+    read_submission,
+    scan_submission,
+)
 
 __all__ = [
     "ID_MAP_FILE",
@@ -46,25 +60,9 @@ ID_MAP_FILE = "student_ids.csv"
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
 _IGNORED_PARTS = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints"}
 _CHUNK = 1 << 16
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Size limits for one student's zip, checked on the bytes actually decompressed.
-
-    Attributes
-    ----------
-    max_file_bytes : int
-        Largest single file.
-    max_total_bytes : int
-        Largest total for one student.
-    max_members : int
-        Most entries in one zip.
-    """
-
-    max_file_bytes: int = 20 * 2**20
-    max_total_bytes: int = 50 * 2**20
-    max_members: int = 200
+_STUDENT_TIMESTAMP = PurePosixPath(TIMESTAMP_FILE)
+#: An outer zip only ever holds the per-student zips: same rules, larger limits.
+_DOWNLOAD_LIMITS = Limits(2**31, 2**33, 100_000)
 
 
 @dataclass
@@ -115,25 +113,51 @@ def safe_student_id(lms_id: str) -> str:
     return cleaned or "student"
 
 
-def _assign_ids(lms_ids: Iterable[str], taken: dict[str, str]) -> dict[str, str]:
+def _assign_ids(
+    lms_ids: Iterable[str], taken: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
     """Map each LMS id to a distinct safe id, keeping every mapping already in ``taken``.
 
-    Two LMS ids that clean to the same text (``"José"`` and ``"Jose"``) get a short,
-    stable hash of the LMS id appended, so the result does not depend on upload order.
+    An LMS id whose safe form is free gets it. One whose safe form is taken (by an earlier
+    download, or by an LMS id that is that very form) gets a short, stable hash of the LMS
+    id appended, and a counter after that if even this is taken, so two students never
+    share a folder and no download is refused for it. Within one download the result does
+    not depend on upload order.
+
+    Returns
+    -------
+    mapping : dict of str to str
+        LMS id -> nbgrader id, ``taken`` included.
+    notes : dict of str to str
+        For each LMS id given a distinct id here, why.
     """
     lms_ids = set(lms_ids)
     mapping = dict(taken)
-    used = set(mapping.values())
+    owners = {student_id: lms_id for lms_id, student_id in mapping.items()}
+    notes = {}
     for lms_id in sorted(lms_ids - set(mapping)):
-        candidate = safe_student_id(lms_id)
-        if candidate != lms_id and (candidate in used or candidate in lms_ids):
+        base = safe_student_id(lms_id)
+        candidate = base
+        if base in owners or (base != lms_id and base in lms_ids):
+            owner = owners.get(base, base)
             digest = hashlib.sha256(lms_id.encode("utf-8")).hexdigest()[:8]
-            candidate = f"{candidate}-{digest}"
-        if candidate in used:
-            raise ValueError(f"cannot give LMS id {lms_id!r} a distinct nbgrader id")
+            candidate = f"{base}-{digest}"
+            counter = 2
+            while candidate in owners or (candidate in lms_ids and candidate != lms_id):
+                candidate = f"{base}-{digest}-{counter}"
+                counter += 1
+            notes[lms_id] = f"{base!r} is the nbgrader id of LMS id {owner!r}"
         mapping[lms_id] = candidate
-        used.add(candidate)
-    return mapping
+        owners[candidate] = lms_id
+    return mapping, notes
+
+
+def _read_id_rows(course_root: Path) -> list[dict[str, str]]:
+    path = Path(course_root) / ID_MAP_FILE
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
 def read_id_map(course_root: Path) -> dict[str, str]:
@@ -144,20 +168,18 @@ def read_id_map(course_root: Path) -> dict[str, str]:
     course_root : Path
         The nbgrader course folder.
     """
-    path = Path(course_root) / ID_MAP_FILE
-    if not path.exists():
-        return {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        return {row["lms_id"]: row["student_id"] for row in csv.DictReader(handle)}
+    return {row["lms_id"]: row["student_id"] for row in _read_id_rows(course_root)}
 
 
-def _write_id_map(course_root: Path, mapping: dict[str, str]) -> None:
+def _write_id_map(course_root: Path, mapping: dict[str, str], notes: dict[str, str]) -> None:
     path = Path(course_root) / ID_MAP_FILE
+    notes = {row["lms_id"]: row.get("note") or "" for row in _read_id_rows(course_root)} | notes
     partial = path.with_suffix(".csv.partial")
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["lms_id", "student_id"])
-        writer.writerows(sorted(mapping.items()))
+        writer.writerow(["lms_id", "student_id", "note"])
+        for lms_id, student_id in sorted(mapping.items()):
+            writer.writerow([lms_id, student_id, notes.get(lms_id, "")])
     partial.replace(path)
 
 
@@ -188,8 +210,14 @@ def _strip_common_folder(paths: list[PurePosixPath]) -> list[PurePosixPath]:
     return paths
 
 
-def _extract(archive: zipfile.ZipFile, destination: Path, limits: Limits) -> None:
-    """Extract every safe member into ``destination``, counting real bytes."""
+def _extract(
+    archive: zipfile.ZipFile, destination: Path, limits: Limits, *, submission: bool
+) -> None:
+    """Extract every safe member into ``destination``, counting real bytes.
+
+    For a ``submission`` (one student's zip), the student's own ``timestamp.txt`` is left
+    out: nbgrader would trust it for lateness.
+    """
     infos = archive.infolist()
     if len(infos) > limits.max_members:
         raise _RefusedError(f"{len(infos)} entries, more than the limit of {limits.max_members}")
@@ -197,6 +225,8 @@ def _extract(archive: zipfile.ZipFile, destination: Path, limits: Limits) -> Non
     targets = _strip_common_folder([path for _, path in members])
     total = 0
     for (info, _), relative in zip(members, targets, strict=True):
+        if submission and relative == _STUDENT_TIMESTAMP:
+            continue
         target = destination.joinpath(*relative.parts)
         if target.exists():
             raise _RefusedError(f"member {relative} appears twice")
@@ -213,26 +243,41 @@ def _extract(archive: zipfile.ZipFile, destination: Path, limits: Limits) -> Non
                 sink.write(chunk)
 
 
-def _same_tree(left: Path, right: Path) -> bool:
-    comparison = filecmp.dircmp(left, right)
-    if comparison.left_only or comparison.right_only or comparison.funny_files:
+def _same_submission(staged: Path, existing: Path, limits: Limits) -> bool:
+    """Whether ``existing`` (read with the intake rules, nothing followed) holds the same
+    files as ``staged``."""
+    try:
+        return read_submission(existing, limits) == read_submission(staged, limits)
+    except RefusedSubmissionError:
         return False
-    _, mismatch, errors = filecmp.cmpfiles(left, right, comparison.common_files, shallow=False)
-    if mismatch or errors:
-        return False
-    return all(_same_tree(left / name, right / name) for name in comparison.common_dirs)
 
 
-def _student_zips(download: Path, scratch: Path) -> list[Path]:
-    """The per-student zips in a folder, or inside one outer zip (unpacked into scratch)."""
+def _student_zips(download: Path, scratch: Path) -> tuple[list[Path], dict[str, str]]:
+    """The per-student zips in a folder, or inside one outer zip (unpacked into scratch).
+
+    Returns
+    -------
+    zips : list of Path
+        Every regular file named ``*.zip``, sorted.
+    refused : dict of str to str
+        By LMS id, why a ``<lms_id>.zip`` that is a link or a special file was refused.
+    """
     if download.is_file():
         outer = scratch / "outer"
         outer.mkdir()
         with zipfile.ZipFile(download) as archive:
-            # The outer zip only ever holds the per-student zips: same rules, larger limits.
-            _extract(archive, outer, Limits(2**31, 2**33, 100_000))
+            _extract(archive, outer, _DOWNLOAD_LIMITS, submission=False)
         download = outer
-    return sorted(path for path in download.rglob("*") if path.is_file())
+    scan = scan_submission(download, _DOWNLOAD_LIMITS)
+    if len(scan.problems) > len(scan.refused):  # a limit on the whole download
+        raise RefusedSubmissionError(scan.problems)
+    refused = {
+        path.stem.strip(): reason
+        for path, reason in scan.refused.items()
+        if path.suffix.lower() == ".zip"
+    }
+    zips = [download.joinpath(*path.parts) for path in scan.files if path.suffix.lower() == ".zip"]
+    return sorted(zips), refused
 
 
 def unpack_lms_download(
@@ -268,16 +313,20 @@ def unpack_lms_download(
     with tempfile.TemporaryDirectory(dir=course_root, prefix=".unpack-") as scratch_name:
         scratch = Path(scratch_name)
         by_id: dict[str, list[Path]] = {}
-        for path in _student_zips(Path(download), scratch):
-            if path.suffix.lower() == ".zip":
-                by_id.setdefault(path.stem.strip(), []).append(path)
-        id_map = _assign_ids(by_id, read_id_map(course_root))
-        _write_id_map(course_root, id_map)
+        zips_found, refused = _student_zips(Path(download), scratch)
+        for path in zips_found:
+            by_id.setdefault(path.stem.strip(), []).append(path)
+        id_map, notes = _assign_ids(set(by_id) | set(refused), read_id_map(course_root))
+        _write_id_map(course_root, id_map, notes)
 
         results = []
-        for lms_id, zips in sorted(by_id.items()):
+        for lms_id in sorted(set(by_id) | set(refused)):
+            zips = by_id.get(lms_id, [])
             result = UnpackedStudent(lms_id, id_map[lms_id])
             results.append(result)
+            if lms_id in refused:
+                result.problems.append(f"zip refused: {refused[lms_id]}")
+                continue
             if len(zips) > 1:
                 result.problems.append(
                     f"{len(zips)} zips for the same id ({', '.join(p.name for p in zips)}); "
@@ -287,16 +336,16 @@ def unpack_lms_download(
             staging = scratch / "students" / result.student_id
             try:
                 with zipfile.ZipFile(zips[0]) as archive:
-                    _extract(archive, staging / assignment_id, limits)
+                    _extract(archive, staging / assignment_id, limits, submission=True)
             except (_RefusedError, zipfile.BadZipFile, OSError, EOFError) as error:
                 result.problems.append(f"zip refused: {error}")
                 continue
             destination = submitted / result.student_id
             if not staging.exists():
                 result.problems.append("the zip holds no files")
-            elif not destination.exists():
+            elif not os.path.lexists(destination):
                 staging.rename(destination)
-            elif not _same_tree(staging, destination):
+            elif not _same_submission(staging, destination, limits):
                 result.problems.append(
                     f"submitted/{result.student_id} already holds a different submission; "
                     "it was left untouched"

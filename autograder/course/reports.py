@@ -1,9 +1,11 @@
 """The class's results, read from nbgrader's gradebook: CSV for an LMS, stats, plots, HTML.
 
 Scores come only from the gradebook (what the formgrader shows, manual grades included);
-why a submission needs a human comes from the grading ledger and the gradebook's own
-``needs_manual_grade``; the misconceptions come from the verdicts the verifier stores in
-each autograded test cell's metadata. Nothing here reruns or rescores anything.
+why a submission needs a human comes from the grading ledger, the gradebook's own
+``needs_manual_grade`` and the answers flagged as copied from given code
+(:mod:`autograder.verify.copying`, with the evidence); the misconceptions come from the
+verdicts the verifier stores in each autograded test cell's metadata. Nothing here
+reruns or rescores anything.
 
 Files written to ``<course>/reports/``:
 
@@ -32,6 +34,7 @@ from autograder.course.course_config import load_course_config
 from autograder.course.grading import read_ledger
 from autograder.course.lms import read_id_map
 from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
+from autograder.verify.copying import copy_reasons
 from autograder.verify.preprocessors import VERDICT_METADATA_KEY
 from autograder.verify.tasks import FUNCTION_TASKS, HAND_VALUE_TASKS, TASKS
 
@@ -154,19 +157,20 @@ def misconception_message(key: str) -> str:
     return key
 
 
-def _verdicts(notebook_path: Path) -> dict[str, list[str]]:
-    """Misconception keys per graded cell, from the verifier's verdict metadata."""
+def _verdicts(notebook_path: Path) -> tuple[dict[str, list[str]], list[str]]:
+    """Misconception keys per graded cell, from the verifier's verdict metadata, and the
+    answers flagged as copied from given code (:func:`copy_reasons`)."""
     try:
         notebook = nbformat.read(notebook_path, as_version=4)
     except Exception:
-        return {}
+        return {}, []
     found = {}
     for cell in notebook.cells:
         verdict = cell.metadata.get(VERDICT_METADATA_KEY)
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if isinstance(verdict, dict) and grade_id:
             found[grade_id] = [str(key) for key in verdict.get("misconceptions") or []]
-    return found
+    return found, copy_reasons(notebook)
 
 
 def collect(course_root: Path, assignment_id: str, db_url: str | None = None) -> ClassResults:
@@ -195,6 +199,7 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
     ledger = read_ledger(course_root)
     lms_ids = {student: lms for lms, student in read_id_map(course_root).items()}
     students: dict[str, StudentResult] = {}
+    copies: dict[str, list[str]] = {}  # answers copied from given code, by student
     with warnings.catch_warnings(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         warnings.simplefilter("ignore", category=Warning)
         assignment = gb.find_assignment(assignment_id)
@@ -210,7 +215,10 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
                 coursedir.format_path(coursedir.autograded_directory, student.id, assignment_id)
             )
             for notebook in sorted(submission.notebooks, key=lambda n: n.name):
-                verdicts = _verdicts(autograded / f"{notebook.name}.ipynb")
+                verdicts, copied = _verdicts(autograded / f"{notebook.name}.ipynb")
+                copies.setdefault(student.id, []).extend(
+                    f"{notebook.name}: {reason}" for reason in copied
+                )
                 result.notebook_scores[notebook.name] = float(notebook.score)
                 for grade in sorted(notebook.grades, key=lambda g: g.name):
                     # nbgrader reports an ungraded cell as 0; keep it apart from a real 0.
@@ -238,6 +246,11 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
         # The ledger names the cause; the gradebook's generic note adds nothing to it.
         noted = {reason.split(":")[0] for reason in reasons}
         result.reasons = reasons + [r for r in result.reasons if r.split(":")[0] not in noted]
+    for student_id, reasons in copies.items():
+        # A graded run's ledger already holds these; plain `nbgrader autograde` leaves none.
+        result = students[student_id]
+        listed = "; ".join(result.reasons)
+        result.reasons += [reason for reason in reasons if reason not in listed]
     return ClassResults(
         assignment_id, notebooks, max_scores, [students[s] for s in sorted(students)]
     )

@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import DeduplicateIds, Execute
 
+from autograder.i18n.feedback import TranslateLockedCells
 from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
+from autograder.verify.cell_metadata import RestoreCellMetadata
+from autograder.verify.copying import FlagCopiedAnswers
 from autograder.verify.preprocessors import ArmProbes, VerifyProbes
 
 __all__ = [
@@ -29,6 +32,7 @@ __all__ = [
     "SAFE_FEEDBACK",
     "autograde_preprocessors",
     "configure",
+    "sanitize_preprocessors",
 ]
 
 #: The course's one nbgrader assignment.
@@ -59,7 +63,9 @@ def autograde_preprocessors(*, verify: bool = True) -> list[Any]:
 
     ``Execute`` becomes :class:`~autograder.jail.execute.SandboxedExecute`; with
     ``verify``, :class:`ArmProbes` runs just before it and :class:`VerifyProbes` just
-    after it (before anything that trims outputs or saves grades).
+    after it (before anything that trims outputs or saves grades). Then
+    :class:`~autograder.verify.copying.FlagCopiedAnswers` notes answers copied from code
+    given elsewhere in the assignment (score-neutral; with or without ``verify``).
 
     Parameters
     ----------
@@ -75,7 +81,26 @@ def autograde_preprocessors(*, verify: bool = True) -> list[Any]:
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     (at,) = [i for i, step in enumerate(steps) if step is Execute]
     around = [ArmProbes, SandboxedExecute, VerifyProbes] if verify else [SandboxedExecute]
-    return [*steps[:at], *around, *steps[at + 1 :]]
+    return [*steps[:at], *around, FlagCopiedAnswers, *steps[at + 1 :]]
+
+
+def sanitize_preprocessors() -> list[Any]:
+    """nbgrader's default sanitising steps, with the submitted nbgrader metadata rebuilt
+    from the gradebook first.
+
+    :class:`~autograder.verify.cell_metadata.RestoreCellMetadata` goes just before
+    ``DeduplicateIds``, the first step that reads that metadata (and raises on a block
+    without a ``grade_id``), so ``OverwriteCells`` and ``CheckCellMetadata`` only ever
+    see blocks the gradebook vouches for.
+
+    Returns
+    -------
+    list
+        The steps for ``Autograde.sanitize_preprocessors``.
+    """
+    steps = list(Autograde.class_traits()["sanitize_preprocessors"].default())
+    at = steps.index(DeduplicateIds)
+    return [*steps[:at], RestoreCellMetadata, *steps[at:]]
 
 
 def configure(
@@ -93,7 +118,7 @@ def configure(
         The ``c`` of a course's ``nbgrader_config.py``.
     course_root : path
         The course folder; the jail's trusted helpers come from its
-        ``source/<assignment>/``.
+        ``source/<assignment>/``, feedback's translations from its ``locale/``.
     assignment : str
         The assignment whose helper files the jail copies.
     verify : bool
@@ -102,9 +127,20 @@ def configure(
     c.Execute.kernel_name = KERNEL_NAME
     c.Sandbox.helper_dir = str(Path(course_root) / "source" / assignment)
     c.Autograde.autograde_preprocessors = autograde_preprocessors(verify=verify)
+    # A pasted, edited or emptied nbgrader metadata block neither fails the notebook nor
+    # changes its points: the gradebook's record replaces it.
+    c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
     # A test cell the student deleted comes back from the gradebook and is graded.
     c.OverwriteCells.add_missing_cells = True
-    c.GenerateFeedback.preprocessors = list(SAFE_FEEDBACK)
+    # Feedback in the student's language: the locked cells autograde restored to the
+    # gradebook's English are translated back first (the guard's list lacks this step
+    # only: a translated notebook then gets English feedback).
+    c.GenerateFeedback.preprocessors = [
+        *SAFE_FEEDBACK[:1],
+        TranslateLockedCells,
+        *SAFE_FEEDBACK[1:],
+    ]
+    c.TranslateLockedCells.locale_dir = str(Path(course_root) / "locale")
     # formgrader renders graded notebooks with an HTMLExporter built from this config:
     # instructors see the verdicts, not the probe calls behind them.
     c.HTMLExporter.preprocessors = ["autograder.verify.hide_hidden_tests.HideHiddenTests"]

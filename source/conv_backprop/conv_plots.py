@@ -6,6 +6,10 @@ file gives away no exercise.
 
 Indices in the pictures are Python's, starting at 0: the seed's O12 (first row, second
 column) is drawn as O[0, 1].
+
+Every word drawn goes through ``conv_language.gettext``, so a translated notebook's
+pictures speak its language; matplotlib (with libraqm) joins and orders right-to-left
+letters itself.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from fractions import Fraction
 
 import matplotlib.pyplot as plt
 import numpy as np
+from conv_language import gettext as _
+from conv_language import picture_text
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
@@ -74,7 +80,7 @@ def _draw_matrix(
             fontsize=12,
             color="white" if strong else "black",
         )
-    ax.set_title(title, fontsize=12)
+    ax.set_title(picture_text(title), fontsize=12)
     ax.set_xticks(range(A.shape[1]))
     ax.set_yticks(range(A.shape[0]))
     ax.tick_params(length=0, labelsize=9, labelcolor="grey")
@@ -113,12 +119,14 @@ def show_matrices(matrices: Mapping[str, np.ndarray], title: str | None = None) 
     arrays = {name: np.asarray(A, dtype=float) for name, A in matrices.items()}
     for name, A in arrays.items():
         if A.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D array, got shape {A.shape}")
+            raise ValueError(
+                _("{name} must be a 2-D array, got shape {shape}").format(name=name, shape=A.shape)
+            )
     figure, axes = _figure_for([A.shape for A in arrays.values()])
     for ax, (name, A) in zip(axes, arrays.items(), strict=True):
         _draw_matrix(ax, A, name)
     if title:
-        figure.suptitle(title, fontsize=13)
+        figure.suptitle(picture_text(title), fontsize=13)
     figure.tight_layout()
     plt.show()
 
@@ -142,19 +150,30 @@ def show_window(X: np.ndarray, F: np.ndarray, a: int, b: int) -> None:
     F = np.asarray(F, dtype=float)
     kh, kw = F.shape
     if not (0 <= a <= X.shape[0] - kh and 0 <= b <= X.shape[1] - kw):
-        raise ValueError(f"a window of shape {F.shape} does not fit at ({a}, {b})")
+        raise ValueError(
+            _("a window of shape {shape} does not fit at ({a}, {b})").format(
+                shape=F.shape, a=a, b=b
+            )
+        )
     labels = np.vectorize(_format_number, otypes=[object])(X)
     for p in range(kh):
         for q in range(kw):
             labels[a + p, b + q] += f"\n×{_format_number(F[p, q])}"
     figure, (ax_x, ax_f) = _figure_for([X.shape, F.shape], extra_height=1.2)
-    _draw_matrix(ax_x, X, f"X: the inputs of O[{a}, {b}]", labels=labels)
+    _draw_matrix(ax_x, X, _("X: the inputs of O[{a}, {b}]").format(a=a, b=b), labels=labels)
     ax_x.add_patch(
         Rectangle((b - 0.5, a - 0.5), kw, kh, fill=False, edgecolor=_HIGHLIGHT, linewidth=4)
     )
     _draw_matrix(ax_f, F, "F")
     ax_f.add_patch(Rectangle((-0.5, -0.5), kw, kh, fill=False, edgecolor=_HIGHLIGHT, linewidth=4))
-    figure.suptitle(f"O[{a}, {b}] is the sum of the {kh * kw} products in the window", fontsize=13)
+    figure.suptitle(
+        picture_text(
+            _("O[{a}, {b}] is the sum of the {count} products in the window").format(
+                a=a, b=b, count=kh * kw
+            )
+        ),
+        fontsize=13,
+    )
     figure.tight_layout()
     plt.show()
 
@@ -199,7 +218,9 @@ def show_touches(input_shape: tuple[int, int], filter_shape: tuple[int, int]) ->
             ax.set_title(f"X[{i}, {j}]", fontsize=11)
             ax.set_xticks([])
             ax.set_yticks([])
-    figure.suptitle("The outputs each input element touches, and through which weight")
+    figure.suptitle(
+        picture_text(_("The outputs each input element touches, and through which weight"))
+    )
     figure.tight_layout()
     plt.show()
 
@@ -224,10 +245,10 @@ def show_curves(
     """
     figure, ax = plt.subplots(figsize=(6, 4))
     for label, y in curves.items():
-        ax.loglog(x, y, marker="o", markersize=4, label=label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+        ax.loglog(x, y, marker="o", markersize=4, label=picture_text(label))
+    ax.set_xlabel(picture_text(xlabel))
+    ax.set_ylabel(picture_text(ylabel))
+    ax.set_title(picture_text(title))
     ax.grid(True, which="major", alpha=0.3)
     ax.legend()
     figure.tight_layout()
@@ -251,12 +272,13 @@ def show_training(losses: Sequence[float], F_true: np.ndarray, F_learned: np.nda
     figure, axes = plt.subplots(1, 3, figsize=(12, 3.6), gridspec_kw={"width_ratios": [2.2, 1, 1]})
     epochs = np.arange(1, len(losses) + 1)
     axes[0].semilogy(epochs, losses)
-    axes[0].set_xlabel("epoch")
-    axes[0].set_ylabel("mean loss")
-    axes[0].set_title("Training loss")
+    axes[0].set_xlabel(picture_text(_("epoch")))
+    axes[0].set_ylabel(picture_text(_("mean loss")))
+    axes[0].set_title(picture_text(_("Training loss")))
     axes[0].grid(True, alpha=0.3)
     vmax = float(max(np.max(np.abs(F_true)), np.max(np.abs(F_learned)))) or 1.0
-    for ax, F, name in ((axes[1], F_true, "true filter"), (axes[2], F_learned, "learned filter")):
+    panels = ((axes[1], F_true, _("true filter")), (axes[2], F_learned, _("learned filter")))
+    for ax, F, name in panels:
         decimals = np.vectorize(
             lambda value: f"{value:.2f}".replace("-0.00", "0.00"), otypes=[object]
         )(F)

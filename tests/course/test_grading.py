@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -24,11 +25,16 @@ GOOD = {name: next(iter(answer.values())) for name, answer in ANSWERS.items()}
 
 
 def _tree_digest(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
+    """Every entry under root, links and special files by what they are, never followed."""
+    digest = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink():
+            digest[str(path.relative_to(root))] = f"link to {os.readlink(path)}"
+        elif stat.S_ISREG(path.lstat().st_mode):
+            digest[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif not path.is_dir():
+            digest[str(path.relative_to(root))] = f"special {stat.S_IFMT(path.lstat().st_mode)}"
+    return digest
 
 
 def _gradebook(course: Path, db_url: str | None = None) -> dict[tuple[str, str, str], tuple]:
@@ -85,6 +91,37 @@ CLASS = {
     "odd name é": (GOOD, (2, 3), NEEDS_HUMAN, "odd folder name"),
 }
 
+#: Host bytes no reason may ever show.
+SECRET = b"SECRET-HOST-BYTES, never to be shown"
+
+
+def _hostile_submissions(course: Path, host_file: Path) -> dict[str, str]:
+    """Submissions the intake rules refuse (or read without quoting), and the words their
+    reason must hold. None of them may score, read a device or quote a file."""
+    submitted = course / "submitted"
+    linked = submit(course, "links_to_another", {"01_add": None, "02_mul": GOOD["02_mul"]})
+    (linked / "01_add.ipynb").symlink_to(submitted / "good" / ASSIGNMENT / "01_add.ipynb")
+    host = submit(course, "links_to_host", {"01_add": None, "02_mul": GOOD["02_mul"]})
+    (host / "01_add.ipynb").symlink_to(host_file)
+    zero = submit(course, "links_to_dev_zero", {"01_add": None, "02_mul": GOOD["02_mul"]})
+    (zero / "01_add.ipynb").symlink_to("/dev/zero")
+    fifo = submit(course, "holds_a_fifo", {"01_add": None, "02_mul": GOOD["02_mul"]})
+    os.mkfifo(fifo / "01_add.ipynb")
+    (submitted / "folder_link").symlink_to(submitted / "good")
+    assignment_link = submitted / "assignment_link"
+    assignment_link.mkdir()
+    (assignment_link / ASSIGNMENT).symlink_to(submitted / "good" / ASSIGNMENT)
+    submit(course, "not_json", {"01_add": SECRET, "02_mul": GOOD["02_mul"]})
+    return {
+        "links_to_another": "'01_add.ipynb' is a symbolic link",
+        "links_to_host": "'01_add.ipynb' is a symbolic link",
+        "links_to_dev_zero": "'01_add.ipynb' is a symbolic link",
+        "holds_a_fifo": "'01_add.ipynb' is a named pipe, not a regular file or folder",
+        "folder_link": "'folder_link' is a symbolic link",
+        "assignment_link": f"'{ASSIGNMENT}' is a symbolic link",
+        "not_json": "01_add: corrupt notebook (not JSON: line 1, column 1)",
+    }
+
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
@@ -95,15 +132,18 @@ def graded(tmp_path_factory):
     glob_folder = course / "submitted" / "glob[1]" / ASSIGNMENT
     shutil.copytree(course / "submitted" / "good" / ASSIGNMENT, glob_folder)
     (course / "submitted" / "no_assignment").mkdir()
+    host_file = course / "host_file"
+    host_file.write_bytes(SECRET)
+    hostile = _hostile_submissions(course, host_file)
     before = _tree_digest(course / "submitted")
     outcomes = grade(course, ASSIGNMENT, jobs=2, progress=False)
-    return course, before, {outcome.student_id: outcome for outcome in outcomes}
+    return course, before, {outcome.student_id: outcome for outcome in outcomes}, hostile
 
 
 def test_every_student_ends_graded_or_flagged_with_the_reason(graded):
-    course, _, outcomes = graded
+    course, _, outcomes, hostile = graded
     results = {student.student_id: student for student in collect(course, ASSIGNMENT).students}
-    assert set(results) == set(CLASS) | {"glob[1]", "no_assignment"}
+    assert set(results) == set(CLASS) | {"glob[1]", "no_assignment"} | set(hostile)
     assert results["no_assignment"].reasons == [
         f"no {ASSIGNMENT}/ folder in submitted/no_assignment"
     ]
@@ -119,33 +159,51 @@ def test_every_student_ends_graded_or_flagged_with_the_reason(graded):
     assert outcomes["glob[1]"].notebooks == []
 
 
+def test_links_and_special_files_are_refused_never_followed_nor_quoted(graded):
+    course, _, outcomes, hostile = graded
+    results = {student.student_id: student for student in collect(course, ASSIGNMENT).students}
+    for student, reason in hostile.items():
+        result = results[student]
+        assert result.status == NEEDS_HUMAN, student
+        assert reason in "; ".join(result.reasons), (student, result.reasons)
+        assert "SECRET" not in repr(outcomes[student]) + repr(result), student
+        if student != "not_json":
+            assert result.notebook_scores == {}, f"{student} was graded: {result}"
+            assert outcomes[student].notebooks == [], "never handed to nbgrader"
+    autograded = course / "autograded"
+    assert not any((autograded / student).exists() for student in hostile if student != "not_json")
+    for path in autograded.rglob("*"):
+        assert not path.is_file() or SECRET not in path.read_bytes(), path
+
+
 def test_submitted_is_never_modified(graded):
-    course, before, _ = graded
+    course, before, *_ = graded
     assert _tree_digest(course / "submitted") == before
 
 
 def test_ledger_has_one_complete_line_per_student(graded):
-    course, _, _ = graded
+    course, _, _, hostile = graded
     lines = (course / LEDGER_FILE).read_text().splitlines()
     assert sorted(json.loads(line)["student_id"] for line in lines) == sorted(
-        [*CLASS, "glob[1]", "no_assignment"]
+        [*CLASS, "glob[1]", "no_assignment", *hostile]
     )
 
 
 def test_regrading_gives_the_same_gradebook_and_a_rerun_skips_graded_work(graded):
-    course, _, _ = graded
+    course, _, _, hostile = graded
     first = _gradebook(course)
-    started = time.perf_counter()
+    autograded = {path: path.stat().st_mtime_ns for path in course.glob("autograded/*/*/*")}
     again = grade(course, ASSIGNMENT, jobs=2, progress=False)
-    assert time.perf_counter() - started < 5, "nothing changed, so nothing is regraded"
-    assert len(again) == len(CLASS) + 2
+    after = {path: path.stat().st_mtime_ns for path in course.glob("autograded/*/*/*")}
+    assert autograded and after == autograded, "nothing changed, so nothing is regraded"
+    assert len(again) == len(CLASS) + 2 + len(hostile)
     assert _gradebook(course) == first
     grade(course, ASSIGNMENT, jobs=2, progress=False, force=True)
     assert _gradebook(course) == first
 
 
 def test_the_fingerprint_changes_with_the_files_and_the_gradebook(graded):
-    course, _, _ = graded
+    course, *_ = graded
     sqlite = submission_fingerprint(course, ASSIGNMENT, "good", "sqlite:///a.db")
     assert sqlite == submission_fingerprint(course, ASSIGNMENT, "good", "sqlite:///a.db")
     assert sqlite != submission_fingerprint(course, ASSIGNMENT, "good", "postgresql://b")

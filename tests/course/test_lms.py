@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import os
 import stat
 import zipfile
 from pathlib import Path
@@ -188,3 +191,98 @@ def test_a_missing_download_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no LMS download"):
         unpack_lms_download(tmp_path / "nowhere", tmp_path / "course", "conv_backprop")
     assert not (tmp_path / "course").exists()
+
+
+def test_a_safe_id_taken_by_an_earlier_download_gets_a_distinct_id_and_a_note(tmp_path):
+    course = tmp_path / "course"
+    first = tmp_path / "first"
+    _zip(first / "José.zip", {"01_forward.ipynb": NOTEBOOK})
+    assert _unpack(first, course)["José"].student_id == "Jose"
+    late = tmp_path / "late"
+    _zip(late / "Jose.zip", {"01_forward.ipynb": b"another student's work"})
+    _zip(late / "bob.zip", {"01_forward.ipynb": NOTEBOOK})
+    results = _unpack(late, course)
+    assert results["Jose"].ok and results["bob"].ok, "one collision does not stop the unpack"
+    later = results["Jose"].student_id
+    assert later.startswith("Jose-") and later != "Jose"
+    submitted = course / "submitted"
+    assert (submitted / "Jose/conv_backprop/01_forward.ipynb").read_bytes() == NOTEBOOK
+    assert (submitted / later / "conv_backprop/01_forward.ipynb").read_bytes() == (
+        b"another student's work"
+    )
+    rows = {row["lms_id"]: row for row in csv.DictReader((course / ID_MAP_FILE).open())}
+    assert rows["Jose"]["student_id"] == later
+    assert "José" in rows["Jose"]["note"] and "'Jose'" in rows["Jose"]["note"]
+    assert rows["José"]["note"] == "" and rows["bob"]["note"] == ""
+    again = tmp_path / "again"
+    _zip(again / "carol.zip", {"01_forward.ipynb": NOTEBOOK})
+    _unpack(again, course)
+    rows = {row["lms_id"]: row for row in csv.DictReader((course / ID_MAP_FILE).open())}
+    assert "José" in rows["Jose"]["note"], "a later unpack keeps the note"
+
+
+def test_even_a_taken_hashed_id_does_not_stop_the_unpack(tmp_path):
+    hashed = "Jose-" + hashlib.sha256("José".encode()).hexdigest()[:8]
+    download = tmp_path / "download"
+    for name in ["José", "Jose", hashed]:
+        _zip(download / f"{name}.zip", {"01_forward.ipynb": name.encode()})
+    results = _unpack(download, tmp_path / "course")
+    ids = {lms_id: result.student_id for lms_id, result in results.items()}
+    assert all(result.ok for result in results.values())
+    assert ids["Jose"] == "Jose" and ids[hashed] == hashed
+    assert len(set(ids.values())) == 3
+    for lms_id, student_id in ids.items():
+        notebook = tmp_path / "course/submitted" / student_id / "conv_backprop/01_forward.ipynb"
+        assert notebook.read_bytes() == lms_id.encode()
+
+
+def test_the_students_own_timestamp_is_dropped(tmp_path):
+    download = tmp_path / "download"
+    _zip(
+        download / "alice.zip",
+        {
+            "conv_backprop/01_forward.ipynb": NOTEBOOK,
+            "conv_backprop/timestamp.txt": b"2000-01-01 00:00:00.000000 UTC",
+            "conv_backprop/data/timestamp.txt": b"just a file of the student's",
+        },
+    )
+    assert _unpack(download, tmp_path / "course")["alice"].ok
+    folder = tmp_path / "course/submitted/alice/conv_backprop"
+    assert _files(folder) == {"01_forward.ipynb", "data/timestamp.txt"}
+
+
+@pytest.mark.parametrize("target", ["host_file", "other_student", "/dev/zero"])
+def test_a_student_zip_that_is_a_link_or_special_file_is_refused(tmp_path, target):
+    download = tmp_path / "download"
+    _zip(download / "alice.zip", {"01_forward.ipynb": NOTEBOOK})
+    secret = tmp_path / "host_file"
+    secret.write_bytes(b"SECRET-HOST-BYTES")
+    other = _zip(tmp_path / "elsewhere" / "bob.zip", {"01_forward.ipynb": b"bob's work"})
+    pointee = {"host_file": secret, "other_student": other, "/dev/zero": Path("/dev/zero")}
+    (download / "mallory.zip").symlink_to(pointee[target])
+    results = _unpack(download, tmp_path / "course")
+    assert results["alice"].ok
+    (problem,) = results["mallory"].problems
+    assert "symbolic link" in problem and "SECRET" not in problem
+    assert not (tmp_path / "course/submitted/mallory").exists()
+
+
+def test_a_fifo_in_the_download_is_refused_without_being_opened(tmp_path):
+    download = tmp_path / "download"
+    _zip(download / "alice.zip", {"01_forward.ipynb": NOTEBOOK})
+    os.mkfifo(download / "mallory.zip")
+    results = _unpack(download, tmp_path / "course")
+    assert results["alice"].ok
+    assert "named pipe" in results["mallory"].problems[0]
+
+
+def test_an_existing_submission_holding_a_link_is_never_read(tmp_path):
+    course = tmp_path / "course"
+    existing = course / "submitted/alice/conv_backprop"
+    existing.mkdir(parents=True)
+    (existing / "01_forward.ipynb").symlink_to("/dev/zero")
+    download = tmp_path / "download"
+    _zip(download / "alice.zip", {"01_forward.ipynb": NOTEBOOK})
+    result = _unpack(download, course)["alice"]
+    assert "already holds a different submission" in result.problems[0]
+    assert (existing / "01_forward.ipynb").is_symlink(), "left untouched"

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
@@ -136,7 +137,7 @@ def test_the_checks_apply_the_graders_tolerance_rule(answer, expected, close: bo
     assert checks.answers_match(answer, expected) is close
 
 
-@pytest.mark.parametrize("module", ["conv_checks.py", "conv_plots.py"])
+@pytest.mark.parametrize("module", ["conv_checks.py", "conv_language.py", "conv_plots.py"])
 def test_student_side_modules_import_only_what_the_student_runtime_has(module: str) -> None:
     tree = ast.parse((SOURCE_DIR / module).read_text(encoding="utf-8"))
     imported = {
@@ -147,19 +148,11 @@ def test_student_side_modules_import_only_what_the_student_runtime_has(module: s
     }
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     top_level = {name.split(".")[0] for name in imported}
-    allowed = {
-        "__future__",
-        "collections",
-        "copy",
-        "fractions",
-        "functools",
-        "json",
-        "matplotlib",
-        "numpy",
-        "pathlib",
-        "typing",
-    }
-    assert top_level <= allowed
+    # The student runtime is the standard library, numpy, matplotlib and the
+    # helper modules shipped beside the notebooks, nothing else.
+    shipped_beside = {path.stem for path in SOURCE_DIR.glob("*.py")}
+    allowed = set(sys.stdlib_module_names) | {"matplotlib", "numpy"} | shipped_beside
+    assert top_level <= allowed, top_level - allowed
 
 
 # ------------------------------------------------------------ function tasks

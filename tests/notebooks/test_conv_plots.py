@@ -8,6 +8,7 @@ must shade exactly the outputs each input reaches, through F[i - a, j - b].
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -18,6 +19,8 @@ from notebook_runs import SOURCE_DIR
 
 matplotlib.use("Agg")
 
+# conv_plots imports conv_language by plain name, as the kernel does from its folder.
+sys.path.insert(0, str(SOURCE_DIR))
 _spec = importlib.util.spec_from_file_location("conv_plots", SOURCE_DIR / "conv_plots.py")
 plots = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(plots)

@@ -22,7 +22,9 @@ from autograder.verify.config import (
     SAFE_FEEDBACK,
     autograde_preprocessors,
     configure,
+    sanitize_preprocessors,
 )
+from autograder.verify.copying import FlagCopiedAnswers
 from autograder.verify.preprocessors import (
     ArmProbes,
     GraderNotConfiguredError,
@@ -42,13 +44,15 @@ def test_the_trusted_list_arms_before_the_jailed_execute_and_verifies_before_sav
     assert names.index("ArmProbes") + 1 == names.index("SandboxedExecute")
     assert names.index("SandboxedExecute") + 1 == names.index("VerifyProbes")
     assert names.index("VerifyProbes") < names.index("LimitOutput") < names.index("SaveAutoGrades")
+    assert names.index("VerifyProbes") + 1 == names.index("FlagCopiedAnswers")
     assert "Execute" not in names
 
 
 def test_without_verification_the_list_is_nbgraders_own_with_the_kernel_jailed():
     stock = list(Autograde.class_traits()["autograde_preprocessors"].default())
     jailed = autograde_preprocessors(verify=False)
-    assert jailed == [SandboxedExecute if step is Execute else step for step in stock]
+    at = stock.index(Execute)
+    assert jailed == [*stock[:at], SandboxedExecute, FlagCopiedAnswers, *stock[at + 1 :]]
 
 
 def test_configure_owns_the_list_whatever_was_configured_before():
@@ -61,6 +65,7 @@ def test_configure_owns_the_list_whatever_was_configured_before():
     assert c.Execute.kernel_name == KERNEL_NAME
     assert c.Sandbox.helper_dir == f"/course/source/{ASSIGNMENT_ID}"
     assert c.OverwriteCells.add_missing_cells is True
+    assert c.Autograde.sanitize_preprocessors == sanitize_preprocessors()
     assert "autograder.verify.hide_hidden_tests.HideHiddenTests" in c.GenerateFeedback.preprocessors
     assert c.HTMLExporter.preprocessors == ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
 
