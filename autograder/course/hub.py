@@ -8,7 +8,8 @@ and returns feedback from formgrader. What this module sets up, as root:
   owner only, a random password set with ``chpasswd`` and returned once, never stored.
   Only accounts this module created (listed in the hub's state) are ever removed.
 - **The course.** The instructor's home holds the course folder (``source/`` from this
-  repository, its ``nbgrader_config.py`` with the trusted grader) and a
+  repository, its ``nbgrader_config.py`` with the trusted grader and the hub's collect,
+  :data:`HUB_COURSE_CONFIG`) and a
   ``~/.jupyter/nbgrader_config.py`` pointing nbgrader at it, as nbgrader documents for
   one course with one grader. Students are added to the gradebook.
 - **The exchange.** nbgrader's filesystem exchange: a world-writable, sticky root and the
@@ -45,6 +46,7 @@ from pathlib import Path
 
 __all__ = [
     "COURSE_ID",
+    "HUB_COURSE_CONFIG",
     "HubError",
     "HubPaths",
     "HubSettings",
@@ -66,6 +68,16 @@ REPO = Path(__file__).resolve().parents[2]
 _ACCOUNT_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _STOP_TIMEOUT_S = 30.0
 _SYSTEM_PATH = "/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#: What the hub adds to the course's ``nbgrader_config.py``: the course's collect, with
+#: the one rule a shared exchange needs on top of the intake rules. Here, not in the
+#: hub-wide config, because nbgrader reads the course's config last (and, in the course
+#: folder, twice): the course's own ``ExchangeFactory.collect`` would override it.
+HUB_COURSE_CONFIG = """
+# ---- on the course hub (autograder/course/hub.py appends this): every student can write
+# to the exchange's inbound/, so collect takes an entry only from the Unix account of the
+# student it names (autograder/course/hub_exchange.py); nbgrader itself only warns.
+c.ExchangeFactory.collect = "autograder.course.hub_exchange.OwnerCheckedCollect"
+"""
 
 
 class HubError(RuntimeError):
@@ -304,7 +316,9 @@ def _set_up_course(paths: HubPaths, instructor: str, repo: Path) -> None:
         root / "source" / COURSE_ID,
         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
     )
-    shutil.copy(repo / "nbgrader_config.py", root / "nbgrader_config.py")
+    (root / "nbgrader_config.py").write_text(
+        (repo / "nbgrader_config.py").read_text() + HUB_COURSE_CONFIG
+    )
     (home / ".jupyter").mkdir(exist_ok=True)
     # nbgrader's layout for one course with one grader: the instructor's own config
     # names the course folder, whose config (the trusted grader) it then loads.

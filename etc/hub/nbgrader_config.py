@@ -4,8 +4,10 @@ JupyterHub puts this file's folder on ``JUPYTER_CONFIG_PATH`` for every server i
 (``etc/hub/jupyterhub_config.py``), students' and instructors' alike, so every fetch,
 submit, collect and release on the hub goes through the same exchange with the same
 rules. Plain assignments and no imports beyond the standard library: the student
-environment has no ``autograder``. The two exchange plug-ins are
-``etc/hub/conv_backprop_exchange.py``, installed into both server environments.
+environment has no ``autograder``. The submit plug-in is
+``etc/hub/conv_backprop_exchange.py``, installed into both server environments; collect,
+which only the instructor runs, is chosen in the course's own config on the hub
+(``autograder.course.hub``), which nbgrader reads after this file.
 """
 
 import os
@@ -28,6 +30,3 @@ c.ExchangeSubmit.strict = True
 # helpers take about 0.3 MB.
 c.CourseDirectory.max_dir_size = 5000  # kB
 c.ExchangeFactory.submit = "conv_backprop_exchange.SizeCheckedSubmit"
-# Collect takes an inbound entry only from the Unix account of the student it names:
-# inbound/ is writable by every student, and nbgrader itself only warns.
-c.ExchangeFactory.collect = "conv_backprop_exchange.OwnerCheckedCollect"

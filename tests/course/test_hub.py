@@ -204,7 +204,8 @@ def test_the_course_is_the_instructors_with_the_trusted_config_and_the_students(
     paths, settings, _ = made_hub
     instructor = settings.instructors[0]
     root = hub.course_root(instructor)
-    assert (root / "nbgrader_config.py").read_text() == (REPO / "nbgrader_config.py").read_text()
+    course_config = (REPO / "nbgrader_config.py").read_text() + hub.HUB_COURSE_CONFIG
+    assert (root / "nbgrader_config.py").read_text() == course_config
     own = (Path(pwd.getpwnam(instructor).pw_dir) / ".jupyter" / "nbgrader_config.py").read_text()
     assert str(root) in own and "load_subconfig" in own
     uid = pwd.getpwnam(instructor).pw_uid

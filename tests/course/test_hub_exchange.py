@@ -1,5 +1,6 @@
-"""The course hub's exchange plug-ins (etc/hub/conv_backprop_exchange.py), on a real
-nbgrader filesystem exchange in a temporary folder.
+"""The course hub's exchange: collect (autograder.course.hub_exchange) and the submit
+plug-in (etc/hub/conv_backprop_exchange.py), on a real nbgrader filesystem exchange in a
+temporary folder.
 
 Collect: an inbound entry counts only if the Unix account it names made it. The entries
 here belong to the system accounts ``daemon`` and ``nobody`` (made with chown, as root),
@@ -20,6 +21,9 @@ from nbgrader.api import Gradebook
 from nbgrader.auth import Authenticator
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config, PyFileConfigLoader
+
+from autograder.course import hub
+from autograder.course.hub_exchange import OwnerCheckedCollect
 
 REPO = Path(__file__).resolve().parents[2]
 _SPEC = importlib.util.spec_from_file_location(
@@ -80,7 +84,7 @@ def _collect(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> dict[str, str]
     """Run the hub's collect; return each collected student's answer."""
     config = _config(tmp_path)
     coursedir = CourseDirectory(config=config)
-    collect = exchange.OwnerCheckedCollect(
+    collect = OwnerCheckedCollect(
         coursedir=coursedir, authenticator=Authenticator(config=config), config=config
     )
     with caplog.at_level(logging.INFO):
@@ -133,12 +137,18 @@ def test_a_link_a_file_an_unknown_name_and_an_unreadable_time_are_refused(
     assert any("garbled: its name holds no time" in message for message in refusals)
 
 
-def test_the_hub_config_selects_the_plug_ins():
+def test_the_hub_selects_the_plug_ins(tmp_path):
     config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "etc" / "hub")).load_config()
-    for trait, cls in (("collect", "OwnerCheckedCollect"), ("submit", "SizeCheckedSubmit")):
-        module, name = config.ExchangeFactory[trait].rsplit(".", 1)
-        assert (module, name) == ("conv_backprop_exchange", cls)
-        assert hasattr(exchange, name)
+    module, name = config.ExchangeFactory.submit.rsplit(".", 1)
+    assert (module, name) == ("conv_backprop_exchange", "SizeCheckedSubmit")
+    assert hasattr(exchange, name)
+    # Collect is chosen in the course's own config on the hub, which nbgrader reads last:
+    # the repository's alone would choose the plain intake collect.
+    (tmp_path / "nbgrader_config.py").write_text(
+        (REPO / "nbgrader_config.py").read_text() + hub.HUB_COURSE_CONFIG
+    )
+    course = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    assert course.ExchangeFactory.collect == "autograder.course.hub_exchange.OwnerCheckedCollect"
 
 
 # ------------------------------------------------------------------------ submit
