@@ -233,10 +233,11 @@ class CourseHub:
                 context.route(f"**/user/{name}/**", _no_scripts)
             page = context.new_page()
             page.set_default_timeout(_STEP_TIMEOUT_MS)
-            page.goto(f"{self.url}/hub/login")
+            page.goto(f"{self.url}/hub/login", wait_until="domcontentloaded")
             page.fill("#username_input", name)
             page.fill("#password_input", self.passwords[name])
-            page.click("#login_submit")
+            # The next person logs in while this server spawns: waited for below.
+            page.click("#login_submit", no_wait_after=True)
             pages.append(page)
         for name, page in zip(names, pages, strict=True):
             page.wait_for_url(f"**/user/{name}/lab**", timeout=TIMEOUT_MS)
