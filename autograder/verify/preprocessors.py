@@ -24,7 +24,9 @@ Nothing here depends on the hidden source being secret: it holds no expected val
 from __future__ import annotations
 
 import ast
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +34,7 @@ import numpy as np
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float
 
@@ -75,6 +78,8 @@ VERDICT_METADATA_KEY = "conv_backprop_verdict"
 #: Seconds a cell's deadline adds to its calls' limits for the grader's own delays.
 _DEADLINE_GRACE_SECONDS = 2.0
 _BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+#: The kernel-side module every probed test cell imports: the mark of this course's notebooks.
+_PROBE_MODULE = re.compile(r"\bconv_probe\b")
 _END_HIDDEN = "END HIDDEN TESTS"
 
 
@@ -432,14 +437,46 @@ class GraderNotConfiguredError(RuntimeError):
 
 
 class RefuseToGrade(NbGraderPreprocessor):
-    """Stops autograding: installed by the fail-closed guard config (see
-    ``etc/jupyter/nbgrader_config.py``) and replaced only by a course config that loads."""
+    """Stops autograding a notebook of this course when the trusted grader is not active.
+
+    The fail-closed guard (``etc/jupyter/nbgrader_config.py``) puts this step before
+    ``Execute`` in nbgrader's own list, for every course graded in the environment; a
+    course config that loads replaces the whole list. A notebook carries this course's
+    probes if a code cell, in the submission (after ``OverwriteCells`` restored the
+    instructor's test cells) or in the gradebook's copy of the source, mentions
+    ``conv_probe``: grading it stock would run the unarmed probe in the student's kernel,
+    where the student can make it pass. Any other notebook (another course's) passes
+    through untouched and is graded as stock nbgrader grades it.
+    """
 
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
     ) -> tuple[NotebookNode, ResourcesDict]:
-        raise GraderNotConfiguredError(
-            "Refusing to grade: the trusted grader is not configured. The course's "
-            "nbgrader_config.py did not load (see the error logged above), or nbgrader "
-            "was not run from the course folder. Nothing was scored."
-        )
+        if _calls_probes(cell.source for cell in nb.cells if cell.cell_type == "code") or (
+            _calls_probes(_gradebook_sources(resources))
+        ):
+            raise GraderNotConfiguredError(
+                "Refusing to grade: this notebook holds conv_backprop's probes and the "
+                "trusted grader is not configured. The course's nbgrader_config.py did not "
+                "load (see the error logged above), or nbgrader was not run from the course "
+                "folder. Nothing was scored."
+            )
+        return nb, resources
+
+
+def _calls_probes(sources: Iterable[str]) -> bool:
+    return any(_PROBE_MODULE.search(source) for source in sources)
+
+
+def _gradebook_sources(resources: ResourcesDict) -> list[str]:
+    """The sources of the notebook's grade and solution cells as the gradebook holds them
+    (the instructor's version); none if the gradebook has no such notebook."""
+    facts = resources.get("nbgrader", {})
+    if not {"db_url", "notebook", "assignment"} <= facts.keys():
+        return []
+    with Gradebook(facts["db_url"]) as gradebook:
+        try:
+            notebook = gradebook.find_notebook(facts["notebook"], facts["assignment"])
+        except MissingEntry:
+            return []
+        return [cell.source for cell in notebook.source_cells if cell.cell_type == "code"]

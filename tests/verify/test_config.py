@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from nbconvert.preprocessors import Preprocessor
+from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
 from traitlets.config import Config, PyFileConfigLoader
@@ -25,7 +26,12 @@ from autograder.verify.config import (
 )
 from autograder.verify.copying import FlagCopiedAnswers
 from autograder.verify.page_security import PAGE_TEMPLATE, SECURE_HEAD_FILTER, TEMPLATES
-from autograder.verify.preprocessors import ArmProbes, VerifyProbes
+from autograder.verify.preprocessors import (
+    ArmProbes,
+    GraderNotConfiguredError,
+    RefuseToGrade,
+    VerifyProbes,
+)
 from autograder.verify.safe_html import SANITISER_FILTERS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,6 +82,42 @@ def test_configure_points_the_jail_at_the_named_assignment():
     configure(c, "/course", "tiny", verify=False)
     assert c.Sandbox.helper_dir == "/course/source/tiny"
     assert VerifyProbes not in c.Autograde.autograde_preprocessors
+
+
+def test_guard_grades_with_nbgraders_own_list_refusing_before_execute():
+    """The guard refuses only this course's notebooks: everything else runs nbgrader's
+    own steps, in nbgrader's order (this fails when a new nbgrader changes its list)."""
+    stock = [
+        f"{step.__module__.rsplit('.', 1)[0]}.{step.__name__}"
+        for step in Autograde.class_traits()["autograde_preprocessors"].default()
+    ]
+    at = stock.index("nbgrader.preprocessors.Execute")
+    refuse = "autograder.verify.preprocessors.RefuseToGrade"
+    assert [*stock[:at], refuse, *stock[at:]] == GUARD_AUTOGRADE
+    for name in GUARD_AUTOGRADE:
+        assert import_item(name).__name__ == name.rsplit(".", 1)[1], name
+
+
+def _refusal(nb):
+    return RefuseToGrade().preprocess(nb, {})
+
+
+def test_refuse_to_grade_passes_a_notebook_without_probes():
+    nb = new_notebook(cells=[new_code_cell("assert squares(1) == [1]")])
+    assert _refusal(nb) == (nb, {})
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import conv_probe\nconv_probe.probe('conv2d_forward', conv2d_forward)",
+        "from conv_probe import probe",
+    ],
+)
+def test_refuse_to_grade_stops_a_notebook_that_calls_the_probe(source):
+    nb = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell(source)])
+    with pytest.raises(GraderNotConfiguredError, match="Refusing to grade"):
+        _refusal(nb)
 
 
 def test_guard_config_refuses_and_is_installed_in_this_environment():
