@@ -31,6 +31,11 @@ c.CourseDirectory.course_id = ASSIGNMENT_ID
 # <environment>/etc/jupyter/nbgrader_config.py makes autograding refuse to run.
 configure(c, COURSE_ROOT)
 
+# A submission after the assignment's due date (set in formgrader, or
+# `nbgrader db assignment add conv_backprop --duedate=...`) scores zero: nbgrader's own
+# late penalty, applied by autograde. No due date, no penalty.
+c.LateSubmissionPlugin.penalty_method = "zero"
+
 # `nbgrader collect` (formgrader's Collect) with the intake rules: a submission holding a
 # link or a special file is not collected, and timestamp.txt is the time the exchange's
 # file system recorded, not the one the student's side wrote (autograder/course/intake.py).

@@ -896,11 +896,25 @@ ATTACKS = {
         " 'cases': [fake]}, 'forged')\n"
         "conv_probe.probe_value = _fake_value"
     ),
+    # The probe's per-call alarm runs inside the kernel, which can switch it off.
+    "no_alarm": "import signal\nsignal.setitimer = lambda *args, **kwargs: (0.0, 0.0)",
 }
 
 
 #: Answers an attack needs besides the baseline's (its own conv2d_forward, say).
-ATTACK_ANSWERS = {"forge_in_test": {"conv2d_forward": "pass  # the prelude's forger"}}
+ATTACK_ANSWERS = {
+    "forge_in_test": {"conv2d_forward": "pass  # the prelude's forger"},
+    # Right, but slower per call than the limit, which the prelude's patch hides from
+    # the probe's alarm.
+    "no_alarm": {
+        "relative_error": (
+            "import time\n"
+            "def relative_error(A, B):\n"
+            "    time.sleep(2.5)\n"
+            "    return ref.relative_error(A, B)"
+        )
+    },
+}
 
 
 def attack_submission(name: str) -> dict[str, str]:

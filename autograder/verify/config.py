@@ -6,7 +6,8 @@ and ``nbgrader generate_feedback`` then run every submission in the jail
 tests. If that file fails to load, nbgrader only logs the error and carries on with the
 settings it did load, so the fail-closed guard (``etc/jupyter/nbgrader_config.py``,
 installed into the environment by ``make setup``) sets :data:`GUARD_AUTOGRADE` and
-:data:`SAFE_FEEDBACK` underneath every course config: grading then refuses to run.
+:data:`SAFE_FEEDBACK` underneath every course config: grading a notebook of this course
+then refuses to run, while other courses' notebooks grade as stock nbgrader grades them.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from autograder.jail.kernelspec import KERNEL_NAME
 from autograder.verify.bonus import bonus_points_in, with_bonus_credit
 from autograder.verify.cell_metadata import RestoreCellMetadata
 from autograder.verify.copying import FlagCopiedAnswers
+from autograder.verify.page_security import secure_pages
 from autograder.verify.preprocessors import ArmProbes, VerifyProbes
 
 __all__ = [
@@ -37,9 +39,19 @@ __all__ = [
 
 #: The course's one nbgrader assignment.
 ASSIGNMENT_ID = "conv_backprop"
-#: What the guard config grades with: a preprocessor that refuses (plain strings, so the
-#: guard file imports nothing that could fail).
-GUARD_AUTOGRADE = ["autograder.verify.preprocessors.RefuseToGrade"]
+#: What the guard config grades with: nbgrader's own list, with a step before Execute that
+#: refuses a notebook carrying this course's probes (plain strings, so the guard file
+#: imports nothing that could fail).
+GUARD_AUTOGRADE = [
+    "autograder.verify.preprocessors.RefuseToGrade",
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 #: Feedback without hidden tests, for the guard and for :func:`configure` alike.
 SAFE_FEEDBACK = [
     "nbgrader.preprocessors.GetGrades",
@@ -143,3 +155,5 @@ def configure(
     # formgrader renders graded notebooks with an HTMLExporter built from this config:
     # instructors see the verdicts, not the probe calls behind them.
     c.HTMLExporter.preprocessors = ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
+    # A submission's HTML, there and in feedback, is sanitised and runs no script.
+    secure_pages(c)

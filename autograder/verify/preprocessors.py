@@ -30,7 +30,9 @@ Nothing here depends on the hidden source being secret: it holds no expected val
 from __future__ import annotations
 
 import ast
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,9 +40,11 @@ import numpy as np
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Dict, Float, Unicode
 
+from autograder.jail.execute import DEADLINES_KEY, CellDeadline
 from autograder.verify.challenges import Case, generate
 from autograder.verify.judging import CaseVerdict, judge_call, judge_hand_value
 from autograder.verify.tasks import TASKS, function_task, hand_value_task
@@ -83,7 +87,11 @@ VERDICT_METADATA_KEY = "conv_backprop_verdict"
 #: bonus credit): resources stay in the grader's process, cell metadata does not.
 VERDICTS_KEY = "conv_backprop_verdicts"
 
+#: Seconds a cell's deadline adds to its calls' limits for the grader's own delays.
+_DEADLINE_GRACE_SECONDS = 2.0
 _BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+#: The kernel-side module every probed test cell imports: the mark of this course's notebooks.
+_PROBE_MODULE = re.compile(r"\bconv_probe\b")
 _END_HIDDEN = "END HIDDEN TESTS"
 
 
@@ -258,9 +266,12 @@ class ArmProbes(NbGraderPreprocessor):
 
     seconds_per_call = Float(
         2.0,
-        help="Wall-time limit of one call of a student's function inside the probe. After "
-        "one timeout the probe skips that function's other cases; keep the number of cases "
-        "(at most 10) times this below Execute.timeout, or a slow answer scores nothing.",
+        help="Wall-time limit of one call of a student's function. The grader enforces it "
+        "from outside: a test cell's answers count only if they arrive within this times "
+        "(its cases + 1 per probe call), plus 2 s, by the grader's clock. Inside the "
+        "kernel the probe also stops a call at this limit and skips that function's other "
+        "cases, so that an honest slow answer keeps the cases it finished. Keep 11 times "
+        "this plus 2 s below Execute.timeout. 0: no limit.",
     ).tag(config=True)
 
     def preprocess(
@@ -268,6 +279,7 @@ class ArmProbes(NbGraderPreprocessor):
     ) -> tuple[NotebookNode, ResourcesDict]:
         rng = np.random.default_rng(secrets.randbits(128))
         armed: dict[str, _ArmedCell] = {}
+        deadlines: dict[str, CellDeadline] = {}
         for cell in nb.cells:
             if not _is_test_cell(cell):
                 continue
@@ -293,8 +305,24 @@ class ArmProbes(NbGraderPreprocessor):
             # The probe runs before the visible checks, so a failing visible assert
             # cannot keep it from collecting the answers.
             cell.source = "\n".join(lines) + "\n" + visible
+            if self.seconds_per_call > 0:
+                deadlines[grade_id] = self._deadline(state)
         resources[RESOURCES_KEY] = armed
+        resources[DEADLINES_KEY] = deadlines
         return nb, resources
+
+    def _deadline(self, state: _ArmedCell) -> CellDeadline:
+        """The time the jail gives the cell's armed calls: each case its limit, each probe
+        call one more for its own work (decoding, encoding, sending), and a grace for the
+        grader's own delays on a busy machine."""
+        limit = self.seconds_per_call
+        cases = sum(len(armed.cases) for armed in state.calls)
+        seconds = (cases + len(state.calls)) * limit + _DEADLINE_GRACE_SECONDS
+        reason = (
+            f"the graded calls did not finish within {seconds:g} s ({limit:g} s per call); "
+            "answers sent later do not count"
+        )
+        return CellDeadline(seconds, MIME_TYPE, len(state.calls), reason)
 
     def _armed_line(self, armed_call: _ArmedCall) -> str:
         call = armed_call.call
@@ -488,14 +516,46 @@ class GraderNotConfiguredError(RuntimeError):
 
 
 class RefuseToGrade(NbGraderPreprocessor):
-    """Stops autograding: installed by the fail-closed guard config (see
-    ``etc/jupyter/nbgrader_config.py``) and replaced only by a course config that loads."""
+    """Stops autograding a notebook of this course when the trusted grader is not active.
+
+    The fail-closed guard (``etc/jupyter/nbgrader_config.py``) puts this step before
+    ``Execute`` in nbgrader's own list, for every course graded in the environment; a
+    course config that loads replaces the whole list. A notebook carries this course's
+    probes if a code cell, in the submission (after ``OverwriteCells`` restored the
+    instructor's test cells) or in the gradebook's copy of the source, mentions
+    ``conv_probe``: grading it stock would run the unarmed probe in the student's kernel,
+    where the student can make it pass. Any other notebook (another course's) passes
+    through untouched and is graded as stock nbgrader grades it.
+    """
 
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
     ) -> tuple[NotebookNode, ResourcesDict]:
-        raise GraderNotConfiguredError(
-            "Refusing to grade: the trusted grader is not configured. The course's "
-            "nbgrader_config.py did not load (see the error logged above), or nbgrader "
-            "was not run from the course folder. Nothing was scored."
-        )
+        if _calls_probes(cell.source for cell in nb.cells if cell.cell_type == "code") or (
+            _calls_probes(_gradebook_sources(resources))
+        ):
+            raise GraderNotConfiguredError(
+                "Refusing to grade: this notebook holds conv_backprop's probes and the "
+                "trusted grader is not configured. The course's nbgrader_config.py did not "
+                "load (see the error logged above), or nbgrader was not run from the course "
+                "folder. Nothing was scored."
+            )
+        return nb, resources
+
+
+def _calls_probes(sources: Iterable[str]) -> bool:
+    return any(_PROBE_MODULE.search(source) for source in sources)
+
+
+def _gradebook_sources(resources: ResourcesDict) -> list[str]:
+    """The sources of the notebook's grade and solution cells as the gradebook holds them
+    (the instructor's version); none if the gradebook has no such notebook."""
+    facts = resources.get("nbgrader", {})
+    if not {"db_url", "notebook", "assignment"} <= facts.keys():
+        return []
+    with Gradebook(facts["db_url"]) as gradebook:
+        try:
+            notebook = gradebook.find_notebook(facts["notebook"], facts["assignment"])
+        except MissingEntry:
+            return []
+        return [cell.source for cell in notebook.source_cells if cell.cell_type == "code"]

@@ -14,6 +14,7 @@ import importlib.util
 import io
 import json
 import re
+import shutil
 import sys
 
 import nbformat
@@ -593,11 +594,19 @@ def test_baseline_scores_exactly_its_right_half(batch):
         "forge_in_test",
         "patch_probe",
         "edit_tests",
+        "no_alarm",
     ],
 )
 def test_attacks_leave_the_score_where_it_was(batch, attack):
     _, graded = batch
     assert graded[f"attack_{attack}"] == graded["baseline"]
+
+
+def test_the_time_per_call_is_enforced_by_the_grader_not_the_kernels_alarm(batch):
+    # relative_error: 6 cases and one probe call at 1 s each, plus the grace.
+    course, _ = batch
+    facts, _ = _verdict(course, "attack_no_alarm", "relative_error")
+    assert "TimeLimitError: the graded calls did not finish within 9 s" in facts["problem"]
 
 
 @pytest.mark.parametrize(
@@ -679,3 +688,54 @@ def test_a_broken_course_config_refuses_to_grade(tmp_path):
     assert "Refusing to grade" in log
     assert not any(scores(tmp_path).get("cheater", {}).values())
     assert not (tmp_path / "autograded" / "cheater" / ASSIGNMENT / "probed.ipynb").exists()
+
+
+def test_a_broken_course_config_refuses_even_with_every_test_cell_deleted(tmp_path):
+    """Stock grading restores no deleted cell, so the submission holds no probe: the
+    gradebook's copy of the source still marks the notebook as this course's."""
+    make_course(tmp_path, extra='raise RuntimeError("broken on purpose")')
+
+    def delete_test_cells(notebook):
+        notebook.cells = [
+            cell
+            for cell in notebook.cells
+            if not cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")
+        ]
+
+    submit(tmp_path, "deleter", BASELINE, edit=delete_test_cells)
+    done = nbgrader(tmp_path, "autograde", ASSIGNMENT)
+    assert done.returncode != 0
+    assert "Refusing to grade" in done.stdout + done.stderr
+    assert not (tmp_path / "autograded" / "deleter" / ASSIGNMENT / "probed.ipynb").exists()
+
+
+def test_another_course_grades_as_stock_nbgrader_in_this_environment(tmp_path):
+    """nbgrader's own quickstart course, graded from this environment (guard installed):
+    the guard lets it through, and a right and a wrong answer score as nbgrader scores them."""
+    assert nbgrader(tmp_path, "quickstart", "course101").returncode == 0
+    course = tmp_path / "course101"
+    done = nbgrader(course, "generate_assignment", "ps1", "--force")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for student in ("right", "wrong"):
+        folder = course / "submitted" / student / "ps1"
+        shutil.copytree(course / "source" / "ps1", folder)
+        if student == "wrong":
+            notebook = nbformat.read(folder / "problem1.ipynb", 4)
+            for cell in notebook.cells:
+                cell.source = cell.source.replace("return [i ** 2 for i", "return [i ** 3 for i")
+            nbformat.write(notebook, folder / "problem1.ipynb")
+    done = nbgrader(course, "autograde", "ps1")
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert "Refusing" not in log
+    graded = scores(course)
+    source = nbformat.read(course / "source" / "ps1" / "problem1.ipynb", 4)
+    points = {
+        cell.metadata.nbgrader["grade_id"]: cell.metadata.nbgrader["points"]
+        for cell in source.cells
+        if cell.metadata.get("nbgrader", {}).get("grade")
+        and not cell.metadata.nbgrader.get("solution")  # autograded tests only
+    }
+    assert {cell: graded["right"][cell] for cell in points} == points
+    assert graded["wrong"]["correct_squares"] == 0
+    assert graded["wrong"]["squares_invalid_input"] == points["squares_invalid_input"]
