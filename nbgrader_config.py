@@ -24,10 +24,17 @@ c.CourseDirectory.course_id = ASSIGNMENT_ID
 #   c.Sandbox.allow_unsandboxed = True;
 # - probes are armed with fresh challenge inputs before the kernel runs and judged in
 #   this process after it; deleted test cells are restored; feedback and formgrader show
-#   no hidden tests.
+#   no hidden tests;
+# - test cells of 0 points with a bonus beside them (notebook 7's) earn their judged
+#   share of it as nbgrader extra credit: the assignment's maximum stays 100.
 # If anything in this file raises, nbgrader drops the whole file and the guard in
 # <environment>/etc/jupyter/nbgrader_config.py makes autograding refuse to run.
 configure(c, COURSE_ROOT)
+
+# A submission after the assignment's due date (set in formgrader, or
+# `nbgrader db assignment add conv_backprop --duedate=...`) scores zero: nbgrader's own
+# late penalty, applied by autograde. No due date, no penalty.
+c.LateSubmissionPlugin.penalty_method = "zero"
 
 # `nbgrader collect` (formgrader's Collect) with the intake rules: a submission holding a
 # link or a special file is not collected, and timestamp.txt is the time the exchange's

@@ -15,10 +15,18 @@ One sub-package per job (the README's layout section lists every module):
 
 Layers go one way (maths below verify below course; jail beside verify), enforced by
 import-linter contracts in ``pyproject.toml``. The package's top level re-exports the
-reference maths, the functions of the exercise contract among them: every graded
-function's reference (``tests/verify/test_tasks.py`` checks it against the registry).
+reference maths (notebook 7's layer too), the functions of the exercise contract among
+them: every graded function's reference (``tests/verify/test_tasks.py`` checks it
+against the registry).
 """
 
+from autograder.maths.layer import (
+    conv_layer_backward,
+    conv_layer_forward,
+    conv_layer_output_shape,
+    max_pool_backward,
+    max_pool_forward,
+)
 from autograder.maths.reference import (
     conv2d_backward_filter,
     conv2d_backward_input,
@@ -26,6 +34,7 @@ from autograder.maths.reference import (
     conv2d_output_shape,
     gap_backward,
     gap_forward,
+    gradient_check,
     jacobian_output_wrt_filter,
     jacobian_output_wrt_input,
     numerical_gradient,
@@ -40,10 +49,16 @@ __all__ = [
     "conv2d_backward_input",
     "conv2d_forward",
     "conv2d_output_shape",
+    "conv_layer_backward",
+    "conv_layer_forward",
+    "conv_layer_output_shape",
     "gap_backward",
     "gap_forward",
+    "gradient_check",
     "jacobian_output_wrt_filter",
     "jacobian_output_wrt_input",
+    "max_pool_backward",
+    "max_pool_forward",
     "numerical_gradient",
     "pad2d",
     "relative_error",

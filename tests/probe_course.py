@@ -55,6 +55,8 @@ exec(
 _root = Path(__file__).resolve().parent
 c.CourseDirectory.root = str(_root)
 c.Sandbox.helper_dir = str(_root / "source" / "conv_backprop")
+from autograder.verify.bonus import bonus_points_in
+c.VerifyProbes.bonus_points = bonus_points_in(_root / "source" / "conv_backprop")
 c.Execute.timeout = {timeout}
 {extra}
 """
@@ -71,12 +73,18 @@ c.Autograde.autograde_preprocessors = list(
 )
 """
 
-#: The reference, as a student could write it: numpy only, exec'd into a module ``ref``.
+#: The reference, as a student could write it: numpy only, exec'd into a module ``ref``
+#: (notebooks 1 to 6's maths, and notebook 7's layer functions beside it: the layer runs
+#: in a module of its own, whose private helpers differ from reference.py's).
 REFERENCE_PRELUDE = f"""\
 import types as _types
 import numpy as np
 ref = _types.ModuleType("ref")
 exec({(REPO / "autograder" / "maths" / "reference.py").read_text()!r}, ref.__dict__)
+_layer = _types.ModuleType("layer")
+exec({(REPO / "autograder" / "maths" / "layer.py").read_text()!r}, _layer.__dict__)
+for _name in _layer.__all__:
+    setattr(ref, _name, getattr(_layer, _name))
 """
 
 #: A correct answer to every graded hand-computed value, written as a student could.
@@ -93,7 +101,7 @@ def correct_answer(task: str) -> str:
     """The source of a correct answer to ``task`` (after :data:`REFERENCE_PRELUDE`)."""
     if task in HAND_VALUE_TASKS:
         return f"from fractions import Fraction\n{task} = {HAND_VALUE_ANSWERS[task]}"
-    return f"{task} = ref.{task}"
+    return f"{task} = ref.{tasks.function_task(task).reference.__name__}"
 
 
 def _cell(source: str, grade_id: str, *, test: bool) -> nbformat.NotebookNode:

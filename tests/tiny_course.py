@@ -27,6 +27,7 @@ c = get_config()
 c.CourseDirectory.course_id = "tiny"
 configure(c, Path(__file__).resolve().parent, "tiny", verify=False)
 c.Execute.timeout = {timeout}
+{extra}
 """
 
 #: The correct answers, by notebook: each has one function worth 2 points and one worth 3.
@@ -109,14 +110,17 @@ def _source_notebook(name: str, given: str | None = None) -> nbformat.NotebookNo
     return notebook
 
 
-def make_course(root: Path, *, timeout: int = 10, given: dict[str, str] | None = None) -> Path:
+def make_course(
+    root: Path, *, timeout: int = 10, given: dict[str, str] | None = None, extra: str = ""
+) -> Path:
     """Write the course's config and source notebooks, then generate the release (nbgrader's
     generate_assignment, through :func:`autograder.course.build.build`).
 
-    ``given`` adds, per notebook, a locked code cell of given code at its end.
+    ``given`` adds, per notebook, a locked code cell of given code at its end; ``extra``
+    lines are appended to the config.
     """
     root.mkdir(parents=True, exist_ok=True)
-    (root / "nbgrader_config.py").write_text(CONFIG.format(timeout=timeout))
+    (root / "nbgrader_config.py").write_text(CONFIG.format(timeout=timeout, extra=extra))
     source = root / "source" / ASSIGNMENT
     source.mkdir(parents=True)
     for name in ANSWERS:
@@ -126,11 +130,12 @@ def make_course(root: Path, *, timeout: int = 10, given: dict[str, str] | None =
     return root
 
 
-def submit(course: Path, student: str, answers: dict[str, str | bytes | None]) -> Path:
+def submit(course: Path, student: str, answers: dict[str, str | list[str] | bytes | None]) -> Path:
     """Write a submission from the release: per notebook, answer code, raw bytes, or None.
 
     A notebook left out of ``answers`` is submitted blank (as released); None leaves it
-    out of the submission; bytes are written as they are (a corrupt file).
+    out of the submission; bytes are written as they are (a corrupt file); a list is the
+    answer followed by code cells the student added after it.
     """
     folder = course / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True)
@@ -143,7 +148,9 @@ def submit(course: Path, student: str, answers: dict[str, str | bytes | None]) -
             target.write_bytes(answer)
             continue
         notebook = nbformat.read(course / "release" / ASSIGNMENT / f"{name}.ipynb", 4)
+        answer, *added = [answer] if isinstance(answer, str) else answer
         if answer:
             notebook.cells[1].source = answer
+        notebook.cells[2:2] = [new_code_cell(source) for source in added]
         nbformat.write(notebook, target)
     return folder

@@ -170,6 +170,51 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--db", metavar="URL", help="gradebook URL instead of SQLite")
     _jobs(demo)
+
+    hub = commands.add_parser(
+        "hub",
+        help="the course hub: JupyterHub with nbgrader on this machine (as root)",
+        description="Serve the course from JupyterHub: students fetch and submit from "
+        "the Assignment List, the instructor grades from formgrader. Run as root: it "
+        "makes one Unix account per person. The environments come from `make hub-envs`.",
+    )
+    hub_commands = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")
+    start = hub_commands.add_parser(
+        "start",
+        help="set up the demo course (first time) and serve it until Ctrl-C",
+        description="The first time: make the demo accounts (an instructor and three "
+        "students; their passwords are printed once), the course folder and the "
+        "exchange. Then run JupyterHub in the foreground.",
+    )
+    start.add_argument(
+        "--ip", default="127.0.0.1", help="address to serve on (default: %(default)s)"
+    )
+    start.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    roster = hub_commands.add_parser(
+        "add-students",
+        help="add the students of an LMS roster CSV (accounts, gradebook, hub group)",
+        description="Columns as nbgrader's student import: id, first_name, last_name, "
+        "email. Each new student gets an account, whose password is printed once.",
+    )
+    roster.add_argument("roster", type=Path, help="the roster CSV")
+    hub_commands.add_parser(
+        "clean",
+        help="stop the hub, remove the accounts it made, their homes and its state",
+    )
+    for action in (start, roster, *hub_commands.choices.values()):
+        if not any(a.dest == "prefix" for a in action._actions):
+            action.add_argument(
+                "--prefix",
+                type=Path,
+                default=Path("/opt/conv-backprop"),
+                help="the hub's environments (default: %(default)s)",
+            )
+            action.add_argument(
+                "--state",
+                type=Path,
+                default=Path("/srv/conv-backprop"),
+                help="the hub's state and exchange (default: %(default)s)",
+            )
     return parser
 
 
@@ -269,6 +314,44 @@ def _demo(args: argparse.Namespace) -> None:
     print(f"feedback: {result.course_root / 'feedback'}")
 
 
+def _hub(args: argparse.Namespace) -> None:
+    from autograder.course import hub
+
+    paths = hub.HubPaths(prefix=args.prefix, state=args.state)
+    if args.hub_command == "clean":
+        removed = hub.remove_course_hub(paths)
+        print(f"removed the hub's state and {len(removed)} accounts: {', '.join(removed)}")
+    elif args.hub_command == "add-students":
+        result = hub.add_students(paths, args.roster)
+        _print_passwords(result.passwords)
+        for reason in result.refused:
+            print(f"refused: {reason}", file=sys.stderr)
+    else:
+        if not paths.settings_file.exists():
+            settings = hub.HubSettings(
+                instructors=(hub.DEMO_INSTRUCTOR,),
+                students=hub.DEMO_STUDENTS,
+                ip=args.ip,
+                port=args.port,
+            )
+            _print_passwords(hub.create_course_hub(paths, settings))
+        settings = hub.read_settings(paths)
+        process = hub.start_hub(paths)
+        print(f"\nThe course hub is at {hub.hub_url(settings)} (Ctrl-C stops it).")
+        try:
+            process.wait()
+        except KeyboardInterrupt:
+            hub.stop_hub(process)
+
+
+def _print_passwords(passwords: dict[str, str]) -> None:
+    """Each new account's password, shown this once (it is stored nowhere)."""
+    if passwords:
+        print("New accounts (write the passwords down: they are not shown again):")
+        for name, password in passwords.items():
+            print(f"  {name:<24} {password}")
+
+
 _COMMANDS = {
     "build": _build,
     "grade": _grade,
@@ -276,17 +359,19 @@ _COMMANDS = {
     "feedback": _feedback,
     "report": _report,
     "demo": _demo,
+    "hub": _hub,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``conv-grader``; return the exit status (2 when grading cannot start)."""
     from autograder.course.course_config import GradingError
+    from autograder.course.hub import HubError
 
     args = _parser().parse_args(argv)
     try:
         _COMMANDS[args.command](args)
-    except (GradingError, FileExistsError, FileNotFoundError) as error:
+    except (GradingError, HubError, FileExistsError, FileNotFoundError) as error:
         print(f"conv-grader {args.command}: {error}", file=sys.stderr)
         return 2
     return 0

@@ -96,9 +96,10 @@ def run_demo(
 
 
 def summary_table(results: ClassResults) -> str:
-    """A plain-text table: LMS id, nbgrader id, total, status and why."""
+    """A plain-text table: LMS id, nbgrader id, total (bonus included), bonus, status and
+    why."""
     stories = {student.lms_id: student.story for student in SAMPLE_CLASS}
-    rows = [("LMS id", "student id", "total", "status", "sample / reason")]
+    rows = [("LMS id", "student id", "total", "bonus", "status", "sample / reason")]
     for student in results.students:
         note = "; ".join(student.reasons) or stories.get(student.lms_id, "")
         rows.append(
@@ -106,15 +107,16 @@ def summary_table(results: ClassResults) -> str:
                 student.lms_id,
                 student.student_id,
                 f"{student.total:.4g}/{results.max_total:g}",
+                f"{student.bonus:.3g}/{results.max_bonus:g}",
                 student.status,
                 note[:90],
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True))
         + "  "
-        + row[4]
+        + row[5]
         for row in rows
     ]
     lines.insert(1, "-" * len(lines[0]))

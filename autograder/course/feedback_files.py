@@ -18,7 +18,6 @@ from autograder.course.reports import (
     ClassResults,
     StudentResult,
     collect,
-    format_points,
     misconception_message,
 )
 
@@ -40,19 +39,25 @@ def render_summary(student: StudentResult, results: ClassResults) -> str:
     lines = [
         f"# {results.assignment_id}: feedback for {student.lms_id}",
         "",
-        f"**Total: {student.total:g} / {results.max_total:g}**",
+        f"**Total: {results.shown_total(student)}**",
         "",
         "| notebook | exercise | score |",
         "|---|---|---|",
     ]
     for exercise in student.exercises:
-        score = format_points(exercise.score) or "not graded"
-        lines.append(
-            f"| {exercise.notebook} | {exercise.name} | {score} / {exercise.max_score:g} |"
-        )
+        lines.append(f"| {exercise.notebook} | {exercise.name} | {exercise.shown()} |")
+    if results.max_bonus:
+        lines += [
+            "",
+            f"Bonus exercises add their points on top of the {results.max_total:g}; "
+            "the total includes them.",
+        ]
     lines += ["", "## What your answers looked like", ""]
     if student.misconceptions:
-        lines += [f"- {misconception_message(key)}" for key in student.misconceptions]
+        lines += [
+            f"- `{task}`: {misconception_message(task, key)}"
+            for task, key in student.misconceptions
+        ]
     else:
         lines.append("- No typical mistake was recognised in your answers.")
     if student.reasons:

@@ -61,7 +61,12 @@ from traitlets.utils.importstring import import_item
 
 from autograder.course.course_config import GradingError, load_course_config
 from autograder.course.nbgrader_errors import failure
-from autograder.jail.execute import Sandbox, SandboxedExecute, SandboxUnavailableError
+from autograder.jail.execute import (
+    BUDGET_ERROR,
+    Sandbox,
+    SandboxedExecute,
+    SandboxUnavailableError,
+)
 from autograder.verify.copying import copy_reasons
 
 __all__ = [
@@ -387,7 +392,8 @@ def _kernel_trouble(autograded: Path) -> str:
 
     nbgrader interrupts a cell past ``Execute.timeout`` and records an error for it; the
     sandbox records ``DeadKernelError`` on the cell where the kernel died and every later
-    one; :class:`~autograder.verify.copying.FlagCopiedAnswers` records answers copied
+    one, and ``NotebookBudgetError`` where a notebook's budget ran out and on every later
+    cell; :class:`~autograder.verify.copying.FlagCopiedAnswers` records answers copied
     from code given elsewhere.
     """
     try:
@@ -396,18 +402,26 @@ def _kernel_trouble(autograded: Path) -> str:
         return "the autograded notebook cannot be read back"
     timeouts: list[str] = []
     deaths: list[str] = []
+    budget = ""
     for index, cell in enumerate(notebook.cells):
         label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
-        names = {o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"}
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        names = {o.get("ename") for o in errors}
         if names & {"CellTimeoutError", "KeyboardInterrupt"}:
             timeouts.append(label)
         if "DeadKernelError" in names and not deaths:
             deaths.append(label)
+        if BUDGET_ERROR in names and not budget:
+            stop = next(o for o in errors if o.get("ename") == BUDGET_ERROR)
+            why = str(stop.get("evalue", "")).removeprefix("Not run: ").rstrip(".")
+            budget = f"stopped at {label}: {why[:1].lower()}{why[1:]}"
     reasons = []
     if timeouts:
         reasons.append(f"timeout in {', '.join(timeouts)}")
     if deaths:
         reasons.append(f"dead kernel from {deaths[0]} on (crash, os._exit or a resource limit)")
+    if budget:
+        reasons.append(budget)
     reasons += copy_reasons(notebook)
     return "; ".join(reasons)
 

@@ -4,15 +4,21 @@ Scores come only from the gradebook (what the formgrader shows, manual grades in
 why a submission needs a human comes from the grading ledger, the gradebook's own
 ``needs_manual_grade`` and the answers flagged as copied from given code
 (:mod:`autograder.verify.copying`, with the evidence); the misconceptions come from the
-verdicts the verifier stores in each autograded test cell's metadata. Nothing here
-reruns or rescores anything.
+verdicts the verifier stores in each autograded test cell's metadata, each identified by
+(task, key), so a report shows the very sentence the student read. Nothing here reruns
+or rescores anything.
 
 Files written to ``<course>/reports/``:
 
-- ``grades.csv``: one row per student: LMS id, per-notebook and total scores, and a
-  ``status`` column that is ``graded`` for a real score (0 included) and
-  ``needs a human`` otherwise, with the reasons in ``reason``;
+- ``grades.csv``: one row per student: LMS id, per-notebook and total scores, the
+  bonus part of the total, and a ``status`` column that is ``graded`` for a real score
+  (0 included) and ``needs a human`` otherwise, with the reasons in ``reason``;
 - ``exercises.csv``: per graded cell: points, mean, median, share of full and zero marks;
+
+Bonus cells (0 nbgrader points, a bonus beside them in the source notebook, see
+:mod:`autograder.verify.bonus`) earn nbgrader extra credit: their score counts in the
+total, which may go above the maximum, and is measured against their bonus, never
+against their 0 points.
 - ``score_distribution.png`` and ``misconceptions.png``;
 - ``report.html``: all of the above on one page.
 """
@@ -33,15 +39,16 @@ import nbformat
 from autograder.course.course_config import load_course_config
 from autograder.course.grading import read_ledger
 from autograder.course.lms import read_id_map
-from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
+from autograder.verify.bonus import bonus_cells_in
 from autograder.verify.copying import copy_reasons
 from autograder.verify.preprocessors import VERDICT_METADATA_KEY
-from autograder.verify.tasks import FUNCTION_TASKS, HAND_VALUE_TASKS, TASKS
+from autograder.verify.tasks import TASKS
 
 __all__ = [
     "GRADED",
     "NEEDS_HUMAN",
     "ClassResults",
+    "Diagnosis",
     "ExerciseScore",
     "StudentResult",
     "collect",
@@ -55,6 +62,9 @@ __all__ = [
 GRADED = "graded"
 NEEDS_HUMAN = "needs a human"
 
+#: A misconception the verifier named: (task, key), as the verdict metadata stores it.
+Diagnosis = tuple[str, str]
+
 
 @dataclass
 class ExerciseScore:
@@ -65,16 +75,29 @@ class ExerciseScore:
     notebook, name : str
         The notebook and the cell's ``grade_id``.
     score, max_score : float
-        Points earned (None while ungraded) and available.
-    misconceptions : list of str
-        Misconception keys the verifier named for this cell.
+        Points earned (None while ungraded) and available (0 for a bonus cell).
+    misconceptions : list of (task, key)
+        The misconceptions the verifier named for this cell.
+    bonus : float
+        The bonus points a bonus cell can earn on top of the maximum; 0 for the others.
     """
 
     notebook: str
     name: str
     score: float | None
     max_score: float
-    misconceptions: list[str] = field(default_factory=list)
+    misconceptions: list[Diagnosis] = field(default_factory=list)
+    bonus: float = 0.0
+
+    @property
+    def out_of(self) -> float:
+        """What the score is measured against: the cell's points, or its bonus."""
+        return self.bonus or self.max_score
+
+    def shown(self) -> str:
+        """The score as a reader sees it: ``3 / 4``, ``2 / 3 bonus``, ``not graded / 4``."""
+        score = format_points(self.score) or "not graded"
+        return f"{score} / {self.out_of:g}" + (" bonus" if self.bonus else "")
 
 
 @dataclass
@@ -101,15 +124,21 @@ class StudentResult:
 
     @property
     def total(self) -> float:
+        """Every point earned, bonus included (nbgrader's score)."""
         return sum(self.notebook_scores.values())
+
+    @property
+    def bonus(self) -> float:
+        """The part of :attr:`total` earned in bonus cells."""
+        return sum(e.score or 0.0 for e in self.exercises if e.bonus)
 
     @property
     def status(self) -> str:
         return NEEDS_HUMAN if self.reasons else GRADED
 
     @property
-    def misconceptions(self) -> list[str]:
-        found: list[str] = []
+    def misconceptions(self) -> list[Diagnosis]:
+        found: list[Diagnosis] = []
         for exercise in self.exercises:
             found += [key for key in exercise.misconceptions if key not in found]
         return found
@@ -126,39 +155,71 @@ class ClassResults:
     notebooks : list of str
         Its notebooks, in order.
     max_scores : dict of str to float
-        Points available per notebook.
+        Points available per notebook (bonus cells count 0).
     students : list of StudentResult
         One per student, sorted by id.
+    max_bonus : float
+        The bonus points available on top of :attr:`max_total`.
     """
 
     assignment_id: str
     notebooks: list[str]
     max_scores: dict[str, float]
     students: list[StudentResult]
+    max_bonus: float = 0.0
 
     @property
     def max_total(self) -> float:
         return sum(self.max_scores.values())
 
+    def shown_total(self, student: StudentResult) -> str:
+        """A student's total as a reader sees it: ``84 / 100``, or with bonus points
+        ``103.5 / 100 (17.5 of 20 bonus points included)``."""
+        text = f"{student.total:g} / {self.max_total:g}"
+        if self.max_bonus:
+            text += f" ({student.bonus:g} of {self.max_bonus:g} bonus points included)"
+        return text
 
-def misconception_message(key: str) -> str:
-    """The catalogue's sentence for a misconception key (the key itself if unknown).
 
-    Verdicts store the key alone, and a key may mean different sentences in two tasks:
-    this gives the first task's, functions before hand-computed values.
+def misconception_message(task: str, key: str) -> str:
+    """The sentence the verdict gave for misconception ``key`` of ``task``.
+
+    The same key may carry different sentences in two tasks, so both identify it. An
+    unknown pair (a task or key since renamed) gives the key itself.
     """
-    for task in FUNCTION_TASKS + HAND_VALUE_TASKS:
-        for entry in TASKS[task].misconceptions:
-            if entry.key == key:
-                return entry.message
-    for entry in (INPUT_MODIFIED, INTEGER_RESULT):
-        if entry.key == key:
-            return entry.message
-    return key
+    try:
+        return TASKS[task].misconception(key).message
+    except KeyError:
+        return key
 
 
-def _verdicts(notebook_path: Path) -> tuple[dict[str, list[str]], list[str]]:
-    """Misconception keys per graded cell, from the verifier's verdict metadata, and the
+def _diagnoses(verdict: dict[str, Any]) -> list[Diagnosis]:
+    """The (task, key) pairs one cell's verdict metadata names.
+
+    Verdicts written before the task was stored with the key hold bare keys; those are
+    given the first of the cell's tasks that has such a misconception.
+    """
+    tasks = [str(task) for task in verdict.get("tasks") or []]
+    found: list[Diagnosis] = []
+    for entry in verdict.get("misconceptions") or []:
+        if isinstance(entry, dict):
+            found.append((str(entry.get("task")), str(entry.get("key"))))
+            continue
+        owners = [task for task in tasks if task in TASKS and _has_key(task, str(entry))]
+        found.append((owners[0] if owners else (tasks[0] if tasks else ""), str(entry)))
+    return found
+
+
+def _has_key(task: str, key: str) -> bool:
+    try:
+        TASKS[task].misconception(key)
+    except KeyError:
+        return False
+    return True
+
+
+def _verdicts(notebook_path: Path) -> tuple[dict[str, list[Diagnosis]], list[str]]:
+    """The misconceptions per graded cell, from the verifier's verdict metadata, and the
     answers flagged as copied from given code (:func:`copy_reasons`)."""
     try:
         notebook = nbformat.read(notebook_path, as_version=4)
@@ -169,7 +230,7 @@ def _verdicts(notebook_path: Path) -> tuple[dict[str, list[str]], list[str]]:
         verdict = cell.metadata.get(VERDICT_METADATA_KEY)
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if isinstance(verdict, dict) and grade_id:
-            found[grade_id] = [str(key) for key in verdict.get("misconceptions") or []]
+            found[grade_id] = _diagnoses(verdict)
     return found, copy_reasons(notebook)
 
 
@@ -199,6 +260,9 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
     ledger = read_ledger(course_root)
     lms_ids = {student: lms for lms, student in read_id_map(course_root).items()}
     students: dict[str, StudentResult] = {}
+    bonus_cells = bonus_cells_in(
+        Path(coursedir.format_path(coursedir.source_directory, ".", assignment_id))
+    )
     copies: dict[str, list[str]] = {}  # answers copied from given code, by student
     with warnings.catch_warnings(), Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         warnings.simplefilter("ignore", category=Warning)
@@ -231,6 +295,7 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
                             score,
                             float(grade.max_score),
                             verdicts.get(grade.name, []),
+                            bonus_cells.get(grade.name, ("", 0.0))[1],
                         )
                     )
                 if notebook.needs_manual_grade:
@@ -252,7 +317,11 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
         listed = "; ".join(result.reasons)
         result.reasons += [reason for reason in reasons if reason not in listed]
     return ClassResults(
-        assignment_id, notebooks, max_scores, [students[s] for s in sorted(students)]
+        assignment_id,
+        notebooks,
+        max_scores,
+        [students[s] for s in sorted(students)],
+        sum(points for _, points in bonus_cells.values()),
     )
 
 
@@ -269,7 +338,16 @@ def _write_grades_csv(results: ClassResults, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
-            ["student_id", "lms_id", *results.notebooks, "total", "max_total", "status", "reason"]
+            [
+                "student_id",
+                "lms_id",
+                *results.notebooks,
+                "total",
+                "bonus",
+                "max_total",
+                "status",
+                "reason",
+            ]
         )
         for student in results.students:
             scores = [format_points(student.notebook_scores.get(nb)) for nb in results.notebooks]
@@ -279,6 +357,7 @@ def _write_grades_csv(results: ClassResults, path: Path) -> None:
                     student.lms_id,
                     *scores,
                     format_points(student.total),
+                    format_points(student.bonus),
                     format_points(results.max_total),
                     student.status,
                     "; ".join(student.reasons),
@@ -287,7 +366,11 @@ def _write_grades_csv(results: ClassResults, path: Path) -> None:
 
 
 def exercise_stats(results: ClassResults) -> list[dict[str, object]]:
-    """Per graded cell: how the class did, over the students with a score for it."""
+    """Per graded cell: how the class did, over the students with a score for it.
+
+    A bonus cell's points are its bonus (its nbgrader points are 0), and ``bonus`` says
+    which cells those are.
+    """
     by_cell: dict[tuple[str, str], list[ExerciseScore]] = {}
     for student in results.students:
         for exercise in student.exercises:
@@ -295,12 +378,13 @@ def exercise_stats(results: ClassResults) -> list[dict[str, object]]:
     rows = []
     for (notebook, name), exercises in sorted(by_cell.items()):
         scores = [e.score for e in exercises if e.score is not None]
-        points = exercises[0].max_score
+        points = exercises[0].out_of
         rows.append(
             {
                 "notebook": notebook,
                 "exercise": name,
                 "points": points,
+                "bonus": "yes" if exercises[0].bonus else "",
                 "graded": len(scores),
                 "mean": round(statistics.fmean(scores), 3) if scores else "",
                 "median": statistics.median(scores) if scores else "",
@@ -322,8 +406,8 @@ def _write_exercises_csv(rows: list[dict[str, object]], path: Path) -> None:
         writer.writerows(rows)
 
 
-def misconception_counts(results: ClassResults) -> Counter[str]:
-    """How many students showed each misconception (once per student)."""
+def misconception_counts(results: ClassResults) -> Counter[Diagnosis]:
+    """How many students showed each misconception, by (task, key), once per student."""
     return Counter(key for student in results.students for key in student.misconceptions)
 
 
@@ -335,7 +419,9 @@ def _plot_scores(results: ClassResults, path: Path) -> None:
 
     graded = [s.total for s in results.students if s.status == GRADED]
     flagged = [s.total for s in results.students if s.status == NEEDS_HUMAN]
-    top = max(results.max_total, 1.0)
+    # Bonus points can take a total above the maximum: the bins reach the highest total
+    # possible, so no student falls off the right edge.
+    top = max(results.max_total + results.max_bonus, 1.0)
     bins = [top * i / 10 for i in range(11)]
     figure, axes = plt.subplots(figsize=(7, 4))
     axes.hist(
@@ -346,7 +432,8 @@ def _plot_scores(results: ClassResults, path: Path) -> None:
         color=["#4c72b0", "#dd8452"],
         edgecolor="white",
     )
-    axes.set_xlabel(f"total score (out of {top:g})")
+    bonus = f", plus up to {results.max_bonus:g} bonus points" if results.max_bonus else ""
+    axes.set_xlabel(f"total score (out of {results.max_total:g}{bonus})")
     axes.set_ylabel("students")
     axes.set_title(f"{results.assignment_id}: score distribution")
     _integer_ticks(axes.yaxis)
@@ -356,7 +443,7 @@ def _plot_scores(results: ClassResults, path: Path) -> None:
     plt.close(figure)
 
 
-def _plot_misconceptions(counts: Counter[str], path: Path, top: int = 12) -> None:
+def _plot_misconceptions(counts: Counter[Diagnosis], path: Path, top: int = 12) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -365,7 +452,8 @@ def _plot_misconceptions(counts: Counter[str], path: Path, top: int = 12) -> Non
     common = counts.most_common(top)[::-1]
     figure, axes = plt.subplots(figsize=(7, 0.5 * max(len(common), 2) + 1.2))
     if common:
-        axes.barh([key for key, _ in common], [count for _, count in common], color="#c44e52")
+        labels = [f"{task}: {key}" for (task, key), _ in common]
+        axes.barh(labels, [count for _, count in common], color="#c44e52")
         _integer_ticks(axes.xaxis)
     else:
         axes.text(0.5, 0.5, "no misconceptions found", ha="center", va="center")
@@ -387,7 +475,10 @@ def _html_table(header: list[str], rows: list[list[object]]) -> str:
 
 
 def _write_html(
-    results: ClassResults, stats: list[dict[str, object]], counts: Counter[str], path: Path
+    results: ClassResults,
+    stats: list[dict[str, object]],
+    counts: Counter[Diagnosis],
+    path: Path,
 ) -> None:
     flagged = [s for s in results.students if s.status == NEEDS_HUMAN]
     grades = _html_table(
@@ -397,7 +488,7 @@ def _write_html(
                 s.student_id,
                 s.lms_id,
                 *[format_points(s.notebook_scores.get(nb)) for nb in results.notebooks],
-                f"{s.total:g} / {results.max_total:g}",
+                results.shown_total(s),
                 s.status,
             ]
             for s in results.students
@@ -408,8 +499,11 @@ def _write_html(
     )
     exercises = _html_table(list(stats[0]) if stats else [], [list(r.values()) for r in stats])
     common = _html_table(
-        ["misconception", "students", "what the student is told"],
-        [[key, n, misconception_message(key)] for key, n in counts.most_common()],
+        ["task", "misconception", "students", "what the student is told"],
+        [
+            [task, key, n, misconception_message(task, key)]
+            for (task, key), n in counts.most_common()
+        ],
     )
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{html.escape(results.assignment_id)} report</title>

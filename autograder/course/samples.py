@@ -41,6 +41,8 @@ class SampleStudent:
         Answer cell sources by ``grade_id``, replacing the source solution.
     blank : bool
         Start from the released stubs instead of the source solutions.
+    skipped : tuple of str
+        Notebooks submitted as released (stubs): an optional notebook not done.
     added_cells : dict of str to str
         Code cells added after each notebook's first code cell, by notebook name
         (``"*"`` for every notebook).
@@ -54,6 +56,7 @@ class SampleStudent:
     story: str
     answers: dict[str, str] = field(default_factory=dict)
     blank: bool = False
+    skipped: tuple[str, ...] = ()
     added_cells: dict[str, str] = field(default_factory=dict)
     dropped: tuple[str, ...] = ()
     corrupted: tuple[str, ...] = ()
@@ -114,6 +117,57 @@ def conv2d_output_shape(input_shape, filter_shape):
     "dX_by_hand": "dX_by_hand = [[0, 0.75, 0.75], [0.25, 0.5, 0.25], [0.25, -0.25, -0.5]]",
 }
 
+# --------------------------------------------- notebook 7 (bonus): typical mistakes
+
+#: db per example: summed over the positions but not over the batch, shape (N, K).
+_DB_PER_EXAMPLE = """\
+def conv_layer_backward(dO, X, F, stride, pad):
+    dO = np.asarray(dO, dtype=float)
+    X = np.asarray(X, dtype=float)
+    F = np.asarray(F, dtype=float)
+    N, _, H, W = X.shape
+    K, _, kh, kw = F.shape
+    Xp = np.pad(X, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dXp = np.zeros_like(Xp)
+    dF = np.zeros_like(F)
+    for n, k, i, j in np.ndindex(dO.shape):
+        rows = slice(i * stride, i * stride + kh)
+        cols = slice(j * stride, j * stride + kw)
+        dXp[n, :, rows, cols] += dO[n, k, i, j] * F[k]
+        dF[k] += dO[n, k, i, j] * Xp[n, :, rows, cols]
+    db = dO.sum(axis=(2, 3))
+    return dXp[:, :, pad : pad + H, pad : pad + W], dF, db"""
+
+#: Ties in max pooling sent to the last largest element instead of the first.
+_LAST_TIE = """\
+def max_pool_backward(dO, X, pool_shape, stride):
+    dO = np.asarray(dO, dtype=float)
+    X = np.asarray(X, dtype=float)
+    ph, pw = pool_shape
+    dX = np.zeros(X.shape)
+    for n, c, i, j in np.ndindex(dO.shape):
+        window = X[n, c, i * stride : i * stride + ph, j * stride : j * stride + pw]
+        flat = window.ravel()
+        last = flat.size - 1 - np.argmax(flat[::-1])
+        p, q = np.unravel_index(last, window.shape)
+        dX[n, c, i * stride + p, j * stride + q] += dO[n, c, i, j]
+    return dX"""
+
+#: The stride left out: a window at every position.
+_STRIDE_IGNORED = """\
+def conv_layer_forward(X, F, b, stride, pad):
+    X = np.asarray(X, dtype=float)
+    F = np.asarray(F, dtype=float)
+    b = np.asarray(b, dtype=float)
+    Xp = np.pad(X, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    N, K = X.shape[0], F.shape[0]
+    kh, kw = F.shape[2:]
+    Ho, Wo = Xp.shape[2] - kh + 1, Xp.shape[3] - kw + 1
+    O = np.zeros((N, K, Ho, Wo))
+    for n, k, i, j in np.ndindex(O.shape):
+        O[n, k, i, j] = np.sum(Xp[n, :, i : i + kh, j : j + kw] * F[k]) + b[k]
+    return O"""
+
 # ------------------------------------------------------------------- the attacks
 
 _NUMPY_MONKEYPATCH = """\
@@ -159,7 +213,10 @@ SAMPLE_CLASS: tuple[SampleStudent, ...] = (
     SampleStudent("ada", "correct: the source's loop-style solutions"),
     SampleStudent("ben.okafor", "correct: sliding windows, einsum, NumPy hand values", _VECTORISED),
     SampleStudent(
-        "Chloé Dubois", "correct: NumPy built-ins, floats as hand values", _NUMPY_BUILTINS
+        "Chloé Dubois",
+        "correct: NumPy built-ins, floats as hand values; skipped the bonus notebook",
+        _NUMPY_BUILTINS,
+        skipped=("07_conv_layer",),
     ),
     SampleStudent(
         "dan",
@@ -172,18 +229,20 @@ SAMPLE_CLASS: tuple[SampleStudent, ...] = (
     ),
     SampleStudent(
         "eve",
-        "'valid' where dL/dX needs a 'full' correlation",
+        "'valid' where dL/dX needs a 'full' correlation; bonus: db per example",
         {
             "conv2d_backward_input": "def conv2d_backward_input(dO, F):\n"
             "    return conv2d_forward(np.asarray(dO, dtype=float), rot180(F))",
+            "conv_layer_backward": _DB_PER_EXAMPLE,
         },
     ),
     SampleStudent(
         "fay",
-        "GAP backward without 1/(H*W), in code and by hand",
+        "GAP backward without 1/(H*W), in code and by hand; bonus: the last of tied maxima",
         {
             "gap_backward": "def gap_backward(dZ, shape):\n    return np.full(shape, float(dZ))",
             "dO_by_hand": "dO_by_hand = [[1, 1], [1, 1]]",
+            "max_pool_backward": _LAST_TIE,
         },
     ),
     SampleStudent(
@@ -199,8 +258,12 @@ SAMPLE_CLASS: tuple[SampleStudent, ...] = (
     ),
     SampleStudent(
         "hal",
-        "O by hand transposed; Z by hand a sum, not a mean",
-        {"O_by_hand": "O_by_hand = [[10, 9], [3, 18]]", "Z_by_hand": "Z_by_hand = 40"},
+        "O by hand transposed; Z by hand a sum, not a mean; bonus: the stride ignored",
+        {
+            "O_by_hand": "O_by_hand = [[10, 9], [3, 18]]",
+            "Z_by_hand": "Z_by_hand = 40",
+            "conv_layer_forward": _STRIDE_IGNORED,
+        },
     ),
     SampleStudent(
         "ines",
@@ -301,7 +364,8 @@ def write_submission(
         notebook = nbformat.read(path, as_version=4)
         for cell in notebook.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
+            solution = cell.metadata.get("nbgrader", {}).get("solution")
+            if solution and grade_id in answers and name not in student.skipped:
                 cell.source = answers[grade_id]
         added = student.added_cells.get(name) or student.added_cells.get("*")
         if added:

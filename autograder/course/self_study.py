@@ -76,7 +76,9 @@ _README = """\
 Generated from `source/conv_backprop/` by `make notebooks`; edit the source, not these
 files.
 
-Work through the notebooks in order, `01_forward.ipynb` to `06_putting_it_together.ipynb`.
+Work through the notebooks in order, `01_forward.ipynb` to `06_putting_it_together.ipynb`;
+`07_conv_layer.ipynb`, a whole convolution layer with stride, padding, channels, batches
+and max pooling, is an optional extra (worth bonus points in the graded course).
 Each exercise cell says `raise NotImplementedError()` until you replace it with your
 answer; the check after it runs your answer on the worked example and names the typical
 mistake a wrong answer looks like. Every notebook runs on its own: a notebook restates

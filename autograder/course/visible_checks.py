@@ -5,14 +5,20 @@ carry no reference code: they compare with literal values in
 ``conv_checks_expected.json``. This module computes those values for every task in the
 registry (:mod:`autograder.verify.tasks`: its reference or exact value, and its
 catalogue of typical mistakes), on the very arguments the checks use
-(``conv_checks.example_arguments``), and writes them with the tolerance rule's numbers
-(:data:`autograder.maths.tolerance.TOLERANCE`), which the checks apply::
+(``conv_checks.example_arguments``: the worked example, then at least one case of other,
+non-square shapes), and writes them with the tolerance rule's numbers
+(:data:`autograder.maths.tolerance.TOLERANCE`, and a task's own where it declares
+another), which the checks apply::
 
     python -m autograder.course.visible_checks          # rewrite the file
     python -m autograder.course.visible_checks --check  # exit 1 if it is out of date
 
-A mistake is kept for an example only when its answer there differs from the right
-one; otherwise a correct answer could be named a mistake.
+For every example each mistake comes with what its implementations return there, as the
+grader's catalogue recognises it (:mod:`autograder.maths.misconceptions`): the wrong
+answers (those equal to the right one are left out, or a right answer could be named a
+mistake) and the wrong shapes of a mistake recognised by shape. An exception is left to
+the student unnamed: on a few examples many slips raise the same one (the grader, with
+every challenge of a call to go on, names it when one mistake alone explains them all).
 """
 
 from __future__ import annotations
@@ -30,9 +36,23 @@ import numpy as np
 
 from autograder.course.course_config import SOURCE_DIR
 from autograder.maths.exact import to_fractions
-from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
-from autograder.maths.tolerance import TOLERANCE
-from autograder.verify.tasks import FUNCTION_TASKS, TASKS, HandValueTask, Task
+from autograder.maths.misconceptions import (
+    INPUT_MODIFIED,
+    INTEGER_RESULT,
+    RETURNED_NONE,
+    Misconception,
+    Raises,
+    outcomes,
+)
+from autograder.maths.tolerance import TOLERANCE, Tolerance
+from autograder.verify.tasks import (
+    FUNCTION_TASKS,
+    TASKS,
+    FunctionTask,
+    HandValueTask,
+    Result,
+    Task,
+)
 
 __all__ = ["CHECKS_MODULE", "load_checks_module", "main", "render_expected"]
 
@@ -79,24 +99,44 @@ def _encode_elements(elements: Any, exact: bool) -> Any:
     return str(elements) if exact else float(elements)
 
 
-def _case(task: Task, args: tuple, expected: Any) -> dict[str, Any]:
-    exact = task.tolerance.exact
-    mistakes = []
-    for misconception in task.misconceptions:
-        try:
-            with np.errstate(all="ignore"):
-                answer = misconception.wrong(*args)
-        except Exception:  # this mistake cannot happen on these inputs
-            continue
-        if not task.tolerance.matches(answer, expected):
-            mistakes.append(
-                {
-                    "key": misconception.key,
-                    "message": misconception.message,
-                    "answer": _encode(answer, exact),
-                }
-            )
-    return {"expected": _encode(expected, exact), "mistakes": mistakes}
+def _mistake(
+    misconception: Misconception, args: tuple, expected: Any, tolerance: Tolerance
+) -> dict[str, Any]:
+    """What one mistake gives on one example, as the checks recognise it."""
+    found = outcomes(misconception, args)
+    values = [o for o in found if not isinstance(o, Raises)]
+    right = [tolerance.matches(value, expected) for value in values]
+    wrong_shapes: list[list[int]] = []
+    if misconception.wrong_shapes is not None and isinstance(expected, np.ndarray):
+        for shape in misconception.wrong_shapes(*args):
+            listed = [int(n) for n in shape]
+            if tuple(listed) != expected.shape and listed not in wrong_shapes:
+                wrong_shapes.append(listed)
+    return {
+        "key": misconception.key,
+        "message": misconception.message,
+        "answers": [
+            _encode(value, tolerance.exact)
+            for value, is_right in zip(values, right, strict=True)
+            if not is_right
+        ],
+        "shapes": wrong_shapes,
+    }
+
+
+def _case(task: Task, description: str, args: tuple, expected: Any) -> dict[str, Any]:
+    return {
+        "description": description,
+        "expected": _encode(expected, task.tolerance.exact),
+        "mistakes": [_mistake(m, args, expected, task.tolerance) for m in task.misconceptions],
+    }
+
+
+def _parts(result: Result | None) -> list[str]:
+    """How the checks name the parts of a tuple or shape result."""
+    if result is None or result.kind not in ("tuple", "shape"):
+        return []
+    return [result.part_name(index) for index in range(len(result.names))]
 
 
 def render_expected(checks: ModuleType | None = None) -> str:
@@ -115,29 +155,44 @@ def render_expected(checks: ModuleType | None = None) -> str:
     Raises
     ------
     ValueError
-        If the checks' example arguments and the registry's graded functions differ, or
-        a function task has a tolerance other than the one the checks apply.
+        If the checks' example arguments and the registry's graded functions differ, or a
+        function has no example beside the worked one.
     """
     checks = checks or load_checks_module()
     arguments = checks.example_arguments()
     unknown = set(arguments) - set(FUNCTION_TASKS)
     if unknown:
         raise ValueError(f"example_arguments() has arguments for no graded function: {unknown}")
-    tasks: dict[str, list[dict[str, Any]]] = {}
+    tasks: dict[str, dict[str, Any]] = {}
     for name, task in TASKS.items():
         if isinstance(task, HandValueTask):
-            tasks[name] = [_case(task, (), task.value)]
+            tasks[name] = {
+                "parts": [],
+                "cases": [_case(task, "the worked example", (), task.value)],
+            }
             continue
         if name not in arguments:
             raise ValueError(f"conv_checks.example_arguments() has no arguments for {name}")
-        if task.tolerance != TOLERANCE:
-            raise ValueError(f"{name}: the visible checks apply one tolerance, {TOLERANCE}")
-        tasks[name] = [_case(task, args, task.reference(*args)) for args in arguments[name]]
+        if len(arguments[name]) < 2:
+            raise ValueError(f"{name}: a visible check needs an example beside the worked one")
+        tasks[name] = {
+            "parts": _parts(task.result),
+            "cases": [
+                _case(task, description, args, task.reference(*args))
+                for description, args in arguments[name]
+            ],
+        }
     data = {
         "generated_by": "make notebooks (python -m autograder.course.visible_checks)",
         "tolerance": TOLERANCE.as_json(),
+        "task_tolerances": {
+            name: task.tolerance.as_json()
+            for name, task in TASKS.items()
+            if isinstance(task, FunctionTask) and task.tolerance != TOLERANCE
+        },
         "input_modified": INPUT_MODIFIED.message,
         "integer_result": INTEGER_RESULT.message,
+        "returned_none": RETURNED_NONE.message,
         "tasks": tasks,
     }
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"

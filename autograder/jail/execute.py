@@ -1,19 +1,23 @@
 """The grading kernel's jail: where and how a submission's code runs while it is graded.
 
 ``SandboxedExecute`` replaces nbgrader's ``Execute`` preprocessor. For every notebook it
-grades it makes a private temporary directory holding
+grades it makes a private temporary directory holding the kernel's connection file, its
+log and ``scratch/``: copies of the trusted helper files from the course's ``source/``
+folder (``Sandbox.helper_dir``), never the submission's possibly edited copies. It
+starts the ``conv-backprop-student`` kernel, with nothing of the grader's environment
+but a launch plan, which its wrapper (``autograder/jail/kernel_wrapper.py``) turns into
+a bubblewrap jail: the student runtime's Python and packages only, an unprivileged uid,
+a scratch working directory with only those helpers, no network, no course folder,
+CPU-time, memory and file-size limits, and no new processes. The kernel's sockets live
+in a capped tmpfs inside the jail; the grader reaches them through
+``/proc/<kernel pid>/root``.
 
-- ``ipc/``: the kernel's IPC sockets (a fresh directory per kernel, so concurrent
-  grading workers never share socket names), and
-- ``scratch/``: copies of the trusted helper files from the course's ``source/``
-  folder (``Sandbox.helper_dir``), never the submission's possibly edited copies,
-
-and starts the ``conv-backprop-student`` kernel with a launch plan that its wrapper
-(``autograder/jail/kernel_wrapper.py``) turns into a bubblewrap jail: the student runtime's
-Python, a scratch working directory with only those helpers, no network, no course
-folder, CPU-time, memory and file-size limits, and no new processes. On the grader
-side it caps the output each cell may store and keeps grading the rest of a notebook
-(as errors) when the kernel dies.
+Limits are enforced from the grader's side, whatever the kernel says about itself: the
+output each cell may store, per-notebook budgets of wall time, output and executed
+cells (``Sandbox.notebook_*``), and deadlines for the answers of graded calls
+(:class:`CellDeadline`, set by the verifier in ``resources[DEADLINES_KEY]``). When the
+kernel dies or a budget runs out, the rest of the notebook is still recorded, as errors
+that say why.
 
 Every kernel grades exactly one notebook. With ``Sandbox.prestart_kernels`` (on in
 ``conv-grader grade``'s workers) the next notebook's kernel, in its own jail and folder,
@@ -30,13 +34,16 @@ host scratch directory.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import functools
 import json
+import math
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,27 +51,67 @@ from typing import Any
 import zmq
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Configurable
 
-from autograder.jail.kernel_wrapper import PLAN_VARIABLE
+from autograder.jail.kernel_wrapper import IPC_DIR, PLAN_VARIABLE
 from autograder.jail.kernelspec import KERNEL_NAME, WRAPPER, runs_wrapper
 
 __all__ = [
+    "BUDGET_ERROR",
+    "DEADLINES_KEY",
+    "TIME_LIMIT_ERROR",
+    "CellDeadline",
     "Sandbox",
     "SandboxUnavailableError",
     "SandboxedExecute",
     "discard_prestarted_kernel",
 ]
 
+#: The error name on the cell where a notebook's budget ran out, and on every later one.
+BUDGET_ERROR = "NotebookBudgetError"
+#: The error name on a cell whose deadline (:class:`CellDeadline`) passed.
+TIME_LIMIT_ERROR = "TimeLimitError"
+#: Where an earlier preprocessor leaves the cells' deadlines: grade id -> CellDeadline.
+DEADLINES_KEY = "conv_backprop_deadlines"
+
 # sun_path of a Unix socket holds 108 bytes, the last one a NUL.
 _MAX_SOCKET_PATH = 107
-# Message types that carry no output; everything else counts against a cell's budget.
+# Message types that carry no output; everything else counts against the output budgets.
 _CONTROL_MESSAGES = frozenset({"status", "execute_input"})
+# How long bubblewrap may take to report the jailed kernel's PID.
+_JAIL_START_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class CellDeadline:
+    """How long after its start a cell's answers of one kind may arrive, by the grader's clock.
+
+    Outputs carrying ``mime_type`` that arrive later are dropped, and once ``seconds``
+    have passed with fewer than ``outputs`` of them, the kernel is interrupted. Either
+    way the cell gets a ``TimeLimitError`` output saying ``reason``, first among its
+    outputs.
+
+    Attributes
+    ----------
+    seconds : float
+        The time allowed, counted from the moment the grader sends the cell.
+    mime_type : str
+        The MIME type of the answers.
+    outputs : int
+        How many such outputs the cell is expected to send.
+    reason : str
+        What the limit was, for the student and the instructor.
+    """
+
+    seconds: float
+    mime_type: str
+    outputs: int
+    reason: str
 
 
 class SandboxUnavailableError(RuntimeError):
@@ -96,9 +143,9 @@ class Sandbox(Configurable):
     ).tag(config=True)
     work_root = Unicode(
         "",
-        help="Where each kernel's private folder (its sockets, the helper copies) is "
-        "made; empty: the system temp folder. The kernel can write files in its socket "
-        "folder, so a small dedicated tmpfs here bounds that too.",
+        help="Where each kernel's private folder (its connection file, log and helper "
+        "copies) is made; empty: the system temp folder. A jailed kernel cannot write "
+        "there (its log is capped by the file-size limit).",
     ).tag(config=True)
     cpu_seconds = Integer(
         300, help="CPU seconds one notebook's kernel may use in total (RLIMIT_CPU)."
@@ -121,6 +168,22 @@ class Sandbox(Configurable):
         1_000_000,
         help="Output one cell may store, in characters; the grader drops the rest and "
         "notes that it did.",
+    ).tag(config=True)
+    notebook_seconds = Integer(
+        900,
+        help="Wall time, in seconds, all the cells of one notebook may take together. "
+        "When it runs out the running cell is interrupted and later cells are not run; "
+        "the autograded notebook says why, and `conv-grader grade` flags it.",
+    ).tag(config=True)
+    notebook_output_bytes = Integer(
+        10_000_000,
+        help="Output all the cells of one notebook may store, in characters. Past it, "
+        "output is dropped and later cells are not run (and the notebook is flagged).",
+    ).tag(config=True)
+    notebook_cells = Integer(
+        300,
+        help="Code cells one notebook may run; a student can add cells, each within the "
+        "per-cell limits. Later cells are not run (and the notebook is flagged).",
     ).tag(config=True)
     allow_processes = Bool(
         False,
@@ -203,16 +266,17 @@ class Sandbox(Configurable):
         dict
             The JSON-serialisable plan ``kernel_wrapper.main`` reads.
         """
-        scratch, ipc_dir = workdir / "scratch", workdir / "ipc"
-        if len(os.fsencode(ipc_dir / "kernel-00000")) > _MAX_SOCKET_PATH:
-            raise SandboxUnavailableError(
-                f"Refusing to grade: the kernel's socket paths under {workdir} would be "
-                f"longer than the {_MAX_SOCKET_PATH} bytes a Unix socket allows; set "
-                "c.Sandbox.work_root (or TMPDIR) to a shorter folder"
-            )
+        scratch = workdir / "scratch"
         scratch.mkdir()
-        ipc_dir.mkdir(mode=0o700)
         helpers = [Path(shutil.copy2(helper, scratch)) for helper in self.helpers()]
+        plan: dict[str, Any] = {
+            "helpers": [str(helper) for helper in helpers],
+            "scratch": str(scratch),
+            "cpu_seconds": self.cpu_seconds,
+            "memory_mb": self.memory_mb,
+            "scratch_mb": self.scratch_mb,
+            "allow_processes": self.allow_processes,
+        }
         try:
             bwrap = self.bwrap_path()
         except SandboxUnavailableError as error:
@@ -223,17 +287,24 @@ class Sandbox(Configurable):
                 "folder and use the network; only resource limits apply.",
                 error,
             )
-            bwrap = None
-        return {
-            "bwrap": bwrap,
-            "ipc_dir": str(ipc_dir),
-            "scratch": str(scratch),
-            "helpers": [str(helper) for helper in helpers],
-            "cpu_seconds": self.cpu_seconds,
-            "memory_mb": self.memory_mb,
-            "scratch_mb": self.scratch_mb,
-            "allow_processes": self.allow_processes,
-        }
+            return {**plan, "bwrap": None, "ipc_dir": str(self._host_ipc_dir(workdir))}
+        # The jail's sockets live in its own tmpfs; bubblewrap tells the grader, through
+        # this file, which process to reach them through.
+        info_file = workdir / "bwrap-info.json"
+        return {**plan, "bwrap": bwrap, "ipc_dir": IPC_DIR, "info_file": str(info_file)}
+
+    @staticmethod
+    def _host_ipc_dir(workdir: Path) -> Path:
+        """The sockets' folder of an unsandboxed kernel, on the host: made and checked."""
+        ipc_dir = workdir / "ipc"
+        if len(os.fsencode(ipc_dir / "kernel-00000")) > _MAX_SOCKET_PATH:
+            raise SandboxUnavailableError(
+                f"Refusing to grade: the kernel's socket paths under {workdir} would be "
+                f"longer than the {_MAX_SOCKET_PATH} bytes a Unix socket allows; set "
+                "c.Sandbox.work_root (or TMPDIR) to a shorter folder"
+            )
+        ipc_dir.mkdir(mode=0o700)
+        return ipc_dir
 
 
 def _no_sandbox(error: SandboxUnavailableError) -> SandboxUnavailableError:
@@ -257,8 +328,9 @@ def _check_kernelspec(spec: KernelSpec | None, kernel_name: str) -> None:
 @functools.cache
 def _bwrap_problem(bwrap: str) -> str:
     """Why ``bwrap`` cannot create the namespaces the jail needs ('' if it can)."""
-    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid"]
-    probe += ["--die-with-parent", "--cap-drop", "ALL", "--", "true"]
+    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-user", "--unshare-net"]
+    probe += ["--unshare-pid", "--as-pid-1", "--die-with-parent", "--cap-drop", "ALL"]
+    probe += ["--", "true"]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -281,14 +353,41 @@ def _text_size(value: Any) -> int:
 class _JailedKernel:
     """A started grading kernel and the private folder it lives in.
 
-    The folder holds the kernel's sockets (``ipc/``), the helper copies (``scratch/``)
-    and ``kernel.log``, everything the kernel process wrote to stdout and stderr.
+    The folder holds the kernel's connection file, the helper copies (``scratch/``),
+    ``kernel.log`` (everything the kernel process wrote to stdout and stderr) and, for a
+    jailed kernel, ``bwrap-info.json``, where bubblewrap reports the kernel's PID.
     """
 
     settings: tuple[Any, ...]
     folder: tempfile.TemporaryDirectory[str]
     km: _BoundedKernelManager
     log: Path
+    info_file: Path | None
+
+    def reach_sockets(self) -> None:
+        """Point the kernel manager at the sockets inside the jail, through its /proc root.
+
+        Done when the kernel's notebook starts, not when the kernel does: by then a kernel
+        started ahead has long been reported, and starting one costs no wait.
+        """
+        if self.info_file is None or self.km.ip.startswith("/proc/"):
+            return
+        try:
+            pid = _jailed_pid(self.info_file, self.km)
+        except SandboxUnavailableError as error:
+            # No submitted code has run in this jail yet: what bubblewrap (or the wrapper)
+            # said is the system's reason, and the instructor's one line should hold it.
+            said = self.tail(300).strip().splitlines()
+            raise SandboxUnavailableError(f"{error}: {said[-1]}" if said else str(error)) from None
+        self.km.reach(f"/proc/{pid}/root{IPC_DIR}/kernel")
+
+    def tail(self, characters: int = 2000) -> str:
+        """The end of what the kernel process wrote to its stdout and stderr."""
+        if not self.log.exists():
+            return ""
+        with self.log.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - characters))
+            return log.read().decode("utf-8", errors="replace")
 
     def discard(self) -> None:
         """Kill the kernel if it still runs and delete its folder."""
@@ -299,6 +398,36 @@ class _JailedKernel:
             pass
         finally:
             self.folder.cleanup()
+
+
+def _jailed_pid(info_file: Path, km: AsyncKernelManager) -> int:
+    """The host PID of the jailed kernel, as bubblewrap reports it from outside the jail.
+
+    The jailed process cannot write the report (bubblewrap closes it before the kernel
+    starts), and the PID must still be bubblewrap's child, so a PID recycled after the
+    kernel died is never taken for it.
+    """
+    bwrap: subprocess.Popen[bytes] | None = getattr(km.provisioner, "process", None)
+    if bwrap is None:
+        raise SandboxUnavailableError("the grading kernel is not a local process")
+    give_up = time.monotonic() + _JAIL_START_SECONDS
+    while True:
+        try:
+            pid = int(json.loads(info_file.read_text(encoding="utf-8"))["child-pid"])
+            break
+        except (OSError, ValueError, KeyError, TypeError):  # not written yet, or partly
+            pass
+        if bwrap.poll() is not None or time.monotonic() > give_up:
+            raise SandboxUnavailableError("bubblewrap did not start the jailed kernel")
+        time.sleep(0.002)
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        status = ""
+    parent = next((line.split()[1] for line in status.splitlines() if line.startswith("PPid:")), "")
+    if parent != str(bwrap.pid):
+        raise SandboxUnavailableError(f"the jailed kernel (PID {pid}) is gone or not bubblewrap's")
+    return pid
 
 
 # The kernel started ahead for this process's next notebook (Sandbox.prestart_kernels).
@@ -317,7 +446,7 @@ atexit.register(discard_prestarted_kernel)
 
 
 class SandboxedExecute(Execute):
-    """nbgrader's ``Execute``, with the kernel jailed and each cell's output bounded."""
+    """nbgrader's ``Execute``, with the kernel jailed and its cells bounded by the grader."""
 
     def preprocess(
         self, nb: NotebookNode, resources: Any = None, km: Any = None
@@ -344,9 +473,16 @@ class SandboxedExecute(Execute):
                     _prestarted = self._start_kernel(sandbox, kernel_name, settings)
                 except Exception as error:  # this notebook still has its kernel
                     self.log.warning("Could not start the next notebook's kernel: %s", error)
-            self._max_output = sandbox.max_output_bytes
+            self._sandbox = sandbox
+            self._deadlines: dict[str, CellDeadline] = dict(
+                (resources or {}).get(DEADLINES_KEY) or {}
+            )
+            self._deadline: CellDeadline | None = None
             self._output_used: dict[int, int] = {}
-            self._stopped: str | None = None
+            self._notebook_output = 0  # characters of output kept
+            self._notebook_output_over = False
+            self._notebook_ends: float | None = None
+            self._stopped: tuple[str, str] | None = None  # (error name, reason)
             return super().preprocess(nb, resources, km)
         except Exception:
             self.log.error("The grading kernel's own output ended with:\n%s", self._tail())
@@ -366,7 +502,9 @@ class SandboxedExecute(Execute):
         """Start a jailed kernel in a new private folder; return once its process runs.
 
         The kernel's standard output and error go to a file of that folder, not to the
-        grader's: otherwise a kernel could flood the grader's terminal or log.
+        grader's: otherwise a kernel could flood the grader's terminal or log. Its
+        environment is the launch plan alone: nothing of the grader's reaches the wrapper,
+        bubblewrap or the kernel.
         """
         folder = tempfile.TemporaryDirectory(prefix="conv-sandbox-", dir=sandbox.work_root or None)
         try:
@@ -377,92 +515,207 @@ class SandboxedExecute(Execute):
             _check_kernelspec(km.kernel_spec, kernel_name)
             km.transport = "ipc"
             km.ip = str(Path(plan["ipc_dir"]) / "kernel")
-            km.connection_file = str(Path(plan["ipc_dir"]) / "connection.json")
+            km.connection_file = str(workdir / "connection.json")
             preload = [f"--IPKernelApp.exec_lines={line}" for line in _preload_lines(sandbox)]
             log = workdir / "kernel.log"
             with log.open("wb") as output:
                 run_sync(km.start_kernel)(
                     extra_arguments=[*self.extra_arguments, *preload],
-                    env={**os.environ, PLAN_VARIABLE: json.dumps(plan)},
+                    env={PLAN_VARIABLE: json.dumps(plan)},
                     stdout=output,
                     stderr=output,
                 )
         except BaseException:
             folder.cleanup()
             raise
-        return _JailedKernel(settings, folder, km, log)
+        info_file = Path(plan["info_file"]) if plan["bwrap"] else None
+        return _JailedKernel(settings, folder, km, log, info_file)
 
     def create_kernel_manager(self) -> Any:
-        """The manager of the kernel this notebook was given, already started."""
+        """The manager of the kernel this notebook was given, started and reachable."""
+        self._kernel.reach_sockets()
         return self._kernel.km
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: Any, index: int
     ) -> tuple[NotebookNode, Any]:
-        """Run one cell; once the kernel is dead or stuck, mark each later code cell as not run.
+        """Run one cell unless the notebook is stopped; once stopped, mark each later code cell.
 
-        Stock nbgrader gives up on the whole notebook (no score at all) when the kernel
-        dies or a cell ignores the interrupt after its timeout; here the cells before it
-        keep their results and the batch goes on.
+        The notebook stops when the kernel dies or is stuck, or when one of its budgets
+        (``Sandbox.notebook_*``) runs out. Stock nbgrader gives up on the whole notebook
+        (no score at all) when the kernel dies or a cell ignores the interrupt after its
+        timeout; here the cells before keep their results and the batch goes on.
         """
-        if self._stopped is None:
-            try:
-                return super().preprocess_cell(cell, resources, index)
-            except DeadKernelError:
-                self._stopped = f"the kernel died while running cell {index + 1}"
-                detail = "it crashed, called os._exit, or hit a CPU or memory limit"
-            except CellTimeoutError:
-                self._stopped = f"cell {index + 1} did not finish cleanly"
+        if self._stopped is None and _runs(cell):
+            reason = self._budget_used_up(before_cell=True)
+            if reason is not None:
+                self._stop(None, BUDGET_ERROR, reason)
+        if self._stopped is not None:
+            if cell.cell_type == "code":
+                ename, reason = self._stopped
+                cell.outputs = [_error_output(ename, f"Not run: {reason}.")]
+            return cell, resources
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            reason = f"the kernel died while running cell {index + 1}"
+            detail = "it crashed, called os._exit, or hit a CPU or memory limit"
+            self._stop(cell, "DeadKernelError", reason, detail)
+        except CellTimeoutError:
+            self.shutdown_kernel = "immediate"
+            out_of_time = self._budget_used_up(before_cell=False)
+            if out_of_time is not None:
+                detail = "the running cell ignored the interrupt; the kernel was stopped"
+                self._stop(cell, BUDGET_ERROR, out_of_time, detail)
+            else:
+                reason = f"cell {index + 1} did not finish cleanly"
                 detail = (
                     "it kept running after its timeout and ignored the interrupt, or its "
                     "output was lost for being too large; the kernel was stopped"
                 )
-                self.shutdown_kernel = "immediate"
-            self.log.warning(
-                "%s; later cells are not run. The kernel's own output ended with:\n%s",
-                self._stopped,
-                self._tail(),
-            )
-            message = f"{self._stopped[0].upper()}{self._stopped[1:]} ({detail})."
-            cell.outputs.append(_error_output("DeadKernelError", message))
-        elif cell.cell_type == "code":
-            message = f"Not run: {self._stopped}."
-            cell.outputs = [_error_output("DeadKernelError", message)]
+                self._stop(cell, "DeadKernelError", reason, detail)
+        else:
+            reason = self._budget_used_up(before_cell=False)
+            if reason is not None:
+                self._stop(cell, BUDGET_ERROR, reason)
+        finally:
+            if self._deadline is not None and self._deadline_missed:
+                cell.outputs.insert(0, _error_output(TIME_LIMIT_ERROR, self._deadline.reason))
+            self._deadline = None
         return cell, resources
 
-    def _tail(self, characters: int = 2000) -> str:
+    def _budget_used_up(self, *, before_cell: bool) -> str | None:
+        """Which of the notebook's budgets is used up (None if none is).
+
+        The cell budget counts only before a cell: running the last cell allowed uses it
+        up without exceeding it.
+        """
+        sandbox = self._sandbox
+        if before_cell and self.code_cells_executed >= sandbox.notebook_cells:
+            return f"the notebook ran the {sandbox.notebook_cells} code cells it may run"
+        if self._notebook_ends is not None and time.monotonic() >= self._notebook_ends:
+            return f"the notebook used up its {sandbox.notebook_seconds} s of running time"
+        if self._notebook_output_over:
+            return (
+                f"the notebook produced more than the {sandbox.notebook_output_bytes} "
+                "characters of output it may store"
+            )
+        return None
+
+    def _stop(self, cell: NotebookNode | None, ename: str, reason: str, detail: str = "") -> None:
+        """Stop running this notebook, saying why on ``cell`` (the one that ran last, if
+        any); every later code cell is marked as not run, with the reason."""
+        self._stopped = (ename, reason)
+        self.log.warning(
+            "%s; later cells are not run. The kernel's own output ended with:\n%s",
+            reason,
+            self._tail(),
+        )
+        if cell is not None:
+            ending = f" ({detail})." if detail else "; later cells are not run."
+            cell.outputs.append(_error_output(ename, f"{reason[0].upper()}{reason[1:]}{ending}"))
+
+    def _tail(self) -> str:
         """The end of what the kernel process wrote to its stdout and stderr."""
-        if not self._kernel.log.exists():
-            return ""
-        with self._kernel.log.open("rb") as log:
-            log.seek(max(0, log.seek(0, os.SEEK_END) - characters))
-            return log.read().decode("utf-8", errors="replace")
+        return self._kernel.tail()
+
+    async def async_execute_cell(
+        self,
+        cell: NotebookNode,
+        cell_index: int,
+        execution_count: int | None = None,
+        store_history: bool = True,
+    ) -> NotebookNode:
+        """nbclient's, timed by the grader's clock.
+
+        The notebook's running time starts with its first cell. A cell with a
+        :class:`CellDeadline` is interrupted once the deadline passes without all of its
+        answers in.
+        """
+        now = time.monotonic()
+        if self._notebook_ends is None:
+            self._notebook_ends = now + self._sandbox.notebook_seconds
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        self._deadline = self._deadlines.get(grade_id) if _runs(cell) else None
+        self._cell_started, self._answers_in_time, self._deadline_missed = now, 0, False
+        watchdog = None
+        if self._deadline is not None:
+            watchdog = asyncio.ensure_future(self._enforce_deadline(self._deadline))
+        try:
+            return await super().async_execute_cell(
+                cell, cell_index, execution_count, store_history
+            )
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+
+    execute_cell = run_sync(async_execute_cell)
+
+    async def _enforce_deadline(self, deadline: CellDeadline) -> None:
+        await asyncio.sleep(deadline.seconds)
+        if self._answers_in_time < deadline.outputs:
+            self._deadline_missed = True
+            self.log.warning("A cell's deadline passed (%s); interrupting it", deadline.reason)
+            await ensure_async(self.km.interrupt_kernel())
+
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        """A cell's timeout, cut to what is left of the notebook's running time."""
+        timeout = super()._get_timeout(cell)
+        if cell is None or self._notebook_ends is None:
+            return timeout
+        left = max(1, math.ceil(self._notebook_ends - time.monotonic()))
+        return left if timeout is None else min(timeout, left)
 
     def process_message(
         self, msg: dict[str, Any], cell: NotebookNode, cell_index: int
     ) -> NotebookNode | None:
-        """Keep a message's output only while the cell's output budget lasts.
+        """Keep a message's output only while the cell's and the notebook's output budgets
+        last, and answers only when they arrive before their cell's deadline.
 
         Errors are always kept, shortened, so that a flood cannot hide a failure.
         """
         msg_type = msg["msg_type"]
+        deadline = self._deadline
+        if deadline is not None and deadline.mime_type in (msg["content"].get("data") or {}):
+            if self._deadline_missed or time.monotonic() > self._cell_started + deadline.seconds:
+                self._deadline_missed = True
+                return None
+            self._answers_in_time += 1
         if msg_type not in _CONTROL_MESSAGES:
-            used = self._output_used.get(cell_index, 0)
             size = _text_size(msg["content"])
-            self._output_used[cell_index] = used + size
-            if used + size > self._max_output:
-                if used <= self._max_output:
-                    note = (
-                        f"\n[output truncated: this cell produced more than "
-                        f"{self._max_output} characters of output; the rest was dropped]\n"
-                    )
-                    cell.outputs.append(
-                        NotebookNode(output_type="stream", name="stdout", text=note)
-                    )
-                if msg_type != "error":
-                    return None
-                msg = {**msg, "content": _shortened_error(msg["content"])}
+            cell_used = self._output_used.get(cell_index, 0)
+            self._output_used[cell_index] = cell_used + size
+            # The cell's budget counts everything it sends; the notebook's, what is kept.
+            if cell_used + size > self._sandbox.max_output_bytes:
+                if cell_used <= self._sandbox.max_output_bytes:
+                    self._note_dropped(cell, "this cell", self._sandbox.max_output_bytes)
+            elif (
+                self._notebook_output_over
+                or self._notebook_output + size > self._sandbox.notebook_output_bytes
+            ):
+                if not self._notebook_output_over:
+                    self._notebook_output_over = True
+                    self._note_dropped(cell, "this notebook", self._sandbox.notebook_output_bytes)
+            else:
+                self._notebook_output += size
+                return super().process_message(msg, cell, cell_index)
+            if msg_type != "error":
+                return None
+            msg = {**msg, "content": _shortened_error(msg["content"])}
         return super().process_message(msg, cell, cell_index)
+
+    @staticmethod
+    def _note_dropped(cell: NotebookNode, what: str, limit: int) -> None:
+        note = (
+            f"\n[output truncated: {what} produced more than {limit} characters of "
+            "output; the rest was dropped]\n"
+        )
+        cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=note))
+
+
+def _runs(cell: NotebookNode) -> bool:
+    """Whether nbclient sends this cell to the kernel (it skips empty code cells)."""
+    return cell.cell_type == "code" and bool(cell.source.strip())
 
 
 def _preload_lines(sandbox: Sandbox) -> list[str]:
@@ -497,6 +750,21 @@ class _BoundedKernelManager(AsyncKernelManager):
     """A kernel manager whose clients refuse any single message over a size."""
 
     max_message_bytes = Integer(64 * 1024 * 1024)
+
+    def reach(self, ip: str) -> None:
+        """Talk to the kernel's sockets at ``ip`` from now on (the control channel too,
+        which the manager connected when the kernel started)."""
+        self.ip = ip
+        self._close_control_socket()
+
+    def cleanup_ipc_files(self) -> None:
+        """Remove the socket files of an unsandboxed kernel.
+
+        A jailed kernel's sockets vanish with its tmpfs; no path through
+        ``/proc/<pid>/root`` is ever removed, since by then that PID may be another's.
+        """
+        if not self.ip.startswith("/proc/"):
+            super().cleanup_ipc_files()
 
     def client(self, **kwargs: Any) -> Any:
         client = super().client(**kwargs)

@@ -10,10 +10,14 @@ which directories the kernel needs.
 What it does depends on the launch plan that the grader's ``SandboxedExecute`` puts in
 the environment variable named by ``PLAN_VARIABLE`` (see ``autograder.jail.execute``):
 
-- plan with ``"bwrap"``: set CPU, memory and file-size limits, then ``exec`` bubblewrap,
-  which runs the kernel with no network, no capabilities, no way to start processes or
-  use kernel keyrings, a fresh PID namespace, a minimal read-only file system (/proc
-  included) and a small scratch directory holding only the trusted helper files;
+- plan with ``"bwrap"``: set CPU, memory and file-size limits, then ``exec`` bubblewrap
+  with an empty environment. Bubblewrap runs the kernel as an unprivileged uid in its own
+  user namespace, as PID 1 of a fresh PID namespace
+  (so no process of bubblewrap's, with what it was started with, is visible inside),
+  with no network, no capabilities, no way to start processes or use kernel keyrings, a
+  minimal read-only file system (/proc included) in which only the student runtime's
+  packages are importable, and small capped tmpfs folders: the scratch directory holding
+  only the trusted helper files, /tmp, /dev/shm and the folder for the kernel's sockets;
 - plan with ``"bwrap": null`` (unsandboxed grading, explicitly allowed by the
   instructor): the same limits, in a host scratch directory holding the helpers;
 - no plan, during ``nbgrader autograde``: refuse to start, because the grader is
@@ -24,6 +28,7 @@ the environment variable named by ``PLAN_VARIABLE`` (see ``autograder.jail.execu
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import platform
@@ -31,18 +36,39 @@ import resource
 import struct
 import sys
 
-__all__ = ["PLAN_VARIABLE", "bwrap_command", "kernel_command", "main", "seccomp_program"]
+__all__ = [
+    "IPC_DIR",
+    "PLAN_VARIABLE",
+    "SANDBOX_UID",
+    "bwrap_command",
+    "foreign_package_dirs",
+    "kernel_command",
+    "main",
+    "seccomp_program",
+]
 
 #: The environment variable that carries the JSON launch plan from the grader.
 PLAN_VARIABLE = "CONV_BACKPROP_SANDBOX_PLAN"
 
 #: Where the scratch working directory appears inside the sandbox.
 SANDBOX_HOME = "/home/student"
+#: The jail's own folder for the kernel's sockets: a capped tmpfs that the grader reaches
+#: through ``/proc/<kernel pid>/root``, so the kernel never writes to the host's disk.
+IPC_DIR = "/run/kernel"
+#: The jailed processes' uid and gid inside their user namespace: not 0, so nothing in
+#: the jail runs as root even when the grader does.
+SANDBOX_UID = 1000
 #: Where ``install-kernel`` leaves matplotlib's font list, inside the student runtime.
 FONT_CACHE = os.path.join("share", "conv-backprop", "matplotlib")
 
 _SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/libx32", "/sbin")
+# Where Python installations keep packages: pyenv and python.org builds
+# (lib/python3.X/site-packages), Debian (lib/python3/dist-packages,
+# local/lib/python3.X/dist-packages).
+_PACKAGE_DIR_PATTERNS = ("lib/python3*/site-packages", "lib/python3*/dist-packages")
 _MIB = 1024 * 1024
+# The sockets need no space; the cap only bounds what a kernel could write beside them.
+_IPC_BYTES = 1 * _MIB
 # Grading kernels get one BLAS thread each: several run side by side, and every extra
 # thread reserves address space that counts against the memory limit.
 _KERNEL_ENV = {
@@ -98,6 +124,35 @@ def _symlink_hops(path: str, bound: tuple[str, ...]) -> list[str]:
     return args
 
 
+def foreign_package_dirs(runtime: tuple[str, str]) -> list[str]:
+    """Package folders the jail binds that are not the student runtime's own.
+
+    The base installation the runtime's venv is made from, and the system's Pythons under
+    /usr, keep packages of their own (scipy, for one): the jail hides each of these
+    folders behind an empty one, so that only the venv's packages can be imported.
+
+    Parameters
+    ----------
+    runtime : tuple of str
+        The student runtime (a venv) and its base installation, as ``_runtime_dirs``.
+
+    Returns
+    -------
+    list of str
+        Existing folders, sorted; none inside the venv.
+    """
+    venv = runtime[0]
+    found: set[str] = set()
+    for prefix in dict.fromkeys((runtime[1], "/usr", "/usr/local")):
+        for pattern in _PACKAGE_DIR_PATTERNS:
+            found.update(glob.glob(os.path.join(prefix, pattern)))
+    return sorted(
+        path
+        for path in found
+        if os.path.isdir(path) and not (path + os.sep).startswith(venv + os.sep)
+    )
+
+
 def _sock_filter(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
     return struct.pack("=HBBI", code, jt, jf, k)
 
@@ -105,10 +160,11 @@ def _sock_filter(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
 def seccomp_program(machine: str | None = None) -> bytes:
     """A classic-BPF seccomp filter: no new processes (threads excepted), no keyrings.
 
-    Root ignores RLIMIT_NPROC, so this filter is what stops a fork bomb: ``fork``,
+    RLIMIT_NPROC counts every process of the host uid (all of root's when the grader
+    runs as root), so this filter is what stops a fork bomb: ``fork``,
     ``vfork`` and a ``clone`` without ``CLONE_THREAD`` fail with EAGAIN, ``clone3``
     with ENOSYS (glibc then falls back to ``clone`` for threads). The kernel keyring
-    calls fail with EPERM (uid 0's keyrings are the host root's), and so does any
+    calls fail with EPERM (the host uid's keyrings are the grader's), and so does any
     system call made through a foreign ABI (x32, i386).
 
     Parameters
@@ -157,11 +213,12 @@ def bwrap_command(plan: dict, connection_file: str, kernel_argv: list[str]) -> l
     Parameters
     ----------
     plan : dict
-        The grader's launch plan: ``bwrap`` (path to the binary), ``ipc_dir`` (the
-        directory holding the kernel's sockets), ``helpers`` (host paths of the trusted
-        helper files), ``scratch_mb`` and ``allow_processes``; with
-        ``allow_processes`` false, ``seccomp_fd`` (an inherited file descriptor);
-        optionally ``font_cache_fds`` (file name -> inherited descriptor to copy in).
+        The grader's launch plan: ``bwrap`` (path to the binary), ``ipc_dir`` (where the
+        kernel's sockets go, inside the jail), ``helpers`` (host paths of the trusted
+        helper files), ``scratch_mb`` and ``allow_processes``; with ``allow_processes``
+        false, ``seccomp_fd`` (an inherited file descriptor); optionally
+        ``font_cache_fds`` (file name -> inherited descriptor to copy in) and
+        ``info_fd`` (where bubblewrap writes the kernel's host PID).
     connection_file : str
         The kernel's connection file, bound read-only at the same path.
     kernel_argv : list of str
@@ -182,7 +239,10 @@ def bwrap_command(plan: dict, connection_file: str, kernel_argv: list[str]) -> l
     for prefix in runtime:
         cmd += ["--ro-bind", os.path.realpath(prefix), prefix]
     cmd += _symlink_hops(sys.executable, runtime)
-    cmd += ["--bind", plan["ipc_dir"], plan["ipc_dir"]]
+    # Read-only empty folders over every other installation's packages.
+    for folder in foreign_package_dirs(runtime):
+        cmd += ["--size", "4096", "--tmpfs", folder, "--remount-ro", folder]
+    cmd += ["--size", str(_IPC_BYTES), "--tmpfs", plan["ipc_dir"]]
     cmd += ["--ro-bind", connection_file, connection_file]
     cmd += ["--size", size, "--tmpfs", SANDBOX_HOME]
     for helper in plan["helpers"]:
@@ -192,17 +252,26 @@ def bwrap_command(plan: dict, connection_file: str, kernel_argv: list[str]) -> l
     for name, fd in plan.get("font_cache_fds", {}).items():
         cmd += ["--file", str(fd), f"{SANDBOX_HOME}/.cache/matplotlib/{name}"]
     # Everything mounted: make the sandbox's root, /dev and /proc read-only (the tmpfs
-    # mounts above stay writable, and bounded). Root without capabilities may still
-    # write sysctls such as /proc/sys/kernel/core_pattern, which are the host's.
+    # mounts above stay writable, and bounded).
     cmd += ["--remount-ro", "/dev", "--remount-ro", "/proc", "--remount-ro", "/"]
     cmd += ["--chdir", SANDBOX_HOME]
-    cmd += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
-    cmd += ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
+    # An unprivileged uid in a user namespace of its own, and the kernel itself as PID 1:
+    # bubblewrap's own process, which keeps the environment it was started with, is not
+    # in the jail's PID namespace.
+    ids = str(SANDBOX_UID)
+    cmd += ["--unshare-user", "--uid", ids, "--gid", ids]
+    cmd += ["--unshare-net", "--unshare-pid", "--as-pid-1", "--unshare-ipc", "--unshare-uts"]
+    # No --new-session: the kernel, PID 1 and a session leader, would have process group
+    # 1, and ipykernel's interrupt (killpg of its own group) would become kill(-1). The
+    # wrapper starts the session instead (see main), so no terminal is reachable either.
+    cmd += ["--die-with-parent", "--cap-drop", "ALL", "--clearenv"]
     env = {**_KERNEL_ENV, "HOME": SANDBOX_HOME, "PATH": f"{runtime[0]}/bin:/usr/bin:/bin"}
     for name, value in env.items():
         cmd += ["--setenv", name, value]
     if not plan["allow_processes"]:
         cmd += ["--seccomp", str(plan["seccomp_fd"])]
+    if "info_fd" in plan:
+        cmd += ["--info-fd", str(plan["info_fd"])]
     return [*cmd, "--", *kernel_argv]
 
 
@@ -263,16 +332,24 @@ def main(argv: list[str]) -> int:
     _apply_limits(plan)
     if not plan["bwrap"]:
         os.chdir(plan["scratch"])
-        env = {**_KERNEL_ENV, "HOME": plan["scratch"], "PATH": os.environ.get("PATH", "")}
-        os.execve(sys.executable, kernel_argv, env)
+        path = f"{_runtime_dirs()[0]}/bin:/usr/bin:/bin"
+        os.execve(
+            sys.executable, kernel_argv, {**_KERNEL_ENV, "HOME": plan["scratch"], "PATH": path}
+        )
     if not plan["allow_processes"]:
         plan["seccomp_fd"] = _seccomp_fd()
     plan["font_cache_fds"] = _font_cache_fds()
-    for fd in [plan.get("seccomp_fd"), *plan["font_cache_fds"].values()]:
+    if plan.get("info_file"):
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+        plan["info_fd"] = os.open(plan["info_file"], flags, 0o600)
+    for fd in [plan.get("seccomp_fd"), plan.get("info_fd"), *plan["font_cache_fds"].values()]:
         if fd is not None:
             os.set_inheritable(fd, True)
+    if os.getsid(0) != os.getpid():
+        os.setsid()  # a session of its own, without a controlling terminal
     try:
-        os.execv(plan["bwrap"], bwrap_command(plan, connection_file, kernel_argv))
+        # bubblewrap's own process keeps the environment it is started with: give it none.
+        os.execve(plan["bwrap"], bwrap_command(plan, connection_file, kernel_argv), {})
     except OSError as error:
         return _refuse(f"cannot run bubblewrap {plan['bwrap']!r}: {error}")
 

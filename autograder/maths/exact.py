@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["format_fractions", "to_fractions"]
+__all__ = ["format_fractions", "looks_rounded", "to_fractions", "typed"]
 
 
 def to_fractions(A: ArrayLike) -> np.ndarray:
@@ -60,3 +61,44 @@ def format_fractions(A: np.ndarray) -> str:
     widths = [max(len(cell) for cell in column) for column in zip(*cells, strict=True)]
     rows = [", ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in cells]
     return "[" + ",\n ".join(f"[{row}]" for row in rows) + "]"
+
+
+def typed(value: Any) -> str:
+    """A number as a student writes it: ``2.2``, ``3``, ``Fraction(9, 4)``.
+
+    >>> typed(2.2), typed(Fraction(9, 4)), typed(np.float64(0.25))
+    ('2.2', 'Fraction(9, 4)', '0.25')
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, Fraction):
+        return f"Fraction({value.numerator}, {value.denominator})"
+    return repr(value)
+
+
+_DECIMAL = re.compile(r"-?\d+\.(\d+)")
+
+
+def looks_rounded(written: str, exact: Fraction) -> bool:
+    """Whether a decimal, as written, is the exact value rounded to its digits.
+
+    ``2.2`` for 9/4 is (9/4 = 2.25 rounds to 2.2 or 2.3 at one digit); ``0.33`` for 1/3
+    is; ``2.0`` for 9/4 is not.
+
+    Parameters
+    ----------
+    written : str
+        The number as the student wrote it (:func:`typed`).
+    exact : Fraction
+        The right value.
+
+    Returns
+    -------
+    bool
+        False for anything that is not a plain decimal, and for the exact value itself.
+    """
+    found = _DECIMAL.fullmatch(written)
+    if found is None:
+        return False
+    value = Fraction(written)
+    return value != exact and abs(value - exact) <= Fraction(1, 2 * 10 ** len(found.group(1)))

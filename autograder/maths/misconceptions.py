@@ -2,29 +2,43 @@
 
 Each graded task has a tuple of :class:`Misconception` here, named after the task (e.g.
 :data:`CONV2D_FORWARD`): a key, one plain sentence for the student, and the mistaken
-implementation itself, with the task's signature. The task registry
+implementation itself, with the task's signature, written as a student's code would make
+the mistake (so it also raises where such code raises). The task registry
 (:mod:`autograder.verify.tasks`) gives each tuple to its task, so a misconception is
 identified by (task, key): the same key may name different sentences in two tasks.
 
-When an answer is wrong, :func:`diagnose` runs every mistaken implementation on the same
-inputs and names the first one whose result the answer matches, under the task's
-tolerance (:mod:`autograder.maths.tolerance`). The verifier uses it on hidden challenges;
-the visible checks use literal values it produced on the worked example.
+An answer is recognised as a mistake in one of three ways:
 
-Two mistakes are not about values and are checked by whoever sees the evidence:
-:data:`INPUT_MODIFIED` (the probe saw an input change) and :data:`INTEGER_RESULT` (right
-values, but an integer array where the contract asks for floats).
+- by its values (:func:`diagnose`): the mistaken implementation, run on the same inputs,
+  returns the same values under the task's tolerance (:mod:`autograder.maths.tolerance`);
+- by its shape alone, for a mistake that declares the shapes it gives (an output
+  allocated with the wrong shape is filled in many ways, but its shape gives the slip
+  away);
+- by the errors it raises (:func:`explain_errors`): when a function raised on some
+  challenges, a mistake is named only if it explains every challenge of the call: it
+  raises the same exception type where the student's code raised, and gives the
+  student's answer everywhere else.
+
+The verifier uses these on hidden challenges; the visible checks use literal outcomes
+they produced on the checks' examples.
+
+:data:`GENERAL` holds the mistakes of any graded function, checked by whoever sees the
+evidence: :data:`RETURNED_NONE`, :data:`INTEGER_RESULT` (an integer array where the
+contract asks for floats) and :data:`INPUT_MODIFIED` (the probe saw an input change; the
+kernel reports it, so it is only ever a hint).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from autograder.maths import example
+from autograder.maths import example, layer
+from autograder.maths import layer_mistakes as slip
 from autograder.maths import reference as ref
 from autograder.maths.tolerance import Tolerance
 
@@ -33,26 +47,39 @@ __all__ = [
     "CONV2D_BACKWARD_INPUT",
     "CONV2D_FORWARD",
     "CONV2D_OUTPUT_SHAPE",
+    "CONV_LAYER_BACKWARD",
+    "CONV_LAYER_FORWARD",
+    "CONV_LAYER_OUTPUT_SHAPE",
     "DF_BY_HAND",
     "DO_BY_HAND",
     "DX_BY_HAND",
     "GAP_BACKWARD",
     "GAP_FORWARD",
+    "GENERAL",
+    "GRADIENT_CHECK",
     "INPUT_MODIFIED",
     "INTEGER_RESULT",
     "JACOBIAN_OUTPUT_WRT_FILTER",
     "JACOBIAN_OUTPUT_WRT_INPUT",
+    "MAX_POOL_BACKWARD",
+    "MAX_POOL_FORWARD",
     "NUMERICAL_GRADIENT",
     "O_BY_HAND",
     "PAD2D",
     "RELATIVE_ERROR",
+    "RETURNED_NONE",
     "RIGHT",
     "ROT180",
     "TRAINING_STEP",
     "Z_BY_HAND",
     "Misconception",
+    "Outcome",
+    "Raises",
     "diagnose",
+    "explain_errors",
     "look_alikes",
+    "outcomes",
+    "recognises",
 ]
 
 
@@ -63,19 +90,53 @@ class Misconception:
     Attributes
     ----------
     key : str
-        A stable identifier, e.g. ``"kernel_flipped"``.
+        A stable identifier, e.g. ``"kernel_flipped"``; unique within its task.
     message : str
         One plain sentence that tells the student what the answer looks like and what to
-        change.
+        change. It relies only on what the course has taught by the task's exercise.
     wrong : callable
         The mistaken implementation, taking the task's arguments. For a hand-computed
         value it takes no arguments and returns the mistaken value.
+    wrong_shapes : callable or None
+        For a mistake recognised by the shape of the answer alone (an output allocated
+        with the wrong shape), not by its values: takes the task's arguments and returns
+        the shapes the mistake gives there.
+    variants : tuple of callable
+        Other common ways of writing the same mistake, which return or raise elsewhere
+        (a loop over the allocated array instead of the right ranges, say).
     """
 
     key: str
     message: str
     wrong: Callable[..., Any]
+    wrong_shapes: Callable[..., tuple[tuple[int, ...], ...]] | None = None
+    variants: tuple[Callable[..., Any], ...] = ()
 
+    @property
+    def implementations(self) -> tuple[Callable[..., Any], ...]:
+        """The mistaken implementation and its variants."""
+        return (self.wrong, *self.variants)
+
+    @property
+    def by_shape(self) -> bool:
+        """Whether it is recognised by the answer's shape alone."""
+        return self.wrong_shapes is not None
+
+
+RETURNED_NONE = Misconception(
+    "returned_none",
+    "Your function returned None: did you forget `return`? A function whose last line "
+    "computes a value without returning it gives None.",
+    lambda *args: None,
+)
+
+INTEGER_RESULT = Misconception(
+    "integer_result",
+    "Your function returned an integer array, which cuts fractions such as 1/4 off "
+    "(to 0); return floats, e.g. build the result with np.zeros(shape), which is float, "
+    "not np.zeros_like(X), which copies an integer X's dtype.",
+    lambda *args: None,
+)
 
 INPUT_MODIFIED = Misconception(
     "input_modified",
@@ -84,12 +145,8 @@ INPUT_MODIFIED = Misconception(
     lambda *args: None,
 )
 
-INTEGER_RESULT = Misconception(
-    "integer_result",
-    "Your function returned an integer array for integer input; return floats "
-    "(e.g. start from np.zeros(shape, dtype=float)) so fractions like 1/4 survive.",
-    lambda *args: None,
-)
+#: The mistakes any graded function can make, whatever its task.
+GENERAL = (RETURNED_NONE, INTEGER_RESULT, INPUT_MODIFIED)
 
 
 # ------------------------------------------------------------- building blocks
@@ -116,6 +173,197 @@ def _same_correlation(X: np.ndarray, F: np.ndarray) -> np.ndarray:
 def _int_truncated(values: np.ndarray) -> np.ndarray:
     """What assigning float values into an integer array does: truncate towards zero."""
     return np.trunc(_float(values)).astype(np.int64)
+
+
+# A student's correlation loop, and the slips in sizing it. Every conv function is one:
+# out[a, b] = sum(A[a:a+wh, b:b+ww] * K) over the output's positions, with
+#   conv2d_forward(X, F):         A = X, K = F, window F.shape
+#   conv2d_backward_filter(X, dO): A = X, K = dO, window dO.shape
+#   conv2d_backward_input(dO, F):  A = dO padded by (kh-1, kw-1), K = rot180(F), window F.shape
+# The loops run as numpy runs them: a window hanging over the edge comes out smaller
+# and broadcasts or raises, an index past the allocated array raises.
+
+
+def _student_loops(
+    A: Any,
+    K: Any,
+    window: tuple[int, int],
+    allocated: tuple[int, int],
+    ranges: tuple[int, int],
+) -> np.ndarray:
+    """``out = np.zeros(allocated)``, then ``out[a, b] = sum(A[a:a+wh, b:b+ww] * K)`` for
+    ``a, b`` in ``range(ranges[0]), range(ranges[1])``."""
+    A, K = _float(A), _float(K)
+    out = np.zeros(allocated)
+    wh, ww = window
+    for a in range(ranges[0]):
+        for b in range(ranges[1]):
+            out[a, b] = np.sum(A[a : a + wh, b : b + ww] * K)
+    return out
+
+
+def _forward_shape(X: Any, F: Any) -> tuple[int, int]:
+    (H, W), (kh, kw) = np.shape(X), np.shape(F)
+    return H - kh + 1, W - kw + 1
+
+
+def _filter_shape(X: Any, dO: Any) -> tuple[int, int]:
+    (H, W), (Ho, Wo) = np.shape(X), np.shape(dO)
+    return H - Ho + 1, W - Wo + 1
+
+
+def _input_shape(dO: Any, F: Any) -> tuple[int, int]:
+    (Ho, Wo), (kh, kw) = np.shape(dO), np.shape(F)
+    return Ho + kh - 1, Wo + kw - 1
+
+
+#: (A, K, window) a conv function's loop slides over, for its arguments.
+_Operands = tuple[np.ndarray, np.ndarray, tuple[int, int]]
+
+
+def _forward_operands(X: Any, F: Any) -> _Operands:
+    return _float(X), _float(F), np.shape(F)
+
+
+def _filter_operands(X: Any, dO: Any) -> _Operands:
+    return _float(X), _float(dO), np.shape(dO)
+
+
+def _input_operands(dO: Any, F: Any) -> _Operands:
+    kh, kw = np.shape(F)
+    return ref.pad2d(dO, (kh - 1, kw - 1)), ref.rot180(F), (kh, kw)
+
+
+def _allocation_slips(
+    operands: Callable[..., _Operands],
+    right_shape: Callable[..., tuple[int, int]],
+    square_message: str,
+    swapped_message: str,
+) -> tuple[Misconception, Misconception]:
+    """The two ways of sizing a conv function's output wrong, as its misconceptions: the
+    output allocated (rows, rows) or (cols, rows), then filled by loops over the right
+    ranges, or over the array allocated."""
+
+    def square(*args: Any) -> np.ndarray:
+        rows, cols = right_shape(*args)
+        return _student_loops(*operands(*args), (rows, rows), (rows, cols))
+
+    def square_throughout(*args: Any) -> np.ndarray:
+        rows, _ = right_shape(*args)
+        return _student_loops(*operands(*args), (rows, rows), (rows, rows))
+
+    def swapped(*args: Any) -> np.ndarray:
+        rows, cols = right_shape(*args)
+        return _student_loops(*operands(*args), (cols, rows), (rows, cols))
+
+    def swapped_throughout(*args: Any) -> np.ndarray:
+        rows, cols = right_shape(*args)
+        return _student_loops(*operands(*args), (cols, rows), (cols, rows))
+
+    return (
+        Misconception(
+            "output_square",
+            square_message,
+            square,
+            wrong_shapes=lambda *args: ((right_shape(*args)[0],) * 2,),
+            variants=(square_throughout,),
+        ),
+        Misconception(
+            "output_swapped",
+            swapped_message,
+            swapped,
+            wrong_shapes=lambda *args: (right_shape(*args)[::-1],),
+            variants=(swapped_throughout,),
+        ),
+    )
+
+
+# The slips of "assuming square", each a shape (the one it sizes the output with) and
+# the loops that fill an output of that shape.
+
+
+def _forward_square_filter_shape(X: Any, F: Any) -> tuple[int, int]:
+    """kh = F.shape[0] used for both sides of the filter."""
+    (H, W), (kh, _) = np.shape(X), np.shape(F)
+    return H - kh + 1, W - kh + 1
+
+
+def _forward_square_filter(X: Any, F: Any) -> np.ndarray:
+    shape = _forward_square_filter_shape(X, F)
+    kh = np.shape(F)[0]
+    return _student_loops(X, F, (kh, kh), shape, shape)
+
+
+def _forward_square_input_shape(X: Any, F: Any) -> tuple[int, int]:
+    """H = X.shape[0] used for both sides of the input."""
+    (H, _), (kh, kw) = np.shape(X), np.shape(F)
+    return H - kh + 1, H - kw + 1
+
+
+def _forward_square_input(X: Any, F: Any) -> np.ndarray:
+    shape = _forward_square_input_shape(X, F)
+    return _student_loops(X, F, np.shape(F), shape, shape)
+
+
+def _filter_square_input_shape(X: Any, dO: Any) -> tuple[int, int]:
+    """H = X.shape[0] used for both sides of the input."""
+    (H, _), (Ho, Wo) = np.shape(X), np.shape(dO)
+    return H - Ho + 1, H - Wo + 1
+
+
+def _filter_square_input(X: Any, dO: Any) -> np.ndarray:
+    shape = _filter_square_input_shape(X, dO)
+    return _student_loops(X, dO, np.shape(dO), shape, shape)
+
+
+def _filter_square_gradient_shape(X: Any, dO: Any) -> tuple[int, int]:
+    """Ho = dO.shape[0] used for both sides of dL/dO."""
+    (H, W), (Ho, _) = np.shape(X), np.shape(dO)
+    return H - Ho + 1, W - Ho + 1
+
+
+def _filter_square_gradient(X: Any, dO: Any) -> np.ndarray:
+    shape = _filter_square_gradient_shape(X, dO)
+    Ho = np.shape(dO)[0]
+    return _student_loops(X, dO, (Ho, Ho), shape, shape)
+
+
+def _input_square_filter_shapes(dO: Any, F: Any) -> tuple[tuple[int, int], ...]:
+    """kh = F.shape[0] used for both sides: of the padding (then the notebook's pad2d,
+    rot180 and conv2d_forward), or of the padding, the window and the output (loops)."""
+    (Ho, Wo), (kh, kw) = np.shape(dO), np.shape(F)
+    return (Ho + kh - 1, Wo + 2 * kh - kw - 1), (Ho + kh - 1, Wo + kh - 1)
+
+
+def _input_square_filter(dO: Any, F: Any) -> np.ndarray:
+    kh = np.shape(F)[0]
+    return ref.conv2d_forward(ref.pad2d(dO, kh - 1), ref.rot180(F))
+
+
+def _input_square_filter_loops(dO: Any, F: Any) -> np.ndarray:
+    shape = _input_square_filter_shapes(dO, F)[1]
+    kh = np.shape(F)[0]
+    return _student_loops(ref.pad2d(dO, kh - 1), ref.rot180(F), (kh, kh), shape, shape)
+
+
+def _input_padded_by_one_shape(dO: Any, F: Any) -> tuple[int, int]:
+    """dO padded by 1 on every side, whatever the filter's size."""
+    (Ho, Wo), (kh, kw) = np.shape(dO), np.shape(F)
+    return Ho + 3 - kh, Wo + 3 - kw
+
+
+def _input_padded_by_one(dO: Any, F: Any) -> np.ndarray:
+    return ref.conv2d_forward(ref.pad2d(dO, 1), ref.rot180(F))
+
+
+def _input_padded_by_one_loops(dO: Any, F: Any) -> np.ndarray:
+    shape = _input_padded_by_one_shape(dO, F)
+    return _student_loops(ref.pad2d(dO, 1), ref.rot180(F), np.shape(F), shape, shape)
+
+
+def _one(shape: Callable[..., tuple[int, int]]) -> Callable[..., tuple[tuple[int, int], ...]]:
+    """The wrong shapes of a slip that gives one."""
+    return lambda *args: (shape(*args),)
 
 
 # ------------------------------------------------------------------ catalogue
@@ -151,6 +399,28 @@ CONV2D_FORWARD = (
         "is X[a, b], with a counting rows.",
         lambda X, F: ref.conv2d_forward(X, F).T,
     ),
+    *_allocation_slips(
+        _forward_operands,
+        _forward_shape,
+        "Your output is square, (H-kh+1, H-kh+1): its width came from the height. O has "
+        "shape (H-kh+1, W-kw+1); take H, W = X.shape and kh, kw = F.shape.",
+        "Your output has its height and width swapped, (W-kw+1, H-kh+1); O has shape "
+        "(H-kh+1, W-kw+1), rows first, and O[a, b] is row a, column b.",
+    ),
+    Misconception(
+        "square_filter_assumed",
+        "Your code assumes a square filter: it uses kh (F.shape[0]) for both sides. Take "
+        "kh, kw = F.shape and use kw for the columns of the window and of O.",
+        _forward_square_filter,
+        wrong_shapes=_one(_forward_square_filter_shape),
+    ),
+    Misconception(
+        "square_input_assumed",
+        "Your code assumes a square input: it uses H (X.shape[0]) for both sides. Take "
+        "H, W = X.shape and use W for the columns of O.",
+        _forward_square_input,
+        wrong_shapes=_one(_forward_square_input_shape),
+    ),
 )
 
 GAP_FORWARD = (
@@ -178,6 +448,11 @@ GAP_FORWARD = (
         "integer_division",
         "You used integer division (//), which drops the fractional part of the mean.",
         lambda O: float(_float(O).sum() // np.size(O)),
+    ),
+    Misconception(
+        "divided_by_h_plus_w",
+        "You divided the sum by H + W; the mean divides it by the number of elements, H * W.",
+        lambda O: float(_float(O).sum()) / (np.shape(O)[0] + np.shape(O)[1]),
     ),
 )
 
@@ -210,6 +485,11 @@ GAP_BACKWARD = (
         "dZ / (H*W) is usually a fraction like 1/4, so build a float array.",
         lambda dZ, shape: _int_truncated(np.full(tuple(shape), float(dZ) / (shape[0] * shape[1]))),
     ),
+    Misconception(
+        "divided_by_h_plus_w",
+        "You divided dZ by H + W; each of the H * W elements of O gets dZ / (H * W).",
+        lambda dZ, shape: np.full(tuple(shape), float(dZ) / (shape[0] + shape[1])),
+    ),
 )
 
 CONV2D_BACKWARD_FILTER = (
@@ -221,14 +501,15 @@ CONV2D_BACKWARD_FILTER = (
     ),
     Misconception(
         "forgot_upstream_gradient",
-        "Your dL/dF ignores dL/dO: you summed the input windows dO[a, b]/dF[p, q] = "
+        "Your dL/dF ignores dL/dO: you summed the input windows ∂O[a, b]/∂F[p, q] = "
         "X[a+p, b+q] without weighting each by the upstream gradient dO[a, b].",
         lambda X, dO: ref.conv2d_backward_filter(X, np.ones(np.shape(dO))),
     ),
     Misconception(
         "used_full_correlation",
-        "Your dL/dF is too large: you padded X ('full' correlation); dL/dF has the "
-        "filter's shape, (H-Ho+1, W-Wo+1), so use a 'valid' correlation of X with dO.",
+        "Your dL/dF is too large: you also used windows that hang over the edge of X (X "
+        "padded with zeros); dL/dF has the filter's shape, (H-Ho+1, W-Wo+1), so slide dO "
+        "only where it fits inside X.",
         lambda X, dO: _full_correlation(X, dO),
     ),
     Misconception(
@@ -236,13 +517,36 @@ CONV2D_BACKWARD_FILTER = (
         "Your dL/dF is transposed: dF[p, q] pairs the row offset p with rows of X.",
         lambda X, dO: ref.conv2d_backward_filter(X, dO).T,
     ),
+    *_allocation_slips(
+        _filter_operands,
+        _filter_shape,
+        "Your dL/dF is square, (H-Ho+1, H-Ho+1): its width came from the height. It has "
+        "the filter's shape, (H-Ho+1, W-Wo+1); take H, W = X.shape and Ho, Wo = dO.shape.",
+        "Your dL/dF has its height and width swapped, (W-Wo+1, H-Ho+1); it has the "
+        "filter's shape, (H-Ho+1, W-Wo+1), rows first.",
+    ),
+    Misconception(
+        "square_input_assumed",
+        "Your code assumes a square X: it uses H (X.shape[0]) for both sides. Take "
+        "H, W = X.shape and use W for the columns.",
+        _filter_square_input,
+        wrong_shapes=_one(_filter_square_input_shape),
+    ),
+    Misconception(
+        "square_gradient_assumed",
+        "Your code assumes a square dL/dO: it uses Ho (dO.shape[0]) for both sides. Take "
+        "Ho, Wo = dO.shape and use Wo for the columns.",
+        _filter_square_gradient,
+        wrong_shapes=_one(_filter_square_gradient_shape),
+    ),
 )
 
 CONV2D_BACKWARD_INPUT = (
     Misconception(
         "filter_not_rotated",
-        "You padded dO but did not rotate F: dL/dX is a 'full' correlation of dO with "
-        "F rotated by 180 degrees.",
+        "Your dL/dX correlates the padded dO with F as it is, but F must be rotated by 180 "
+        "degrees exactly once. If you did rotate it, something turned it back: a true "
+        "convolution flips its filter again, so correlate, as conv2d_forward does.",
         lambda dO, F: _full_correlation(dO, F),
     ),
     Misconception(
@@ -281,20 +585,44 @@ CONV2D_BACKWARD_INPUT = (
         "row i and column j of X.",
         lambda dO, F: ref.conv2d_backward_input(dO, F).T,
     ),
+    Misconception(
+        "padded_by_one",
+        "You padded dO by 1 on every side, which is right only for a 2x2 filter: pad it "
+        "by kh-1 rows and kw-1 columns, so that dL/dX has X's shape, (Ho+kh-1, Wo+kw-1).",
+        _input_padded_by_one,
+        wrong_shapes=_one(_input_padded_by_one_shape),
+        variants=(_input_padded_by_one_loops,),
+    ),
+    *_allocation_slips(
+        _input_operands,
+        _input_shape,
+        "Your dL/dX is square, (Ho+kh-1, Ho+kh-1): its width came from the height. It has "
+        "X's shape, (Ho+kh-1, Wo+kw-1); take Ho, Wo = dO.shape and kh, kw = F.shape.",
+        "Your dL/dX has its height and width swapped, (Wo+kw-1, Ho+kh-1); it has X's "
+        "shape, (Ho+kh-1, Wo+kw-1), rows first.",
+    ),
+    Misconception(
+        "square_filter_assumed",
+        "Your code assumes a square filter: it uses kh (F.shape[0]) for both sides. Take "
+        "kh, kw = F.shape and pad dO by kh-1 rows and kw-1 columns.",
+        _input_square_filter,
+        wrong_shapes=_input_square_filter_shapes,
+        variants=(_input_square_filter_loops,),
+    ),
 )
 
 JACOBIAN_OUTPUT_WRT_FILTER = (
     Misconception(
         "axes_reordered",
         "Your Jacobian's axes are in the order (p, q, a, b); the contract is "
-        "J[a, b, p, q] = dO[a, b] / dF[p, q].",
+        "J[a, b, p, q] = ∂O[a, b] / ∂F[p, q].",
         lambda X, filter_shape: ref.jacobian_output_wrt_filter(X, filter_shape).transpose(
             2, 3, 0, 1
         ),
     ),
     Misconception(
         "filter_indices_swapped",
-        "Your Jacobian swaps p and q: dO[a, b] / dF[p, q] = X[a+p, b+q], with p the row offset.",
+        "Your Jacobian swaps p and q: ∂O[a, b] / ∂F[p, q] = X[a+p, b+q], with p the row offset.",
         lambda X, filter_shape: ref.jacobian_output_wrt_filter(X, filter_shape).transpose(
             0, 1, 3, 2
         ),
@@ -305,12 +633,12 @@ JACOBIAN_OUTPUT_WRT_INPUT = (
     Misconception(
         "axes_reordered",
         "Your Jacobian's axes are in the order (i, j, a, b); the contract is "
-        "J[a, b, i, j] = dO[a, b] / dX[i, j].",
+        "J[a, b, i, j] = ∂O[a, b] / ∂X[i, j].",
         lambda input_shape, F: ref.jacobian_output_wrt_input(input_shape, F).transpose(2, 3, 0, 1),
     ),
     Misconception(
         "filter_rotated",
-        "Your Jacobian uses F rotated by 180 degrees; dO[a, b] / dX[i, j] = F[i-a, j-b] "
+        "Your Jacobian uses F rotated by 180 degrees; ∂O[a, b] / ∂X[i, j] = F[i-a, j-b] "
         "with the filter as it is (the rotation only appears when you sum over a, b).",
         lambda input_shape, F: ref.jacobian_output_wrt_input(input_shape, ref.rot180(F)),
     ),
@@ -401,6 +729,33 @@ CONV2D_OUTPUT_SHAPE = (
         "That is the input's own size ('same' padding); a 'valid' output is (H-kh+1, W-kw+1).",
         lambda input_shape, filter_shape: tuple(input_shape),
     ),
+    Misconception(
+        "width_first",
+        "Your shape lists the width first, (W-kw+1, H-kh+1); a shape lists the rows "
+        "first: (H-kh+1, W-kw+1).",
+        lambda input_shape, filter_shape: (
+            input_shape[1] - filter_shape[1] + 1,
+            input_shape[0] - filter_shape[0] + 1,
+        ),
+    ),
+    Misconception(
+        "square_input_assumed",
+        "You used the input's height H for both sides; take H, W = input_shape and count "
+        "the columns from W: (H-kh+1, W-kw+1).",
+        lambda input_shape, filter_shape: (
+            input_shape[0] - filter_shape[0] + 1,
+            input_shape[0] - filter_shape[1] + 1,
+        ),
+    ),
+    Misconception(
+        "square_filter_assumed",
+        "You used the filter's height kh for both sides; take kh, kw = filter_shape and "
+        "count the columns with kw: (H-kh+1, W-kw+1).",
+        lambda input_shape, filter_shape: (
+            input_shape[0] - filter_shape[0] + 1,
+            input_shape[1] - filter_shape[0] + 1,
+        ),
+    ),
 )
 
 
@@ -412,6 +767,21 @@ def _numerical_gradient_forward(f: Callable, X: np.ndarray, h: float = 1e-5) -> 
         nudged = X.copy()
         nudged[index] += h
         grad[index] = (f(nudged) - f0) / h
+    return grad
+
+
+def _numerical_gradient_in_place(f: Callable, X: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """CS231n's loop: X nudged in place in its own dtype, the estimate in zeros_like(X)."""
+    X = np.array(X)
+    grad = np.zeros_like(X)
+    for index in np.ndindex(X.shape):
+        original = X[index]
+        X[index] = original + h  # an integer X stores original again
+        f_plus = f(X)
+        X[index] = original - h
+        f_minus = f(X)
+        X[index] = original
+        grad[index] = (f_plus - f_minus) / (2 * h)
     return grad
 
 
@@ -427,6 +797,13 @@ NUMERICAL_GRADIENT = (
         "You used a forward difference (f(X+h) - f(X)) / h, whose error is of order h; "
         "the central difference (f(X+h) - f(X-h)) / (2h) is far more accurate.",
         _numerical_gradient_forward,
+    ),
+    Misconception(
+        "integer_nudges",
+        "On an integer X your estimate is all zeros: X[i, j] + h, stored back into an "
+        "integer array, is X[i, j] again, so f never moves. Start from a float copy, "
+        "X = np.array(X, dtype=float), and return floats.",
+        _numerical_gradient_in_place,
     ),
 )
 
@@ -444,6 +821,46 @@ RELATIVE_ERROR = (
         "You returned the absolute error max|A - B|; divide each difference by "
         "max(1e-8, |A| + |B|) so the error does not depend on the scale.",
         lambda A, B: float(np.max(np.abs(_float(A) - _float(B)))),
+    ),
+)
+
+
+def _gradient_check_errors_swapped(backward_filter, backward_input, X, F, dO):
+    error_dF, error_dX = ref.gradient_check(backward_filter, backward_input, X, F, dO)
+    return error_dX, error_dF
+
+
+def _gradient_check_against(upstream: Callable[[np.ndarray], np.ndarray]) -> Callable[..., tuple]:
+    """A gradient check whose numerical gradients are those of sum(O * upstream(dO)):
+    the backward functions still get dO itself."""
+
+    def check(backward_filter, backward_input, X, F, dO):
+        seen = upstream(_float(dO))
+        return (
+            ref.relative_error(backward_filter(X, dO), ref.conv2d_backward_filter(X, seen)),
+            ref.relative_error(backward_input(dO, F), ref.conv2d_backward_input(seen, F)),
+        )
+
+    return check
+
+
+GRADIENT_CHECK = (
+    Misconception(
+        "errors_swapped",
+        "Your two errors are swapped: return (error_dF, error_dX), the filter's first.",
+        _gradient_check_errors_swapped,
+    ),
+    Misconception(
+        "loss_without_upstream_gradient",
+        "Your numerical gradients are those of sum(O), not of L = sum(O * dO): the "
+        "backward functions are given dO, so the loss you differentiate must weight O by it.",
+        _gradient_check_against(np.ones_like),
+    ),
+    Misconception(
+        "loss_averaged",
+        "Your numerical gradients are those of mean(O * dO), smaller by the number of "
+        "outputs: the backward functions' gradients are those of L = sum(O * dO).",
+        _gradient_check_against(lambda dO: dO / dO.size),
     ),
 )
 
@@ -529,7 +946,8 @@ DF_BY_HAND = (
 DX_BY_HAND = (
     Misconception(
         "filter_not_rotated",
-        CONV2D_BACKWARD_INPUT[0].message,
+        "Your dL/dX uses F rotated by 180 degrees: each dX[i, j] sums dO[a, b] * "
+        "F[i - a, j - b], with F as it is, the weight that carried X[i, j] into O[a, b].",
         lambda: _full_correlation(_dO, _F),
     ),
     Misconception(
@@ -539,17 +957,405 @@ DX_BY_HAND = (
     ),
 )
 
+# ------------------------------------------------- notebook 7: the layer (bonus)
+
+CONV_LAYER_OUTPUT_SHAPE = (
+    Misconception(
+        "channels_instead_of_filters",
+        "Your output has one map per input channel; it has one per filter: (N, K, Ho, Wo), "
+        "with K = f_shape[0].",
+        slip.output_shape_with(lambda n, k, s, p: (n + 2 * p - k) // s + 1, False),
+    ),
+    Misconception(
+        "padding_ignored",
+        "You left the padding out: the windows slide over the padded input, of side "
+        "H + 2*pad, so Ho = (H + 2*pad - kh) // stride + 1.",
+        slip.output_shape_with(lambda n, k, s, p: (n - k) // s + 1),
+    ),
+    Misconception(
+        "padded_once",
+        "You added the padding once; it goes on both sides, so the padded side is "
+        "H + 2*pad, not H + pad.",
+        slip.output_shape_with(lambda n, k, s, p: (n + p - k) // s + 1),
+    ),
+    Misconception(
+        "stride_ignored",
+        "You counted every position; with a stride the window jumps stride rows at a "
+        "time, so Ho = (H + 2*pad - kh) // stride + 1.",
+        slip.output_shape_with(lambda n, k, s, p: n + 2 * p - k + 1),
+    ),
+    Misconception(
+        "forgot_plus_one",
+        "You forgot the +1: the first window sits at 0, then one more every stride rows, "
+        "so Ho = (H + 2*pad - kh) // stride + 1.",
+        slip.output_shape_with(lambda n, k, s, p: (n + 2 * p - k) // s),
+    ),
+    Misconception(
+        "rounded_up",
+        "You rounded up: a window that would stick out of the padded input does not "
+        "count, so divide with // (rounding down).",
+        slip.output_shape_with(lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+    ),
+    Misconception(
+        "true_division",
+        "You divided with /, which gives a fraction when the stride does not divide "
+        "H + 2*pad - kh; count whole windows with //.",
+        slip.output_shape_with(lambda n, k, s, p: (n + 2 * p - k) / s + 1),
+    ),
+)
+
+CONV_LAYER_FORWARD = (
+    Misconception(
+        "padding_ignored",
+        "Your output is the size of an unpadded input's: add pad rows and columns of "
+        "zeros on every side of H and W (only those two axes) before sliding the filters.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(X, F, b, stride, 0),
+    ),
+    Misconception(
+        "padded_one_side",
+        "Your output is shifted: you put all the zeros below and to the right of X; "
+        "pad puts pad rows above and below and pad columns left and right.",
+        slip.conv_forward_padded_one_side,
+    ),
+    Misconception(
+        "stride_ignored",
+        "Your output has a window at every position: with a stride, window (i, j) starts "
+        "at row i*stride and column j*stride of the padded input.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(X, F, b, 1, pad),
+    ),
+    Misconception(
+        "bias_ignored",
+        "Your output has no bias: add b[k] to every element of map k.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            X, F, np.zeros(np.shape(b)), stride, pad
+        ),
+    ),
+    Misconception(
+        "bias_added_per_channel",
+        "Your output has the bias C times: you added b[k] inside the sum over the input "
+        "channels; add it once per output element.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            X, F, np.shape(X)[1] * _float(b), stride, pad
+        ),
+    ),
+    Misconception(
+        "channels_mixed_up",
+        "Your output pairs filters and channels the wrong way round: F[k, c] is filter "
+        "k's slice for input channel c, so map k uses F[k] on all C channels.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            X, _float(F).transpose(1, 0, 2, 3), b, stride, pad
+        ),
+    ),
+    Misconception(
+        "first_channel_only",
+        "Your output uses only the first input channel: each filter spans all C "
+        "channels, so sum the products over c as well.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            _float(X)[:, :1], _float(F)[:, :1], b, stride, pad
+        ),
+    ),
+    Misconception(
+        "kernel_flipped",
+        "Your output matches filters rotated by 180 degrees (a true convolution); the "
+        "layer lays F[k, c] on the window as it is.",
+        lambda X, F, b, stride, pad: layer.conv_layer_forward(
+            X, _float(F)[:, :, ::-1, ::-1], b, stride, pad
+        ),
+    ),
+)
+
+
+def _with_db(db: Callable[[np.ndarray], np.ndarray]) -> Callable[..., tuple]:
+    """The right dX and dF, and ``db(dO)`` for dL/db."""
+
+    def backward(dO, X, F, stride, pad):
+        dX, dF, _ = layer.conv_layer_backward(dO, X, F, stride, pad)
+        return dX, dF, db(_float(dO))
+
+    return backward
+
+
+def _with_dF(dF: Callable[[np.ndarray], np.ndarray]) -> Callable[..., tuple]:
+    """The right dX and db, and ``dF(right dF)`` for dL/dF."""
+
+    def backward(dO, X, F, stride, pad):
+        dX, right, db = layer.conv_layer_backward(dO, X, F, stride, pad)
+        return dX, dF(right), db
+
+    return backward
+
+
+CONV_LAYER_BACKWARD = (
+    Misconception(
+        "db_not_summed_over_batch",
+        "Your db has a row per example: the bias is shared by the whole batch, so db[k] "
+        "sums dO[n, k, i, j] over n as well as over i and j; db has shape (K,).",
+        _with_db(lambda dO: dO.sum(axis=(2, 3))),
+    ),
+    Misconception(
+        "db_not_summed_over_positions",
+        "Your db keeps the positions: b[k] is added at every (i, j), so db[k] sums "
+        "dO[n, k, i, j] over i and j as well as over n; db has shape (K,).",
+        _with_db(lambda dO: dO.sum(axis=0)),
+    ),
+    Misconception(
+        "db_first_example_only",
+        "Your db only holds the first example's gradient: sum dO[n, k, i, j] over "
+        "every n in the batch too.",
+        _with_db(lambda dO: dO[0].sum(axis=(1, 2))),
+    ),
+    Misconception(
+        "db_averaged",
+        "Your db is an average: the chain rule adds up the gradient of every output "
+        "element, so db[k] is the sum of dO[:, k], not its mean.",
+        _with_db(lambda dO: dO.mean(axis=(0, 2, 3))),
+    ),
+    Misconception(
+        "padding_not_removed",
+        "Your dX has the padded input's shape: the padding is not part of X, so cut pad "
+        "rows and columns off every side: dXp[:, :, pad:pad+H, pad:pad+W].",
+        lambda dO, X, F, stride, pad: slip.conv_backward_without_crop(dO, X, F, stride, pad),
+    ),
+    Misconception(
+        "padding_removed_from_one_side",
+        "Your dX is shifted: the padding sits on every side, so cut it from the top and "
+        "the left too: dXp[:, :, pad:pad+H, pad:pad+W].",
+        lambda dO, X, F, stride, pad: slip.conv_backward_without_crop(
+            dO, X, F, stride, pad, keep="top_left"
+        ),
+    ),
+    Misconception(
+        "stride_ignored",
+        "Your dX and dF put the windows one row and one column apart: in the backward "
+        "pass, as in the forward, window (i, j) starts at row i*stride and column "
+        "j*stride of the padded input.",
+        lambda dO, X, F, stride, pad: slip.conv_backward_loops(dO, X, F, stride, pad, step=1),
+    ),
+    Misconception(
+        "overlaps_overwritten",
+        "Your dX keeps only the last gradient where windows overlap (or several filters "
+        "meet): every output element adds its share, so use += rather than =.",
+        lambda dO, X, F, stride, pad: slip.conv_backward_loops(
+            dO, X, F, stride, pad, accumulate=False
+        ),
+    ),
+    Misconception(
+        "dF_channels_swapped",
+        "Your dF has its filter and channel axes swapped: dF[k, c] goes with F[k, c], so "
+        "dF has F's shape (K, C, kh, kw).",
+        _with_dF(lambda dF: dF.transpose(1, 0, 2, 3)),
+    ),
+    Misconception(
+        "dX_channels_mixed_up",
+        "Your dX sends the gradient through the wrong filter slices: dO[n, k] reaches "
+        "channel c of X through F[k, c], not F[c, k].",
+        lambda dO, X, F, stride, pad: slip.conv_backward_with_dX_filters(
+            dO, X, F, stride, pad, filters=lambda F: F.transpose(1, 0, 2, 3)
+        ),
+    ),
+    Misconception(
+        "dX_filter_rotated",
+        "Your dX uses the filters rotated by 180 degrees: each output element sends "
+        "dO[n, k, i, j] * F[k] back onto its window with F as it is.",
+        lambda dO, X, F, stride, pad: slip.conv_backward_with_dX_filters(
+            dO, X, F, stride, pad, filters=lambda F: F[:, :, ::-1, ::-1]
+        ),
+    ),
+)
+
+MAX_POOL_FORWARD = (
+    Misconception(
+        "average_instead_of_max",
+        "You averaged each window (average pooling); max pooling keeps its largest element.",
+        lambda X, pool_shape, stride: slip.pool_forward_loops(
+            X, pool_shape, stride, reduce=np.mean
+        ),
+    ),
+    Misconception(
+        "stride_ignored",
+        "Your output has a window at every position: window (i, j) starts at row "
+        "i*stride and column j*stride.",
+        lambda X, pool_shape, stride: layer.max_pool_forward(X, pool_shape, 1),
+    ),
+    Misconception(
+        "window_size_as_stride",
+        "You stepped by the window's size; the stride is its own parameter, and windows "
+        "may overlap (stride smaller than the window) or skip rows (larger).",
+        lambda X, pool_shape, stride: slip.pool_forward_loops(X, pool_shape, tuple(pool_shape)),
+    ),
+    Misconception(
+        "channels_mixed_up",
+        "Every channel of your output holds the maximum over all channels: pool each "
+        "channel on its own, X[n, c, window].",
+        lambda X, pool_shape, stride: slip.pool_forward_loops(
+            X, pool_shape, stride, across_channels=True
+        ),
+    ),
+)
+
+MAX_POOL_BACKWARD = (
+    Misconception(
+        "gradient_to_all_ties",
+        "Where several elements tie for a window's maximum you sent the gradient to all "
+        "of them; it goes to one only: the first largest in row-major order "
+        "(np.argmax of the flattened window).",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_all_ties
+        ),
+    ),
+    Misconception(
+        "last_of_ties",
+        "Where elements tie for a window's maximum you sent the gradient to the last; "
+        "the rule is the first in row-major order (np.argmax of the flattened window).",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_last_row_major
+        ),
+    ),
+    Misconception(
+        "ties_column_major",
+        "Where elements tie for a window's maximum you took the first going down the "
+        "columns; the rule reads the window row by row (np.argmax of window.ravel()).",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_first_column_major
+        ),
+    ),
+    Misconception(
+        "spread_evenly",
+        "You spread each dO evenly over its window, which is average pooling's gradient; "
+        "max pooling's output depends on the largest element only, so only it gets dO.",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_evenly
+        ),
+    ),
+    Misconception(
+        "forgot_upstream_gradient",
+        "You marked each window's maximum with 1: it gets the upstream gradient "
+        "dO[n, c, i, j], not 1.",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_one_without_upstream
+        ),
+    ),
+    Misconception(
+        "overlaps_overwritten",
+        "Where overlapping windows share their maximum you kept only the last gradient: "
+        "the chain rule adds them up (+=, not =).",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_first_row_major, accumulate=False
+        ),
+    ),
+    Misconception(
+        "stride_ignored",
+        "Your gradient lands one row and one column apart per window: window (i, j) "
+        "starts at row i*stride and column j*stride, as in the forward pass.",
+        lambda dO, X, pool_shape, stride: slip.pool_backward_loops(
+            dO, X, pool_shape, stride, pick=slip.pick_first_row_major, step=1
+        ),
+    ),
+)
+
 
 # ------------------------------------------------------------------ matching
 
 
-def _mistaken(misconception: Misconception, args: tuple) -> Any:
-    """The mistake's answer on ``args``; None when the mistake cannot happen on them."""
-    try:
-        with np.errstate(all="ignore"):
-            return misconception.wrong(*args)
-    except Exception:
-        return None
+@dataclass(frozen=True)
+class Raises:
+    """An outcome of a call: it raised an exception of this type (the class's name)."""
+
+    error: str
+
+
+#: What one call of an implementation gave: the value it returned, or :class:`Raises`.
+Outcome = Any
+
+
+def outcomes(misconception: Misconception, args: tuple) -> tuple[Outcome, ...]:
+    """What each implementation of the mistake gives on ``args``: a value, or Raises."""
+    found: list[Outcome] = []
+    for implementation in misconception.implementations:
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                found.append(implementation(*args))
+        except Exception as error:
+            found.append(Raises(type(error).__name__))
+    return tuple(found)
+
+
+def _numeric_array(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
+
+
+def _shape_of(value: Any) -> tuple[int, ...] | None:
+    """An array's shape; None for a number or a tuple of results."""
+    return value.shape if isinstance(value, np.ndarray) else None
+
+
+def recognises(
+    misconception: Misconception,
+    args: tuple,
+    found: tuple[Outcome, ...],
+    answer: Outcome,
+    tolerance: Tolerance,
+    right_shape: tuple[int, ...] | None,
+) -> bool:
+    """Whether ``answer`` (a value, or Raises) is what this mistake gives on ``args``.
+
+    Parameters
+    ----------
+    misconception : Misconception
+        The mistake.
+    args : tuple
+        The arguments.
+    found : tuple of Outcome
+        Its :func:`outcomes` on them.
+    answer : value or Raises
+        What the student's code gave on them.
+    tolerance : Tolerance
+        The task's rule for values.
+    right_shape : tuple of int, or None
+        The right answer's shape there (None when it is not an array): a mistake
+        recognised by shape only recognises an array whose shape differs from it, or
+        every answer of the right shape would match.
+
+    Returns
+    -------
+    bool
+        True when one implementation raised the same exception type or returned the same
+        values, or the answer is an array of one of the mistake's wrong shapes.
+    """
+    if not isinstance(answer, Raises) and _has_wrong_shape(
+        misconception, args, answer, right_shape
+    ):
+        return True
+    for outcome in found:
+        if isinstance(outcome, Raises) or isinstance(answer, Raises):
+            if isinstance(outcome, Raises) and isinstance(answer, Raises) and outcome == answer:
+                return True
+        elif _same_values(answer, outcome, tolerance):
+            return True
+    return False
+
+
+def _has_wrong_shape(
+    misconception: Misconception, args: tuple, answer: Any, right_shape: tuple[int, ...] | None
+) -> bool:
+    """The answer is an array of a shape this mistake gives, and that shape is wrong."""
+    if misconception.wrong_shapes is None or right_shape is None or not _numeric_array(answer):
+        return False
+    return answer.shape != tuple(right_shape) and answer.shape in {
+        tuple(int(n) for n in shape) for shape in misconception.wrong_shapes(*args)
+    }
+
+
+def _same_values(answer: Any, other: Any, tolerance: Tolerance) -> bool:
+    """``tolerance.matches``, quick to say no to arrays of different shapes."""
+    if (
+        isinstance(answer, np.ndarray)
+        and isinstance(other, np.ndarray)
+        and answer.shape != other.shape
+    ):
+        return False
+    return tolerance.matches(answer, other)
 
 
 #: The key :func:`look_alikes` gives the right answer.
@@ -579,22 +1385,33 @@ def look_alikes(
     -------
     frozenset of frozenset of str
         Every pair of answers, among the right one (key :data:`RIGHT`) and the typical
-        mistakes (their keys), that agree on ``args`` as :func:`diagnose` compares them.
-        A pair with :data:`RIGHT` is a mistake that passes this case.
+        mistakes (their keys), that these arguments cannot tell apart: a mistake one of
+        whose implementations returns the right values (it passes this case), and two
+        mistakes either of which recognises a value the other returns (as
+        :func:`diagnose` recognises them). Raising tells nothing apart: it never passes.
     """
     with np.errstate(all="ignore"):
-        answers = {RIGHT: right(*args)}
-    for misconception in misconceptions:
-        answer = _mistaken(misconception, args)
-        if answer is not None:
-            answers[misconception.key] = answer
-    keys = list(answers)
-    return frozenset(
-        frozenset((first, second))
-        for i, first in enumerate(keys)
-        for second in keys[i + 1 :]
-        if tolerance.matches(answers[first], answers[second])
-    )
+        expected = right(*args)
+    right_shape = _shape_of(expected)
+    values = {
+        m.key: [o for o in outcomes(m, args) if not isinstance(o, Raises)] for m in misconceptions
+    }
+    pairs = {
+        frozenset((RIGHT, m.key))
+        for m in misconceptions
+        if any(_same_values(value, expected, tolerance) for value in values[m.key])
+    }
+    for i, first in enumerate(misconceptions):
+        for second in misconceptions[i + 1 :]:
+            if any(
+                _has_wrong_shape(first, args, b, right_shape) for b in values[second.key]
+            ) or any(
+                _has_wrong_shape(second, args, a, right_shape)
+                or any(_same_values(a, b, tolerance) for b in values[second.key])
+                for a in values[first.key]
+            ):
+                pairs.add(frozenset((first.key, second.key)))
+    return frozenset(pairs)
 
 
 def diagnose(
@@ -602,6 +1419,7 @@ def diagnose(
     args: tuple,
     answer: Any,
     tolerance: Tolerance,
+    right_shape: tuple[int, ...] | None = None,
 ) -> Misconception | None:
     """Name the typical mistake a wrong answer matches, if any.
 
@@ -615,15 +1433,63 @@ def diagnose(
         What the student's code returned.
     tolerance : Tolerance
         The rule answers are compared by (shapes must match exactly).
+    right_shape : tuple of int, optional
+        The right answer's shape on ``args``; without it no mistake is recognised by
+        shape alone.
 
     Returns
     -------
     Misconception or None
-        The first entry whose mistaken implementation gives ``answer`` on ``args``; None
-        when none does.
+        The first entry that :func:`recognises` the answer; None when none does.
     """
     for misconception in misconceptions:
-        mistaken = _mistaken(misconception, args)
-        if mistaken is not None and tolerance.matches(answer, mistaken):
+        found = outcomes(misconception, args)
+        if recognises(misconception, args, found, answer, tolerance, right_shape):
             return misconception
     return None
+
+
+def explain_errors(
+    misconceptions: tuple[Misconception, ...],
+    calls: list[tuple[tuple, Outcome, Any]],
+    tolerance: Tolerance,
+) -> Misconception | None:
+    """The typical mistake that explains every call of a function that raised on some.
+
+    An exception alone says little, so a mistake is named only when it alone accounts for
+    the whole of what the student's code did: on every call it :func:`recognises` the
+    outcome, the same exception type where the code raised, its values (or its wrong
+    shape) where the code returned, the right answer where the code was right.
+
+    Parameters
+    ----------
+    misconceptions : tuple of Misconception
+        The task's typical mistakes, most specific first.
+    calls : list of (args, outcome, right answer)
+        Each call's arguments, what the student's code gave (a value, or Raises) and the
+        right answer there.
+    tolerance : Tolerance
+        The rule answers are compared by.
+
+    Returns
+    -------
+    Misconception or None
+        The one mistake that explains every call; None when none does, or when two do
+        (an exception two mistakes both account for names neither).
+    """
+    explaining = [
+        misconception
+        for misconception in misconceptions
+        if all(
+            recognises(
+                misconception,
+                args,
+                outcomes(misconception, args),
+                outcome,
+                tolerance,
+                _shape_of(right),
+            )
+            for args, outcome, right in calls
+        )
+    ]
+    return explaining[0] if len(explaining) == 1 else None

@@ -32,6 +32,7 @@ __all__ = [
     "conv2d_output_shape",
     "gap_backward",
     "gap_forward",
+    "gradient_check",
     "jacobian_output_wrt_filter",
     "jacobian_output_wrt_input",
     "numerical_gradient",
@@ -148,7 +149,7 @@ def conv2d_backward_filter(X: np.ndarray, dO: np.ndarray) -> np.ndarray:
     """Gradient of the loss with respect to the filter.
 
     ``dF[p, q] = sum_{a, b} dO[a, b] * X[a + p, b + q]``: the input correlated with the
-    upstream gradient, because ``dO[a, b] / dF[p, q] = X[a + p, b + q]``.
+    upstream gradient, because ``∂O[a, b] / ∂F[p, q] = X[a + p, b + q]``.
 
     Parameters
     ----------
@@ -252,7 +253,7 @@ def gap_backward(dZ: float | Fraction, shape: tuple[int, int]) -> np.ndarray:
 def jacobian_output_wrt_filter(X: np.ndarray, filter_shape: tuple[int, int]) -> np.ndarray:
     """The Jacobian of the output with respect to the filter, as a 4-D array.
 
-    ``J[a, b, p, q] = dO[a, b] / dF[p, q] = X[a + p, b + q]``
+    ``J[a, b, p, q] = ∂O[a, b] / ∂F[p, q] = X[a + p, b + q]``
 
     Parameters
     ----------
@@ -276,7 +277,7 @@ def jacobian_output_wrt_filter(X: np.ndarray, filter_shape: tuple[int, int]) -> 
 def jacobian_output_wrt_input(input_shape: tuple[int, int], F: np.ndarray) -> np.ndarray:
     """The Jacobian of the output with respect to the input, as a 4-D array.
 
-    ``J[a, b, i, j] = dO[a, b] / dX[i, j] = F[i - a, j - b]``, zero where ``(i - a, j - b)``
+    ``J[a, b, i, j] = ∂O[a, b] / ∂X[i, j] = F[i - a, j - b]``, zero where ``(i - a, j - b)``
     falls outside the filter: X[i, j] only touches the outputs whose window covers it.
 
     Parameters
@@ -411,6 +412,48 @@ def relative_error(A: np.ndarray, B: np.ndarray) -> float:
     if A.size == 0:
         return 0.0
     return float(np.max(np.abs(A - B) / np.maximum(1e-8, np.abs(A) + np.abs(B))))
+
+
+def gradient_check(
+    backward_filter: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    backward_input: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    X: np.ndarray,
+    F: np.ndarray,
+    dO: np.ndarray,
+) -> tuple[float, float]:
+    """How far two backward functions of a convolution are from the true gradients.
+
+    The loss ``L = sum(conv2d_forward(X, F) * dO)`` has dL/dO = dO. A gradient check
+    estimates its dL/dF and dL/dX with central differences and returns the
+    :func:`relative_error` of ``backward_filter(X, dO)`` and ``backward_input(dO, F)``
+    against them. L is linear in F and in X, so central differences are exact up to
+    rounding (about 1e-10 here); this reference uses the exact gradients instead, so its
+    errors are what a perfect check reports.
+
+    Parameters
+    ----------
+    backward_filter : callable taking X of shape (H, W) and dO of shape (Ho, Wo)
+        The dL/dF to check; it must return an array of F's shape (kh, kw).
+    backward_input : callable taking dO of shape (Ho, Wo) and F of shape (kh, kw)
+        The dL/dX to check; it must return an array of X's shape (H, W).
+    X : array of shape (H, W)
+        The input.
+    F : array of shape (kh, kw)
+        The filter.
+    dO : array of shape (H - kh + 1, W - kw + 1)
+        The upstream gradient dL/dO.
+
+    Returns
+    -------
+    errors : tuple of two floats
+        ``(error_dF, error_dX)``, each in [0, 1]: 0.0 for a right gradient.
+    """
+    O_shape = conv2d_output_shape(np.shape(X), np.shape(F))
+    if np.shape(dO) != O_shape:
+        raise ValueError(f"dO must have the output's shape {O_shape}, got {np.shape(dO)}")
+    error_dF = relative_error(backward_filter(X, dO), conv2d_backward_filter(X, dO))
+    error_dX = relative_error(backward_input(dO, F), conv2d_backward_input(dO, F))
+    return error_dF, error_dX
 
 
 # ------------------------------------------------------------ putting it together

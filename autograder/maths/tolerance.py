@@ -8,7 +8,8 @@ are compared within a tolerance: an entry ``a`` matches the expected entry ``e``
 where ``E`` is the whole expected array (or number). The absolute part scales with the
 largest expected entry, so round-off in an entry that should be 0, next to entries in the
 millions, is not an error. Shapes must match exactly. Hand-computed values are compared
-exactly, as rationals (:data:`EXACT`).
+exactly, as rationals (:data:`EXACT`). A task whose right answer is itself a numerical
+estimate (a gradient check's errors) gets a wider floor, :data:`ROUNDED_ESTIMATE`.
 
 Everything that compares answers uses this module: judging in the grader, the catalogue
 matcher (:mod:`autograder.maths.misconceptions`), and the visible checks, which cannot
@@ -26,7 +27,7 @@ import numpy as np
 
 from autograder.maths.exact import to_fractions
 
-__all__ = ["EXACT", "TOLERANCE", "Tolerance"]
+__all__ = ["EXACT", "ROUNDED_ESTIMATE", "TOLERANCE", "Tolerance"]
 
 
 @dataclass(frozen=True)
@@ -131,5 +132,9 @@ def _parts(value: Any) -> list[Any] | None:
 
 #: The rule for everything a student's function returns.
 TOLERANCE = Tolerance(rtol=1e-7, atol=1e-9)
+#: Numbers a right answer only reaches up to the rounding of a numerical estimate: a
+#: gradient check's relative errors, which central differences leave about 1e-10 (up
+#: to 1e-8 on the grader's challenges) away from the exact ones.
+ROUNDED_ESTIMATE = Tolerance(rtol=1e-7, atol=1e-6)
 #: Hand-computed values on the worked example: exactly right, as rationals.
 EXACT = Tolerance(rtol=0.0, atol=0.0)

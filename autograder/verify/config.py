@@ -6,7 +6,8 @@ and ``nbgrader generate_feedback`` then run every submission in the jail
 tests. If that file fails to load, nbgrader only logs the error and carries on with the
 settings it did load, so the fail-closed guard (``etc/jupyter/nbgrader_config.py``,
 installed into the environment by ``make setup``) sets :data:`GUARD_AUTOGRADE` and
-:data:`SAFE_FEEDBACK` underneath every course config: grading then refuses to run.
+:data:`SAFE_FEEDBACK` underneath every course config: grading a notebook of this course
+then refuses to run, while other courses' notebooks grade as stock nbgrader grades them.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from nbgrader.preprocessors import DeduplicateIds, Execute
 from autograder.i18n.feedback import TranslateLockedCells
 from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
+from autograder.verify.bonus import bonus_points_in, with_bonus_credit
 from autograder.verify.cell_metadata import RestoreCellMetadata
 from autograder.verify.copying import FlagCopiedAnswers
+from autograder.verify.page_security import secure_pages
 from autograder.verify.preprocessors import ArmProbes, VerifyProbes
 
 __all__ = [
@@ -36,12 +39,23 @@ __all__ = [
 
 #: The course's one nbgrader assignment.
 ASSIGNMENT_ID = "conv_backprop"
-#: What the guard config grades with: a preprocessor that refuses (plain strings, so the
-#: guard file imports nothing that could fail).
-GUARD_AUTOGRADE = ["autograder.verify.preprocessors.RefuseToGrade"]
+#: What the guard config grades with: nbgrader's own list, with a step before Execute that
+#: refuses a notebook carrying this course's probes (plain strings, so the guard file
+#: imports nothing that could fail).
+GUARD_AUTOGRADE = [
+    "autograder.verify.preprocessors.RefuseToGrade",
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 #: Feedback without hidden tests, for the guard and for :func:`configure` alike.
 SAFE_FEEDBACK = [
     "nbgrader.preprocessors.GetGrades",
+    "autograder.verify.bonus.BonusInFeedback",
     "autograder.verify.hide_hidden_tests.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
@@ -54,7 +68,9 @@ def autograde_preprocessors(*, verify: bool = True) -> list[Any]:
     ``verify``, :class:`ArmProbes` runs just before it and :class:`VerifyProbes` just
     after it (before anything that trims outputs or saves grades). Then
     :class:`~autograder.verify.copying.FlagCopiedAnswers` notes answers copied from code
-    given elsewhere in the assignment (score-neutral; with or without ``verify``).
+    given elsewhere in the assignment (score-neutral; with or without ``verify``), and
+    with ``verify`` :class:`~autograder.verify.bonus.SaveBonusCredit` credits bonus cells
+    just after ``SaveAutoGrades``.
 
     Parameters
     ----------
@@ -69,8 +85,10 @@ def autograde_preprocessors(*, verify: bool = True) -> list[Any]:
     """
     steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
     (at,) = [i for i, step in enumerate(steps) if step is Execute]
-    around = [ArmProbes, SandboxedExecute, VerifyProbes] if verify else [SandboxedExecute]
-    return [*steps[:at], *around, FlagCopiedAnswers, *steps[at + 1 :]]
+    if not verify:
+        return [*steps[:at], SandboxedExecute, FlagCopiedAnswers, *steps[at + 1 :]]
+    around = [ArmProbes, SandboxedExecute, VerifyProbes, FlagCopiedAnswers]
+    return with_bonus_credit([*steps[:at], *around, *steps[at + 1 :]])
 
 
 def sanitize_preprocessors() -> list[Any]:
@@ -106,8 +124,9 @@ def configure(
     c : traitlets.config.Config
         The ``c`` of a course's ``nbgrader_config.py``.
     course_root : path
-        The course folder; the jail's trusted helpers come from its
-        ``source/<assignment>/``, feedback's translations from its ``locale/``.
+        The course folder; the jail's trusted helpers, and the bonus points its test
+        cells declare, come from its ``source/<assignment>/``, feedback's translations
+        from its ``locale/``.
     assignment : str
         The assignment whose helper files the jail copies.
     verify : bool
@@ -116,6 +135,9 @@ def configure(
     c.Execute.kernel_name = KERNEL_NAME
     c.Sandbox.helper_dir = str(Path(course_root) / "source" / assignment)
     c.Autograde.autograde_preprocessors = autograde_preprocessors(verify=verify)
+    # Bonus cells (0 nbgrader points, a bonus beside them) earn extra credit; the bonus
+    # comes from the instructor's source notebooks, never from a submission.
+    c.VerifyProbes.bonus_points = bonus_points_in(Path(course_root) / "source" / assignment)
     # A pasted, edited or emptied nbgrader metadata block neither fails the notebook nor
     # changes its points: the gradebook's record replaces it.
     c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
@@ -133,3 +155,5 @@ def configure(
     # formgrader renders graded notebooks with an HTMLExporter built from this config:
     # instructors see the verdicts, not the probe calls behind them.
     c.HTMLExporter.preprocessors = ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
+    # A submission's HTML, there and in feedback, is sanitised and runs no script.
+    secure_pages(c)

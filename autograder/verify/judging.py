@@ -4,20 +4,26 @@ A graded function's answer must have the form its task's :class:`Result` asks fo
 reference's shape exactly, and values within the task's tolerance
 (:mod:`autograder.maths.tolerance`); a float result, where the task asks for one, comes
 last. Hand-computed values are compared exactly with the worked example's Fractions. A
-wrong answer is named by its task's catalogue when it matches a typical mistake; else
-the verdict gives the first wrong position and how far off it is, never the expected
-value.
+wrong answer is named by its task's catalogue when it matches a typical mistake (by its
+values, its shape, or, for a function that raised, by what the whole call did), or by a
+general one (None returned, an integer array); else the verdict gives the first wrong
+position and how far off it is, never the expected value.
+
+What the kernel says about itself is only ever a hint: the probe reports an input changed
+in place, and the student's code could have silenced that report, so the hint costs no
+points (design, section 5).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
+from autograder.maths.exact import looks_rounded, typed
+from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT, RETURNED_NONE, Raises
 from autograder.maths.tolerance import Tolerance
 from autograder.verify.challenges import Case
 from autograder.verify.tasks import FunctionTask, HandValueTask, Result
@@ -30,22 +36,52 @@ from autograder.verify.wire import (
     Unsupported,
 )
 
-__all__ = ["CaseVerdict", "judge_hand_value", "judge_record"]
+__all__ = ["CaseVerdict", "judge_call", "judge_hand_value", "judge_record"]
 
 
 @dataclass(frozen=True)
 class CaseVerdict:
-    """The verdict on one case: passed, or why not (and the misconception's key, if any)."""
+    """The verdict on one case.
+
+    Attributes
+    ----------
+    passed : bool
+        Whether the case earns its share of the points.
+    message : str or None
+        Why it did not, in words for the student.
+    misconception : str or None
+        The key of the misconception the answer matches (in its task), if any.
+    note : str or None
+        What the case showed besides, e.g. ``"raised IndexError"`` when the message names
+        the mistake behind an exception.
+    hints : tuple of str
+        Keys of general misconceptions the kernel reported (an input changed in place):
+        advisory, they never change ``passed``.
+    """
 
     passed: bool
     message: str | None = None
     misconception: str | None = None
+    note: str | None = None
+    hints: tuple[str, ...] = ()
 
 
 def _is_real_scalar(value: Any) -> bool:
     if isinstance(value, np.ndarray):
         return value.shape == () and value.dtype.kind in "iuf"
     return isinstance(value, (int, float, Fraction)) and not isinstance(value, bool)
+
+
+def _is_whole(value: Any) -> bool:
+    """A real scalar without a fractional part (ints of any size included)."""
+    if isinstance(value, np.ndarray):
+        value = value.item()
+    if isinstance(value, (int, np.integer)):
+        return True
+    try:
+        return float(value).is_integer()
+    except OverflowError:  # a Fraction too large for a float
+        return Fraction(value).denominator == 1
 
 
 def _first_wrong(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> str:
@@ -59,8 +95,12 @@ def _first_wrong(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance)
         how = f"it is {a}"
     else:
         how = f"off by {abs(a - e) / max(abs(a), abs(e)):.0%} of its size"
-    where = f"entry {list(index)}" if index else "the value"
-    return f"{where} is wrong ({how}); {int(wrong.sum())} of {wrong.size} entries are wrong"
+    if not index:
+        return f"the value is wrong ({how})"
+    return (
+        f"entry {list(index)} is wrong ({how}); {int(wrong.sum())} of {wrong.size} entries "
+        "are wrong"
+    )
 
 
 def _type_name(value: Any) -> str:
@@ -73,18 +113,60 @@ def _type_name(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _judge_value(task: FunctionTask, args: tuple, answer: Any, expected: Any) -> CaseVerdict:
+def _as_answer(task: FunctionTask, value: Any) -> Any:
+    """An answer as judging reads it: a shape given as a 1-D array is a tuple."""
+    if _numbers_only(task.result) and isinstance(value, np.ndarray) and value.ndim == 1:
+        # (Ho, Wo) or (error_dF, error_dX) as a numpy array is a fine answer, and the
+        # catalogue's mistaken answers are tuples: compared as an array, a forgotten +1
+        # would go unnamed.
+        return tuple(value.tolist())
+    return value
+
+
+def _as_mistake(answer: Any) -> Any:
+    """An answer in the form the catalogue's mistakes return theirs (tuples, not lists)."""
+    return tuple(answer) if isinstance(answer, list) else answer
+
+
+def _integer_truncated(result: Result, answer: Any, expected: Any, tolerance: Tolerance) -> bool:
+    """An integer array holding the right values cut to whole numbers (by an integer
+    result array, or //), where the contract asks for floats."""
+    if not (
+        result.floats
+        and isinstance(answer, np.ndarray)
+        and answer.dtype.kind in "iu"
+        and isinstance(expected, np.ndarray)
+        and answer.shape == expected.shape
+    ):
+        return False
+    return tolerance.matches(answer, np.trunc(expected)) or tolerance.matches(
+        answer, np.floor(expected)
+    )
+
+
+def _judge_value(task: FunctionTask, args: tuple, value: Any, expected: Any) -> CaseVerdict:
     """Compare one returned answer with the reference's and, when it is wrong, name the
     catalogued misconception it matches."""
-    if task.result.kind == "shape" and isinstance(answer, np.ndarray) and answer.ndim == 1:
-        # (Ho, Wo) as a numpy array is a fine answer, and the catalogue's mistaken shapes
-        # are tuples: compared as an array, a forgotten +1 would go unnamed.
-        answer = tuple(answer.tolist())
+    if value is None:
+        return CaseVerdict(False, RETURNED_NONE.message, RETURNED_NONE.key)
+    answer = _as_answer(task, value)
     verdict = _compare(task.result, answer, expected, task.tolerance)
     if verdict.passed or verdict.misconception is not None:
         return verdict
-    match = task.diagnose(args, tuple(answer) if isinstance(answer, list) else answer)
-    return verdict if match is None else CaseVerdict(False, match.message, match.key)
+    match = task.diagnose(args, _as_mistake(answer), expected)
+    if match is not None:
+        return CaseVerdict(False, match.message, match.key)
+    if _integer_truncated(task.result, answer, expected, task.tolerance):
+        return CaseVerdict(False, INTEGER_RESULT.message, INTEGER_RESULT.key)
+    return verdict
+
+
+def _numbers_only(result: Result) -> bool:
+    """Whether a result is a fixed number of numbers (a shape, or a tuple of numbers),
+    which a 1-D array holds as well as a tuple does."""
+    return result.kind == "shape" or (
+        result.kind == "tuple" and all(part.kind == "number" for part in result.parts)
+    )
 
 
 def _compare(result: Result, answer: Any, expected: Any, tolerance: Tolerance) -> CaseVerdict:
@@ -94,10 +176,13 @@ def _compare(result: Result, answer: Any, expected: Any, tolerance: Tolerance) -
         if not (isinstance(answer, (tuple, list)) and len(answer) == len(result.parts)):
             names = ", ".join(result.names)
             return CaseVerdict(False, f"returned {_type_name(answer)}; return ({names})")
-        for part, part_answer, part_expected in zip(result.parts, answer, expected, strict=True):
+        parts = zip(result.parts, answer, expected, strict=True)
+        for index, (part, part_answer, part_expected) in enumerate(parts):
             verdict = _compare(part, part_answer, part_expected, tolerance)
-            if not verdict.passed:
+            if verdict.misconception is not None:  # the catalogue's sentence names the part
                 return verdict
+            if not verdict.passed:
+                return replace(verdict, message=f"{result.part_name(index)}: {verdict.message}")
         return CaseVerdict(True)
     if result.kind == "number":
         return _judge_number(answer, expected, tolerance)
@@ -127,7 +212,10 @@ def _judge_array(
 def _judge_number(answer: Any, expected: float, tolerance: Tolerance) -> CaseVerdict:
     if not _is_real_scalar(answer):
         return CaseVerdict(False, f"returned {_type_name(answer)}; it should return one number")
-    value = np.array(float(answer))
+    try:
+        value = np.array(float(answer))
+    except OverflowError:
+        return CaseVerdict(False, "returned a number too large to be a float")
     if tolerance.wrong_entries(value, expected).any():
         return CaseVerdict(False, _first_wrong(value, np.array(expected), tolerance))
     return CaseVerdict(True)
@@ -137,16 +225,19 @@ def _judge_shape(result: Result, answer: Any, expected: tuple[int, ...]) -> Case
     if not (
         isinstance(answer, (tuple, list))
         and len(answer) == len(result.names)
-        and all(_is_real_scalar(n) and float(n).is_integer() for n in answer)
+        and all(_is_real_scalar(n) and _is_whole(n) for n in answer)
     ):
         names = ", ".join(result.names)
         return CaseVerdict(False, f"returned {_type_name(answer)}; return a tuple ({names})")
-    if tuple(int(n) for n in answer) != tuple(expected):
-        return CaseVerdict(False, "the output shape is wrong")
+    for index, (n, right) in enumerate(zip(answer, expected, strict=True)):
+        if int(n) != right:
+            return CaseVerdict(False, f"{result.part_name(index)}, is wrong")
     return CaseVerdict(True)
 
 
-def judge_record(task: FunctionTask, case: Case, record: CaseRecord) -> CaseVerdict:
+def judge_record(
+    task: FunctionTask, case: Case, record: CaseRecord, expected: Any = None
+) -> CaseVerdict:
     """Judge what the probe recorded for one challenge case of a graded function.
 
     Parameters
@@ -157,10 +248,13 @@ def judge_record(task: FunctionTask, case: Case, record: CaseRecord) -> CaseVerd
         The challenge: its arguments go to the reference, its label to the feedback.
     record : CaseRecord
         What the probe recorded for it (:func:`autograder.verify.wire.decode_payload`).
+    expected : optional
+        The reference's answer to the case, computed when not given.
 
     Returns
     -------
     CaseVerdict
+        On this case alone; :func:`judge_call` names the mistake behind an exception.
     """
     if isinstance(record, TimedOut):
         return CaseVerdict(False, f"did not finish within {record.seconds:g} s (an endless loop?)")
@@ -168,10 +262,62 @@ def judge_record(task: FunctionTask, case: Case, record: CaseRecord) -> CaseVerd
         return CaseVerdict(False, "not run, because an earlier case timed out")
     if isinstance(record, Raised):
         return CaseVerdict(False, f"raised {record.error}")
-    if record.modified:
-        return CaseVerdict(False, INPUT_MODIFIED.message, INPUT_MODIFIED.key)
-    expected = task.reference(*case.args)
-    return _judge_value(task, case.args, record.value, expected)
+    if expected is None:
+        expected = task.reference(*case.args)
+    verdict = _judge_value(task, case.args, record.value, expected)
+    # Reported by the kernel about itself: a hint, never points.
+    return replace(verdict, hints=(INPUT_MODIFIED.key,)) if record.modified else verdict
+
+
+def _exception_type(error: str) -> str:
+    """``"IndexError: index 3 is out of bounds"`` -> ``"IndexError"``."""
+    return error.split(":", 1)[0].strip()
+
+
+def judge_call(
+    task: FunctionTask, cases: list[Case], records: list[CaseRecord]
+) -> list[CaseVerdict]:
+    """Judge every case of one probe call of a graded function.
+
+    Each case is judged alone (:func:`judge_record`); then, if the function raised on
+    some, the catalogue is asked for the one mistake that explains what the whole call
+    did (:meth:`FunctionTask.explain_errors`), and the exceptions are named after it.
+
+    Parameters
+    ----------
+    task : FunctionTask
+        The graded function.
+    cases : list of Case
+        The call's challenges.
+    records : list of CaseRecord
+        What the probe recorded for each, in the same order.
+
+    Returns
+    -------
+    list of CaseVerdict
+        One per case.
+    """
+    expected = [task.reference(*case.args) for case in cases]
+    verdicts = [
+        judge_record(task, case, record, right)
+        for case, record, right in zip(cases, records, expected, strict=True)
+    ]
+    raised = [i for i, record in enumerate(records) if isinstance(record, Raised)]
+    if not raised:
+        return verdicts
+    calls: list[tuple[tuple, Any, Any]] = []
+    for case, record, right in zip(cases, records, expected, strict=True):
+        if isinstance(record, Raised):
+            calls.append((case.args, Raises(_exception_type(record.error)), right))
+        elif isinstance(record, Returned):
+            calls.append((case.args, _as_mistake(_as_answer(task, record.value)), right))
+    match = task.explain_errors(calls)
+    if match is None:
+        return verdicts
+    for i in raised:
+        error = _exception_type(records[i].error)  # type: ignore[union-attr]
+        verdicts[i] = CaseVerdict(False, match.message, match.key, note=f"raised {error}")
+    return verdicts
 
 
 # ---------------------------------------------------------------- hand-computed values
@@ -196,6 +342,16 @@ def _exact(value: Any) -> Fraction | np.ndarray | None:
     return Fraction(value.item() if isinstance(value, np.generic) else value)
 
 
+def _you_wrote(typed_value: str, expected: Fraction) -> str:
+    """The student's own number, and whether it looks like the right one rounded."""
+    if looks_rounded(typed_value, expected):
+        return (
+            f"you wrote {typed_value}, which looks rounded; write the exact value, for "
+            "example as a Fraction"
+        )
+    return f"you wrote {typed_value}"
+
+
 def judge_hand_value(task: HandValueTask, record: CaseRecord) -> CaseVerdict:
     """Judge a hand-computed value exactly against the worked example's Fractions.
 
@@ -210,6 +366,8 @@ def judge_hand_value(task: HandValueTask, record: CaseRecord) -> CaseVerdict:
     Returns
     -------
     CaseVerdict
+        A wrong value is named by the catalogue, or located and echoed as it was
+        written (``2.2``, not its binary fraction).
     """
     if not isinstance(record, Returned):
         return CaseVerdict(False, "no value arrived")
@@ -225,9 +383,10 @@ def judge_hand_value(task: HandValueTask, record: CaseRecord) -> CaseVerdict:
         if not task.tolerance.wrong_entries(answer, expected).any():
             return CaseVerdict(True)
         match = task.diagnose(answer)
-        if match is None:
-            return CaseVerdict(False, "the value is not right")
-        return CaseVerdict(False, match.message, match.key)
+        if match is not None:
+            return CaseVerdict(False, match.message, match.key)
+        written = _you_wrote(_typed_entry(record.value, ()), expected)
+        return CaseVerdict(False, f"the value is not right: {written}")
     if not isinstance(answer, np.ndarray) or answer.shape != expected.shape:
         got = np.shape(answer) if isinstance(answer, np.ndarray) else "one number"
         return CaseVerdict(False, f"give an array of shape {expected.shape}, not {got}")
@@ -237,7 +396,18 @@ def judge_hand_value(task: HandValueTask, record: CaseRecord) -> CaseVerdict:
     match = task.diagnose(answer)
     if match is not None:
         return CaseVerdict(False, match.message, match.key)
-    first = [int(i) for i in np.argwhere(wrong)[0]]
+    first = tuple(int(i) for i in np.argwhere(wrong)[0])
+    written = _you_wrote(_typed_entry(record.value, first), expected[first])
     return CaseVerdict(
-        False, f"entry {first} is not right ({int(wrong.sum())} of {wrong.size} entries are wrong)"
+        False,
+        f"entry {list(first)} is not right: {written} ({int(wrong.sum())} of {wrong.size} "
+        "entries are wrong)",
     )
+
+
+def _typed_entry(value: Any, index: tuple[int, ...]) -> str:
+    """One entry of a hand-computed answer, written as the student wrote it."""
+    entry = np.array(value, dtype=object)[index] if index else value
+    if isinstance(entry, np.ndarray):
+        entry = entry[()]
+    return typed(entry)

@@ -13,7 +13,13 @@ In ``Autograde.autograde_preprocessors`` the order is
   with a verdict nbgrader's ``determine_grade`` scores: nothing that fails (a pass), a
   number (partial credit, the fraction of cases passed) or an error (no credit), with a
   diagnostic from :mod:`autograder.maths.misconceptions`. The student's own outputs stay
-  visible but can no longer score: errors and stderr become plain text.
+  visible but can no longer score: errors and stderr become plain text. What the kernel
+  reports about itself (an input changed in place) only adds a hint.
+
+The verifier never stops a notebook: an answer that makes judging itself fail (a number
+too large for any float, say) scores 0 for its probe call, with the reason, and every
+other cell is still judged. The cell's verdict metadata names each misconception by
+(task, key), so reports print the sentence the student read.
 
 Whatever the kernel does, the only way to earn points is a payload carrying the right
 answers for inputs drawn after the submission was made. Missing, duplicated, malformed
@@ -24,7 +30,9 @@ Nothing here depends on the hidden source being secret: it holds no expected val
 from __future__ import annotations
 
 import ast
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,11 +40,13 @@ import numpy as np
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Float
+from traitlets import Dict, Float, Unicode
 
+from autograder.jail.execute import DEADLINES_KEY, CellDeadline
 from autograder.verify.challenges import Case, generate
-from autograder.verify.judging import CaseVerdict, judge_hand_value, judge_record
+from autograder.verify.judging import CaseVerdict, judge_call, judge_hand_value
 from autograder.verify.tasks import TASKS, function_task, hand_value_task
 from autograder.verify.verdicts import (
     CellResult,
@@ -47,6 +57,7 @@ from autograder.verify.verdicts import (
 )
 from autograder.verify.wire import (
     MIME_TYPE,
+    Payload,
     WireError,
     decode_payload,
     encode_challenge,
@@ -55,8 +66,10 @@ from autograder.verify.wire import (
 
 __all__ = [
     "RESOURCES_KEY",
+    "VERDICTS_KEY",
     "VERDICT_METADATA_KEY",
     "ArmProbes",
+    "BonusConfigError",
     "GraderNotConfiguredError",
     "HiddenTestsError",
     "ProbeCall",
@@ -70,9 +83,21 @@ __all__ = [
 RESOURCES_KEY = "conv_backprop_verifier"
 #: Cell metadata key holding the verdict's facts, for reports.
 VERDICT_METADATA_KEY = "conv_backprop_verdict"
+#: Where VerifyProbes leaves the same facts, by grade_id, for later trusted steps (the
+#: bonus credit): resources stay in the grader's process, cell metadata does not.
+VERDICTS_KEY = "conv_backprop_verdicts"
 
+#: Seconds a cell's deadline adds to its calls' limits for the grader's own delays.
+_DEADLINE_GRACE_SECONDS = 2.0
 _BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+#: The kernel-side module every probed test cell imports: the mark of this course's notebooks.
+_PROBE_MODULE = re.compile(r"\bconv_probe\b")
 _END_HIDDEN = "END HIDDEN TESTS"
+
+
+class BonusConfigError(ValueError):
+    """The course declares a bonus that nbgrader would also count as ordinary points, or a
+    test cell that mixes bonus and ordinary tasks (see :mod:`autograder.verify.bonus`)."""
 
 
 class HiddenTestsError(ValueError):
@@ -241,9 +266,12 @@ class ArmProbes(NbGraderPreprocessor):
 
     seconds_per_call = Float(
         2.0,
-        help="Wall-time limit of one call of a student's function inside the probe. After "
-        "one timeout the probe skips that function's other cases; keep the number of cases "
-        "(at most 10) times this below Execute.timeout, or a slow answer scores nothing.",
+        help="Wall-time limit of one call of a student's function. The grader enforces it "
+        "from outside: a test cell's answers count only if they arrive within this times "
+        "(its cases + 1 per probe call), plus 2 s, by the grader's clock. Inside the "
+        "kernel the probe also stops a call at this limit and skips that function's other "
+        "cases, so that an honest slow answer keeps the cases it finished. Keep 11 times "
+        "this plus 2 s below Execute.timeout. 0: no limit.",
     ).tag(config=True)
 
     def preprocess(
@@ -251,6 +279,7 @@ class ArmProbes(NbGraderPreprocessor):
     ) -> tuple[NotebookNode, ResourcesDict]:
         rng = np.random.default_rng(secrets.randbits(128))
         armed: dict[str, _ArmedCell] = {}
+        deadlines: dict[str, CellDeadline] = {}
         for cell in nb.cells:
             if not _is_test_cell(cell):
                 continue
@@ -276,8 +305,24 @@ class ArmProbes(NbGraderPreprocessor):
             # The probe runs before the visible checks, so a failing visible assert
             # cannot keep it from collecting the answers.
             cell.source = "\n".join(lines) + "\n" + visible
+            if self.seconds_per_call > 0:
+                deadlines[grade_id] = self._deadline(state)
         resources[RESOURCES_KEY] = armed
+        resources[DEADLINES_KEY] = deadlines
         return nb, resources
+
+    def _deadline(self, state: _ArmedCell) -> CellDeadline:
+        """The time the jail gives the cell's armed calls: each case its limit, each probe
+        call one more for its own work (decoding, encoding, sending), and a grace for the
+        grader's own delays on a busy machine."""
+        limit = self.seconds_per_call
+        cases = sum(len(armed.cases) for armed in state.calls)
+        seconds = (cases + len(state.calls)) * limit + _DEADLINE_GRACE_SECONDS
+        reason = (
+            f"the graded calls did not finish within {seconds:g} s ({limit:g} s per call); "
+            "answers sent later do not count"
+        )
+        return CellDeadline(seconds, MIME_TYPE, len(state.calls), reason)
 
     def _armed_line(self, armed_call: _ArmedCall) -> str:
         call = armed_call.call
@@ -303,7 +348,22 @@ def _payloads(outputs: list[NotebookNode]) -> list[Any]:
 
 
 class VerifyProbes(NbGraderPreprocessor):
-    """Judge the probes' answers and write each test cell's verdict (after ``Execute``)."""
+    """Judge the probes' answers and write each test cell's verdict (after ``Execute``).
+
+    A cell whose tasks are bonus tasks (:attr:`bonus_points`) carries 0 nbgrader points:
+    its verdict speaks of its bonus, and the facts it leaves for later steps carry that
+    bonus, which :class:`autograder.verify.bonus.SaveBonusCredit` credits.
+    """
+
+    bonus_points = Dict(
+        key_trait=Unicode(),
+        value_trait=Float(),
+        default_value={},
+        help="Bonus points per graded task, e.g. {'max_pool_backward': 4}, as the course's "
+        "source notebooks declare them (autograder.verify.bonus.bonus_points_in). A test "
+        "cell whose tasks are all bonus tasks earns the sum of their bonus times the "
+        "fraction of challenge cases it passed, as nbgrader extra credit.",
+    ).tag(config=True)
 
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
@@ -314,6 +374,8 @@ class VerifyProbes(NbGraderPreprocessor):
                 "VerifyProbes found no armed probes: ArmProbes must run before Execute in "
                 "the same Autograde.autograde_preprocessors list. Refusing to grade."
             )
+        verdicts: dict[str, dict] = {}
+        resources[VERDICTS_KEY] = verdicts
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -324,17 +386,42 @@ class VerifyProbes(NbGraderPreprocessor):
             if state is None:
                 state = _ArmedCell(cell.source, problem="this test cell was never armed")
             result = self._verify_cell(cell.outputs, state)
+            grade_id = cell.metadata.nbgrader.grade_id
             points = float(cell.metadata.nbgrader.get("points", 0))
-            cell.outputs = neutralised(cell.outputs) + verdict_outputs(result, points)
+            bonus = self._bonus_of(grade_id, result.tasks)
+            cell.outputs = neutralised(cell.outputs) + verdict_outputs(result, points, bonus)
             cell.source = state.trusted_source
-            cell.metadata[VERDICT_METADATA_KEY] = {
+            facts = {
                 "tasks": result.tasks,
                 "cases": result.cases,
                 "passed": result.passed,
-                "misconceptions": result.misconceptions,
+                "misconceptions": [
+                    {"task": task, "key": key} for task, key in result.misconceptions
+                ],
                 "problem": result.problem,
+                "bonus": bonus,
             }
+            verdicts[grade_id] = facts
+            cell.metadata[VERDICT_METADATA_KEY] = dict(facts)
         return nb, resources
+
+    def _bonus_of(self, grade_id: str, tasks: list[str]) -> float | None:
+        """The bonus points a test cell can earn, or None for an ordinary cell.
+
+        Raises
+        ------
+        BonusConfigError
+            If the cell mixes bonus tasks with ordinary ones.
+        """
+        bonus_tasks = [task for task in tasks if task in self.bonus_points]
+        if not bonus_tasks:
+            return None
+        if len(bonus_tasks) != len(tasks):
+            raise BonusConfigError(
+                f"test cell {grade_id} mixes bonus tasks {bonus_tasks} with ordinary ones; "
+                "give each bonus task a test cell of its own"
+            )
+        return sum(self.bonus_points[task] for task in bonus_tasks)
 
     def _verify_cell(self, outputs: list[NotebookNode], state: _ArmedCell) -> CellResult:
         result = CellResult(tasks=[armed.call.task for armed in state.calls])
@@ -368,37 +455,57 @@ class VerifyProbes(NbGraderPreprocessor):
 
     def _judge_call(self, armed: _ArmedCall, raw: Any, result: CellResult) -> None:
         task = armed.call.task
-        expected_count = len(armed.cases) if armed.call.kind == "probe" else 1
-        payload = decode_payload(raw, task, expected_count)
-        verdicts: list[tuple[Case | None, CaseVerdict]]
-        if armed.call.kind == "probe_value":
-            verdicts = [(None, judge_hand_value(hand_value_task(task), payload.cases[0]))]
-        else:
-            function = function_task(task)
-            verdicts = [
-                (case, judge_record(function, case, record))
-                for case, record in zip(armed.cases, payload.cases, strict=True)
-            ]
+        count = len(armed.cases) if armed.call.kind == "probe" else 1
+        try:
+            verdicts = self._verdicts(armed, decode_payload(raw, task, count))
+        except WireError:
+            raise  # malformed or forged: the whole cell fails closed
+        except Exception as error:  # judging itself failed: this call only scores 0
+            self.log.error("Judging the answers for %s failed: %r", task, error)
+            reason = (
+                f"the grader could not judge these answers ({type(error).__name__}), so "
+                "this function scores 0 here; a human should look"
+            )
+            verdicts = [(None, CaseVerdict(False, reason))] * count
         grouped: dict[str, tuple[bool, list[str]]] = {}  # message -> (named?, case labels)
+        hinted: dict[str, list[str]] = {}  # hint key -> case labels
         for case, verdict in verdicts:
             result.cases += 1
+            label = case.label if case is not None else None
+            if label is not None and verdict.note:
+                label = f"{label} ({verdict.note})"
+            for key in verdict.hints:
+                hinted.setdefault(key, [])
+                if label is not None:
+                    hinted[key].append(label)
+                if (task, key) not in result.misconceptions:
+                    result.misconceptions.append((task, key))
             if verdict.passed:
                 result.passed += 1
                 continue
             named, labels = grouped.setdefault(
                 verdict.message or "", (verdict.misconception is not None, [])
             )
-            if case is not None:
-                labels.append(case.label)
-            if (
-                named
-                and verdict.misconception
-                and verdict.misconception not in result.misconceptions
-            ):
-                result.misconceptions.append(verdict.misconception)
+            if label is not None:
+                labels.append(label)
+            pair = (task, verdict.misconception)
+            if named and verdict.misconception and pair not in result.misconceptions:
+                result.misconceptions.append(pair)  # type: ignore[arg-type]
         # Named misconceptions first: they teach more than a wrong position does.
         for message, (_, labels) in sorted(grouped.items(), key=lambda item: not item[1][0]):
             result.problems.append(Problem(task, message, tuple(labels)))
+        for key, labels in hinted.items():
+            hint = TASKS[task].misconception(key)
+            result.hints.append(Problem(task, hint.message, tuple(labels)))
+
+    @staticmethod
+    def _verdicts(armed: _ArmedCall, payload: Payload) -> list[tuple[Case | None, CaseVerdict]]:
+        """Each case of one probe call with its verdict (no case for a hand value)."""
+        task = armed.call.task
+        if armed.call.kind == "probe_value":
+            return [(None, judge_hand_value(hand_value_task(task), payload.cases[0]))]
+        verdicts = judge_call(function_task(task), armed.cases, list(payload.cases))
+        return list(zip(armed.cases, verdicts, strict=True))
 
 
 # ------------------------------------------------------------------- failing closed
@@ -409,14 +516,46 @@ class GraderNotConfiguredError(RuntimeError):
 
 
 class RefuseToGrade(NbGraderPreprocessor):
-    """Stops autograding: installed by the fail-closed guard config (see
-    ``etc/jupyter/nbgrader_config.py``) and replaced only by a course config that loads."""
+    """Stops autograding a notebook of this course when the trusted grader is not active.
+
+    The fail-closed guard (``etc/jupyter/nbgrader_config.py``) puts this step before
+    ``Execute`` in nbgrader's own list, for every course graded in the environment; a
+    course config that loads replaces the whole list. A notebook carries this course's
+    probes if a code cell, in the submission (after ``OverwriteCells`` restored the
+    instructor's test cells) or in the gradebook's copy of the source, mentions
+    ``conv_probe``: grading it stock would run the unarmed probe in the student's kernel,
+    where the student can make it pass. Any other notebook (another course's) passes
+    through untouched and is graded as stock nbgrader grades it.
+    """
 
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
     ) -> tuple[NotebookNode, ResourcesDict]:
-        raise GraderNotConfiguredError(
-            "Refusing to grade: the trusted grader is not configured. The course's "
-            "nbgrader_config.py did not load (see the error logged above), or nbgrader "
-            "was not run from the course folder. Nothing was scored."
-        )
+        if _calls_probes(cell.source for cell in nb.cells if cell.cell_type == "code") or (
+            _calls_probes(_gradebook_sources(resources))
+        ):
+            raise GraderNotConfiguredError(
+                "Refusing to grade: this notebook holds conv_backprop's probes and the "
+                "trusted grader is not configured. The course's nbgrader_config.py did not "
+                "load (see the error logged above), or nbgrader was not run from the course "
+                "folder. Nothing was scored."
+            )
+        return nb, resources
+
+
+def _calls_probes(sources: Iterable[str]) -> bool:
+    return any(_PROBE_MODULE.search(source) for source in sources)
+
+
+def _gradebook_sources(resources: ResourcesDict) -> list[str]:
+    """The sources of the notebook's grade and solution cells as the gradebook holds them
+    (the instructor's version); none if the gradebook has no such notebook."""
+    facts = resources.get("nbgrader", {})
+    if not {"db_url", "notebook", "assignment"} <= facts.keys():
+        return []
+    with Gradebook(facts["db_url"]) as gradebook:
+        try:
+            notebook = gradebook.find_notebook(facts["notebook"], facts["assignment"])
+        except MissingEntry:
+            return []
+        return [cell.source for cell in notebook.source_cells if cell.cell_type == "code"]

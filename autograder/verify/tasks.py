@@ -8,7 +8,9 @@ function or the exact value), what a right answer must look like (:class:`Result
 close is close enough (:mod:`autograder.maths.tolerance`), its challenge classes
 (:mod:`autograder.verify.challenges`) and its typical mistakes
 (:mod:`autograder.maths.misconceptions`). A misconception is identified by (task, key):
-the same key may carry a different sentence in another task.
+the same key may carry a different sentence in another task, and every task also has
+the general mistakes (:data:`autograder.maths.misconceptions.GENERAL`: returned None,
+an integer array, an input changed in place) under their own keys.
 
 Everything else reads this table: arming and judging the probes, the preprocessors'
 list of known tasks, the catalogue lookup, the visible checks' expected values, the
@@ -39,11 +41,18 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from autograder.maths import example
+from autograder.maths import example, layer
 from autograder.maths import misconceptions as mistakes
 from autograder.maths import reference as ref
-from autograder.maths.misconceptions import Misconception, diagnose, look_alikes
-from autograder.maths.tolerance import EXACT, TOLERANCE, Tolerance
+from autograder.maths.misconceptions import (
+    GENERAL,
+    Misconception,
+    Outcome,
+    diagnose,
+    explain_errors,
+    look_alikes,
+)
+from autograder.maths.tolerance import EXACT, ROUNDED_ESTIMATE, TOLERANCE, Tolerance
 from autograder.verify import challenges
 from autograder.verify.challenges import CaseGenerator
 
@@ -64,6 +73,9 @@ __all__ = [
     "shape",
     "tuple_of",
 ]
+
+#: How the parts of a tuple or shape result are counted in feedback.
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 
 
 # ------------------------------------------------------------------- the result
@@ -94,6 +106,15 @@ class Result:
     names: tuple[str, ...] = ()
     parts: tuple[Result, ...] = ()
 
+    def part_name(self, index: int) -> str:
+        """How feedback names one part of a tuple or shape result, by its name and place:
+        ``"`loss`, the second value"``."""
+        return f"`{self.names[index]}`, the {_ORDINALS[index]} value"
+
+    def __post_init__(self) -> None:
+        if len(self.names) > len(_ORDINALS):
+            raise ValueError(f"a result of more than {len(_ORDINALS)} parts cannot be named")
+
 
 #: A numpy array of numbers.
 ARRAY = Result("array")
@@ -123,14 +144,14 @@ class _Task:
     misconceptions: tuple[Misconception, ...]
 
     def misconception(self, key: str) -> Misconception:
-        """This task's misconception with this key.
+        """This task's misconception with this key, its own or a general one.
 
         Raises
         ------
         KeyError
             If the task has none with that key.
         """
-        for entry in self.misconceptions:
+        for entry in (*self.misconceptions, *GENERAL):
             if entry.key == key:
                 return entry
         raise KeyError(f"{self.name} has no misconception {key!r}")
@@ -155,13 +176,19 @@ class FunctionTask(_Task):
     result : Result
         What it must return.
     tolerance : Tolerance
-        How close its values must be: the course's one rule.
+        How close its values must be: the course's one rule, unless its right answer is
+        itself a numerical estimate.
+    restates : str or None
+        The task whose contract this one restates in another style (notebook 7's
+        vectorised exercises restate its loop ones): the same reference, challenge
+        classes, result and mistakes, declared again under this task's name.
     """
 
     reference: Callable[..., Any]
     case_classes: CaseGenerator
     result: Result
     tolerance: Tolerance = field(default=TOLERANCE)
+    restates: str | None = None
 
     kind: ClassVar[str] = "function"
     #: The ``conv_probe`` call that sends its answers.
@@ -171,9 +198,20 @@ class FunctionTask(_Task):
         """The pairs of answers (right and mistaken) these arguments cannot tell apart."""
         return look_alikes(self.reference, self.misconceptions, args, self.tolerance)
 
-    def diagnose(self, args: tuple, answer: Any) -> Misconception | None:
-        """The typical mistake a wrong answer on these arguments matches, if any."""
-        return diagnose(self.misconceptions, args, answer, self.tolerance)
+    def diagnose(self, args: tuple, answer: Any, expected: Any = None) -> Misconception | None:
+        """The typical mistake a wrong answer on these arguments matches, if any.
+
+        ``expected`` is the reference's answer on ``args``, computed when not given.
+        """
+        if expected is None:
+            expected = self.reference(*args)
+        right_shape = expected.shape if isinstance(expected, np.ndarray) else None
+        return diagnose(self.misconceptions, args, answer, self.tolerance, right_shape)
+
+    def explain_errors(self, calls: list[tuple[tuple, Outcome, Any]]) -> Misconception | None:
+        """The typical mistake that explains every call of a function that raised on some
+        (see :func:`autograder.maths.misconceptions.explain_errors`)."""
+        return explain_errors(self.misconceptions, calls, self.tolerance)
 
 
 @dataclass(frozen=True, eq=False)
@@ -339,6 +377,17 @@ _DECLARED: tuple[Task, ...] = (
         misconceptions=mistakes.RELATIVE_ERROR,
     ),
     FunctionTask(
+        name="gradient_check",
+        notebook="05_gradient_check",
+        reference=ref.gradient_check,
+        case_classes=challenges.gradient_check_cases,
+        result=tuple_of(error_dF=NUMBER, error_dX=NUMBER),
+        # The student's errors come from central differences, the reference's from exact
+        # gradients: they agree to about 1e-8, not to the course's rtol of 1e-7.
+        tolerance=ROUNDED_ESTIMATE,
+        misconceptions=mistakes.GRADIENT_CHECK,
+    ),
+    FunctionTask(
         name="training_step",
         notebook="06_putting_it_together",
         reference=ref.training_step,
@@ -346,7 +395,82 @@ _DECLARED: tuple[Task, ...] = (
         result=tuple_of(new_F=ARRAY, loss=NUMBER),
         misconceptions=mistakes.TRAINING_STEP,
     ),
+    # Notebook 7, a bonus: its test cells carry 0 nbgrader points and their bonus beside
+    # them (autograder.verify.bonus).
+    FunctionTask(
+        name="conv_layer_output_shape",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_output_shape,
+        case_classes=challenges.conv_layer_output_shape_cases,
+        result=shape("N", "K", "Ho", "Wo"),
+        misconceptions=mistakes.CONV_LAYER_OUTPUT_SHAPE,
+    ),
+    FunctionTask(
+        name="conv_layer_forward",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_forward,
+        case_classes=challenges.conv_layer_forward_cases,
+        result=FLOAT_ARRAY,
+        misconceptions=mistakes.CONV_LAYER_FORWARD,
+    ),
+    FunctionTask(
+        name="conv_layer_backward",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_backward,
+        case_classes=challenges.conv_layer_backward_cases,
+        result=tuple_of(dX=FLOAT_ARRAY, dF=FLOAT_ARRAY, db=FLOAT_ARRAY),
+        misconceptions=mistakes.CONV_LAYER_BACKWARD,
+    ),
+    FunctionTask(
+        name="conv_layer_forward_vectorised",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_forward,
+        case_classes=challenges.conv_layer_forward_cases,
+        result=FLOAT_ARRAY,
+        misconceptions=mistakes.CONV_LAYER_FORWARD,
+        restates="conv_layer_forward",
+    ),
+    FunctionTask(
+        name="conv_layer_backward_vectorised",
+        notebook="07_conv_layer",
+        reference=layer.conv_layer_backward,
+        case_classes=challenges.conv_layer_backward_cases,
+        result=tuple_of(dX=FLOAT_ARRAY, dF=FLOAT_ARRAY, db=FLOAT_ARRAY),
+        misconceptions=mistakes.CONV_LAYER_BACKWARD,
+        restates="conv_layer_backward",
+    ),
+    FunctionTask(
+        name="max_pool_forward",
+        notebook="07_conv_layer",
+        reference=layer.max_pool_forward,
+        case_classes=challenges.max_pool_forward_cases,
+        result=FLOAT_ARRAY,
+        misconceptions=mistakes.MAX_POOL_FORWARD,
+    ),
+    FunctionTask(
+        name="max_pool_backward",
+        notebook="07_conv_layer",
+        reference=layer.max_pool_backward,
+        case_classes=challenges.max_pool_backward_cases,
+        result=FLOAT_ARRAY,
+        misconceptions=mistakes.MAX_POOL_BACKWARD,
+    ),
 )
+
+
+def _check_restatement(task: FunctionTask, original: Task | None) -> None:
+    """A restated task must keep its original's contract: everything but its name."""
+    if not isinstance(original, FunctionTask):
+        raise ValueError(f"{task.name} restates {task.restates!r}, no graded function before it")
+    same = (
+        task.reference is original.reference
+        and task.case_classes is original.case_classes
+        and task.result == original.result
+        and task.tolerance == original.tolerance
+        and task.misconceptions is original.misconceptions
+    )
+    if not same:
+        raise ValueError(f"{task.name} restates {original.name} but differs from it")
 
 
 def _table(declared: tuple[Task, ...]) -> Mapping[str, Task]:
@@ -357,6 +481,11 @@ def _table(declared: tuple[Task, ...]) -> Mapping[str, Task]:
         keys = [entry.key for entry in task.misconceptions]
         if len(keys) != len(set(keys)):
             raise ValueError(f"{task.name}: two misconceptions share a key")
+        if isinstance(task, FunctionTask) and task.restates is not None:
+            _check_restatement(task, table.get(task.restates))
+        general = set(keys) & {entry.key for entry in GENERAL}
+        if general:
+            raise ValueError(f"{task.name}: {sorted(general)} is a general mistake's key")
         table[task.name] = task
     return MappingProxyType(table)
 

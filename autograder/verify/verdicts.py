@@ -37,14 +37,32 @@ class Problem:
 
 @dataclass
 class CellResult:
-    """What the verifier found in one graded test cell."""
+    """What the verifier found in one graded test cell.
+
+    Attributes
+    ----------
+    tasks : list of str
+        The tasks its probe calls answer.
+    cases, passed : int
+        Challenge cases judged, and passed (hand values count one each).
+    problems : list of Problem
+        One per distinct message of a failed case.
+    hints : list of Problem
+        What the kernel reported about the answers (an input changed in place): shown,
+        never scored.
+    misconceptions : list of (task, key)
+        Every catalogued misconception named in problems or hints, identified by task.
+    problem : str or None
+        Why the whole cell fails closed, if it does.
+    """
 
     tasks: list[str]
     cases: int = 0
     passed: int = 0
-    problems: list[Problem] = field(default_factory=list)  # one per distinct message
-    misconceptions: list[str] = field(default_factory=list)
-    problem: str | None = None  # fails the whole cell closed
+    problems: list[Problem] = field(default_factory=list)
+    hints: list[Problem] = field(default_factory=list)
+    misconceptions: list[tuple[str, str]] = field(default_factory=list)
+    problem: str | None = None
 
 
 def neutralised(outputs: list[NotebookNode]) -> list[NotebookNode]:
@@ -107,40 +125,51 @@ def _packed(labels: tuple[str, ...], lead: str, indent: str) -> list[str]:
     return lines
 
 
-def _problem_lines(problem: Problem, with_task: bool) -> list[str]:
+def _problem_lines(problem: Problem, with_task: bool, hint: bool = False) -> list[str]:
     """The sentence first, then the challenge inputs it showed on, in short lines."""
     sentence = f"`{problem.task}`: {problem.message}" if with_task else problem.message
+    if hint:
+        sentence = f"Hint (it costs no points): {sentence}"
     lines = _wrapped(sentence, "- ", "  ")
     if problem.labels:
         lines += _packed(problem.labels, "  on ", "     ")
     return lines
 
 
-def _headline(result: CellResult, points: float) -> str:
+def _headline(result: CellResult, points: float, unit: str) -> str:
     """The result in plain words, with the score: the verdict's first line."""
     tasks = ", ".join(f"`{task}`" for task in result.tasks) or "this cell"
     if result.problem is not None:
-        return f"Hidden tests failed for {tasks} (0 of {points:g} points): {result.problem}."
+        return f"Hidden tests failed for {tasks} (0 of {points:g} {unit}): {result.problem}."
     n, passed = result.cases, result.passed
     on_all = "" if n == 1 else f" on all {n} inputs"
     if passed == n:
-        return f"Hidden tests passed: {tasks} correct{on_all} ({points:g} of {points:g} points)."
+        return f"Hidden tests passed: {tasks} correct{on_all} ({points:g} of {points:g} {unit})."
     if passed == 0:
-        return f"Hidden tests failed: {tasks} wrong{on_all} (0 of {points:g} points)."
+        return f"Hidden tests failed: {tasks} wrong{on_all} (0 of {points:g} {unit})."
     score = points * passed / n
     return (
         f"Hidden tests: {tasks} correct on {passed} of {n} inputs "
-        f"({score:.2f} of {points:g} points)."
+        f"({score:.2f} of {points:g} {unit})."
     )
 
 
-def verdict_outputs(result: CellResult, points: float) -> list[NotebookNode]:
+def verdict_outputs(
+    result: CellResult, points: float, bonus: float | None = None
+) -> list[NotebookNode]:
     """The outputs nbgrader scores: a pass, a partial-credit number, or an error.
 
     The first line says how the cell did and what it scored; each problem follows, its
     sentence before the challenge inputs it showed on, every line at most _WIDTH long.
+    A bonus cell (``bonus`` points on top of the assignment's maximum, 0 nbgrader
+    points) speaks of its bonus, and never emits a partial-credit number: nbgrader
+    would score it against 0 points; the bonus step credits its share instead.
     """
-    headline = _headline(result, points)
+    headline = (
+        _headline(result, points, "points")
+        if bonus is None
+        else _headline(result, bonus, "bonus points")
+    )
     lines = _wrapped(headline, "", "  ")
     if result.problem is not None:
         return [_error(headline, lines)]
@@ -150,9 +179,11 @@ def verdict_outputs(result: CellResult, points: float) -> list[NotebookNode]:
     hidden = len(result.problems) - _MAX_LISTED_PROBLEMS
     if hidden > 0:
         lines.append(f"... and {hidden} more kinds of problem.")
+    for hint in result.hints:
+        lines += _problem_lines(hint, with_task, hint=True)
     if result.passed == 0:
         return [_error(headline, lines)]
-    if result.passed == result.cases:
+    if result.passed == result.cases or bonus is not None:
         return [_text("\n".join(lines))]
     score = points * result.passed / result.cases
     return [

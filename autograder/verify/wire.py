@@ -18,8 +18,11 @@ Values are JSON objects with one tag key: ``{"array": {dtype, shape, data}}`` (n
 dtypes, base64 bytes), ``{"object_array": {shape, items}}``, ``{"int": "12"}``,
 ``{"float": float.hex}``, ``{"fraction": [num, den]}``, ``{"bool": b}``,
 ``{"tuple": [...]}``, ``{"list": [...]}``, ``{"none": null}``,
-``{"scalar_function": {"C": array, "D": array}}`` (challenge arguments only) and
-``{"unsupported": {"type": name, ...}}`` (an answer the probe could not send).
+``{"scalar_function": {"C": array, "D": array}}`` and
+``{"claimed_gradient": {"gradient": array, "expects": [array, ...], "call": text}}``
+(challenge arguments only: functions the probe builds and hands to the student's
+function) and ``{"unsupported": {"type": name, ...}}`` (an answer the probe could not
+send).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -37,6 +41,7 @@ __all__ = [
     "MIME_TYPE",
     "PROTOCOL",
     "CaseRecord",
+    "ClaimedGradient",
     "Payload",
     "Raised",
     "Returned",
@@ -60,6 +65,8 @@ _MAX_ELEMENTS = 100_000
 _MAX_DEPTH = 6
 _MAX_ITEMS = 10_000
 _MAX_DIGITS = 400
+#: No side of an array, even one only described (unsupported), is longer than this.
+_MAX_DIMENSION = 2**31
 _MAX_ERROR = 300
 
 
@@ -95,6 +102,40 @@ class ScalarFunction:
     def __call__(self, Y: np.ndarray) -> float:
         Y = np.asarray(Y, dtype=np.float64)
         return float(np.sum(self.C * np.sin(Y)) + np.sum(self.D * Y * Y))
+
+
+@dataclass(frozen=True, eq=False)
+class ClaimedGradient:
+    """A stand-in backward function: gradient_check's challenges pass two of them.
+
+    Called with arrays equal to ``expects`` (same shapes and values, any dtype), it
+    returns a fresh float copy of ``gradient``, right or wrong as the challenge claims;
+    called with anything else, it raises a ``ValueError`` that says how it must be
+    called. The probe builds the same function from the same fields
+    (``conv_probe.claimed_gradient``).
+
+    Attributes
+    ----------
+    gradient : float64 array of shape (m, n)
+        The gradient it claims.
+    expects : tuple of arrays
+        The arguments a gradient check must call it with, in order: (X, dO) for
+        backward_filter, (dO, F) for backward_input.
+    call : str
+        How it must be called, e.g. ``"backward_filter(X, dO)"``, for the error message.
+    """
+
+    gradient: np.ndarray
+    expects: tuple[np.ndarray, ...]
+    call: str
+
+    def __call__(self, *args: Any) -> np.ndarray:
+        if len(args) != len(self.expects) or not all(
+            np.shape(got) == want.shape and np.array_equal(got, want)
+            for got, want in zip(args, self.expects, strict=True)
+        ):
+            raise ValueError(f"call {self.call}, with the X, F and dO you were given")
+        return np.array(self.gradient, dtype=np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,7 +196,7 @@ def encode(value: Any) -> dict:
 
     Parameters
     ----------
-    value : numeric array, int, float, tuple or ScalarFunction
+    value : numeric array, int, float, tuple, ScalarFunction or ClaimedGradient
         One argument of a challenge case.
 
     Returns
@@ -165,6 +206,14 @@ def encode(value: Any) -> dict:
     """
     if isinstance(value, ScalarFunction):
         return {"scalar_function": {"C": encode(value.C), "D": encode(value.D)}}
+    if isinstance(value, ClaimedGradient):
+        return {
+            "claimed_gradient": {
+                "gradient": encode(value.gradient),
+                "expects": [encode(arg) for arg in value.expects],
+                "call": value.call,
+            }
+        }
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             raise TypeError(f"cannot send an array of dtype {value.dtype}")
@@ -340,17 +389,24 @@ def _shape(raw: Any) -> tuple[int, ...]:
     if (
         not isinstance(raw, list)
         or len(raw) > 8
-        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in raw)
+        or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= _MAX_DIMENSION for n in raw
+        )
     ):
         raise WireError("malformed shape")
     return tuple(raw)
+
+
+def _count(shape: tuple[int, ...]) -> int:
+    """Elements in an array of this shape, in Python integers (numpy's would overflow)."""
+    return math.prod(shape)
 
 
 def _decode_array(body: Any, depth: int, budget: list[int]) -> np.ndarray:
     if not isinstance(body, dict) or set(body) != {"dtype", "shape", "data"}:
         raise WireError("malformed array")
     shape = _shape(body["shape"])
-    _spend(budget, int(np.prod(shape, dtype=np.int64)))
+    _spend(budget, _count(shape))
     try:
         dtype = np.dtype(body["dtype"])
     except TypeError as error:
@@ -361,7 +417,7 @@ def _decode_array(body: Any, depth: int, budget: list[int]) -> np.ndarray:
         raw = base64.b64decode(body["data"], validate=True)
     except (binascii.Error, ValueError) as error:
         raise WireError("malformed array data") from error
-    if len(raw) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+    if len(raw) != dtype.itemsize * _count(shape):
         raise WireError("array data does not match its shape")
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
@@ -371,7 +427,7 @@ def _decode_object_array(body: Any, depth: int, budget: list[int]) -> np.ndarray
         raise WireError("malformed object array")
     shape = _shape(body["shape"])
     items = body["items"]
-    if not isinstance(items, list) or len(items) != int(np.prod(shape, dtype=np.int64)):
+    if not isinstance(items, list) or len(items) != _count(shape):
         raise WireError("object array items do not match its shape")
     _spend(budget, len(items))
     out = np.empty(len(items), dtype=object)

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MIME_TYPE", "probe", "probe_value", "scalar_function"]
+__all__ = ["MIME_TYPE", "claimed_gradient", "probe", "probe_value", "scalar_function"]
 
 #: The MIME type of the answers the probe sends to the grader.
 MIME_TYPE = "application/vnd.conv-backprop.probe+json"
@@ -116,6 +116,9 @@ def _decode(encoded: dict) -> Any:
         return [_decode(item) for item in body]
     if tag == "scalar_function":
         return scalar_function(_decode(body["C"]), _decode(body["D"]))
+    if tag == "claimed_gradient":
+        expects = tuple(_decode(arg) for arg in body["expects"])
+        return claimed_gradient(_decode(body["gradient"]), expects, str(body["call"]))
     raise ValueError(f"unknown challenge value {tag!r}")
 
 
@@ -140,6 +143,44 @@ def scalar_function(C: np.ndarray, D: np.ndarray) -> Callable[[np.ndarray], floa
         return float(np.sum(C * np.sin(Y)) + np.sum(D * Y * Y))
 
     return f
+
+
+def claimed_gradient(
+    gradient: np.ndarray, expects: tuple[np.ndarray, ...], call: str
+) -> Callable[..., np.ndarray]:
+    """A stand-in backward function for probing gradient_check.
+
+    It claims a gradient, right or wrong, as the grader chose. The grader builds the same
+    stand-in on its side.
+
+    Parameters
+    ----------
+    gradient : array of shape (m, n)
+        The gradient it claims.
+    expects : tuple of arrays
+        The arguments a gradient check must call it with: (X, dO) for backward_filter,
+        (dO, F) for backward_input.
+    call : str
+        How it must be called, e.g. ``"backward_filter(X, dO)"``.
+
+    Returns
+    -------
+    callable
+        Called with arrays equal to ``expects`` (same shapes and values), it returns a
+        fresh float copy of ``gradient``; otherwise it raises a ValueError saying how it
+        must be called.
+    """
+    gradient = np.array(gradient, dtype=np.float64)
+
+    def backward(*args: Any) -> np.ndarray:
+        if len(args) != len(expects) or not all(
+            np.shape(got) == want.shape and np.array_equal(got, want)
+            for got, want in zip(args, expects, strict=True)
+        ):
+            raise ValueError(f"call {call}, with the X, F and dO you were given")
+        return gradient.copy()
+
+    return backward
 
 
 # ---------------------------------------------------------------- running a call

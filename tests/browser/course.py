@@ -32,7 +32,9 @@ NOTEBOOKS = sorted(path.name for path in SOURCE.glob("*.ipynb"))
 SELF_STUDY = REPO / "notebooks"
 
 #: What a visible check prints when it passes (conv_checks' contract: one short line).
-PASS_LINE = re.compile(r"(?P<task>\w+): (correct on the worked example|exactly right)\.")
+PASS_LINE = re.compile(
+    r"(?P<task>\w+): (correct on the worked example(?: and on [^\n]+)?|exactly right)\."
+)
 
 _SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 # Every picture the notebooks draw goes through a plotting helper or plt.show().

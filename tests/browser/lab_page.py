@@ -121,6 +121,11 @@ class NotebookPage:
         page.locator(".jp-DirListing-item", has_text=name).first.dblclick()
         return cls._opened(page, name, shots)
 
+    @classmethod
+    def from_current_tab(cls, page: Page, path: str, shots: Screenshots) -> NotebookPage:
+        """The notebook something else just opened (a link, a command), once it is ready."""
+        return cls._opened(page, path, shots)
+
     def follow_link(self, text: str, path: str) -> NotebookPage:
         """Click a markdown link to another notebook; return that notebook.
 

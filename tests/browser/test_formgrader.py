@@ -173,7 +173,9 @@ def test_submissions_list_shows_the_gradebook_csv_scores(formgrader: FormgraderV
     for student, shown in formgrader.submissions.items():
         assert _score(shown) == pytest.approx(formgrader.csv_scores[student], abs=0.01), student
     # The two differ, so the comparison tells the rows apart.
-    assert formgrader.csv_scores[ALICE.lms_id] == (100.0, 100.0)
+    # Alice answers notebook 7 too: its 20 bonus points are nbgrader extra credit, on top
+    # of an assignment maximum that stays 100, and formgrader's Score column says so.
+    assert formgrader.csv_scores[ALICE.lms_id] == (120.0, 100.0)
     assert formgrader.csv_scores[BOB.lms_id][0] < 100.0
 
 

@@ -77,18 +77,34 @@ def _student_pins() -> dict[str, str]:
 # ------------------------------------------------------------------ declarations
 
 
+# What conda-forge does not carry, environment.yml's pip section installs, pinned the same.
+PIP_ONLY = {"django-static-mathjax"}
+
+
+def _pip_section_pins(pip_section: list[str]) -> dict[str, str]:
+    wheels = [line for line in pip_section if line not in ("--no-deps", "-e .")]
+    return _parse_pins(wheels, "==", "environment.yml's pip section")
+
+
 def test_environment_yml_and_pyproject_pin_the_same_packages() -> None:
-    conda, _ = _conda_spec()
+    conda, pip_sections = _conda_spec()
     pip = _pip_pins()
     assert conda.pop("python") == "3.11"
     assert _pyproject()["project"]["requires-python"] == "==3.11.*"
-    assert conda == pip
+    from_pip_section = _pip_section_pins(pip_sections[0])
+    assert set(from_pip_section) == PIP_ONLY
+    assert conda | from_pip_section == pip
+    assert not set(conda) & PIP_ONLY
 
 
 def test_environment_yml_installs_this_package_without_its_dependencies() -> None:
-    # conda supplies every dependency; pip must only add the package itself.
+    # conda supplies every dependency; pip adds the package itself, and, pinned, the
+    # wheels conda-forge lacks (none of which has a dependency), never resolving any.
     _, pip_sections = _conda_spec()
-    assert pip_sections == [["--no-deps", "-e ."]]
+    assert len(pip_sections) == 1
+    section = pip_sections[0]
+    assert section[0] == "--no-deps" and section[-1] == "-e ."
+    assert len(section) == 2 + len(PIP_ONLY)
 
 
 def test_the_course_stack_is_pinned_as_the_issue_asks() -> None:

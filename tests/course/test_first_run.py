@@ -70,11 +70,10 @@ def test_grading_that_cannot_work_stops_before_the_first_student(course, lines, 
 
 
 def test_a_fault_a_worker_meets_stops_the_batch_with_its_cause(course, tmp_path):
-    # Socket paths past 107 bytes: the kernel cannot start in any worker, for anyone.
-    work_root = tmp_path / ("w" * 100)
-    work_root.mkdir()
-    _configure(course, f"c.Sandbox.work_root = {str(work_root)!r}")
-    with pytest.raises(GradingError, match="longer than the 107 bytes"):
+    # The trusted helpers' folder is gone: no worker can start a kernel, for anyone. (The
+    # preflight checks bubblewrap and the kernelspec; this the workers meet.)
+    _configure(course, f"c.Sandbox.helper_dir = {str(tmp_path / 'gone')!r}")
+    with pytest.raises(GradingError, match=r"Sandbox\.helper_dir .* is not a folder"):
         grade(course, ASSIGNMENT, jobs=1, progress=False)
     ledger = course / LEDGER_FILE
     assert not ledger.exists() or "needs" not in ledger.read_text()

@@ -89,6 +89,13 @@ CLASS = {
         "01_add: timeout in add_answer",
     ),
     "odd name é": (GOOD, (2, 3), NEEDS_HUMAN, "odd folder name"),
+    # Within every cell's limits, past the notebook's budget of code cells (3).
+    "many_cells": (
+        {"01_add": [GOOD["01_add"], "x = 1", "y = 2"], "02_mul": GOOD["02_mul"]},
+        (0, 3),
+        NEEDS_HUMAN,
+        "01_add: stopped at add_test: the notebook ran the 3 code cells it may run",
+    ),
 }
 
 #: Host bytes no reason may ever show.
@@ -126,7 +133,11 @@ def _hostile_submissions(course: Path, host_file: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """The tiny class graded once with two workers; the submitted/ digest before it."""
-    course = make_course(tmp_path_factory.mktemp("pipeline") / "course", timeout=3)
+    course = make_course(
+        tmp_path_factory.mktemp("pipeline") / "course",
+        timeout=3,
+        extra="c.Sandbox.notebook_cells = 3",
+    )
     for student, (answers, *_) in CLASS.items():
         submit(course, student, answers)
     glob_folder = course / "submitted" / "glob[1]" / ASSIGNMENT
@@ -218,7 +229,7 @@ def test_a_broken_course_config_refuses_to_grade(tmp_path):
 
 
 def test_grading_before_build_says_so(tmp_path):
-    (tmp_path / "nbgrader_config.py").write_text(CONFIG.format(timeout=5))
+    (tmp_path / "nbgrader_config.py").write_text(CONFIG.format(timeout=5, extra=""))
     (tmp_path / "source" / ASSIGNMENT).mkdir(parents=True)
     (tmp_path / "submitted").mkdir()
     with pytest.raises(GradingError, match="run `build` first"):

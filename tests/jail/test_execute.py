@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -29,6 +30,7 @@ import sandbox_course as course_kit
 from autograder.jail import execute as sandbox
 from autograder.jail import kernel_wrapper, kernelspec
 from autograder.jail.kernel_wrapper import PLAN_VARIABLE
+from jail_leaks import CANARY_NAME, read_report, report_source
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_OUTPUT = 100_000
@@ -145,6 +147,8 @@ ATTACKS = {
     "bigmessage": 'print("x" * 40_000_000)',
     "leak": LEAK,
 }
+#: The value of the grader's secret (CANARY_NAME) while the batch is graded.
+CANARY_VALUE = f"instructor-token-{os.urandom(8).hex()}"
 #: Points each submission should keep: 1 where the kernel dies in the attack cell.
 EXPECTED_SCORES = {
     "honest": 2,
@@ -158,6 +162,7 @@ EXPECTED_SCORES = {
     "leak": 2,
     "spy": 2,
     "vandal": 2,
+    "leaks": 2,
 }
 
 
@@ -188,6 +193,7 @@ def batch(tmp_path_factory, listener):
         **ATTACKS,
         "spy": SPY.format(course=str(course), repo=str(REPO), port=port),
         "vandal": VANDAL.format(course=str(course)),
+        "leaks": report_source(),
     }
     extra = (
         f"c.Sandbox.max_output_bytes = {MAX_OUTPUT}\n"
@@ -197,7 +203,9 @@ def batch(tmp_path_factory, listener):
     )
     course_kit.make_course(course, attacks, extra=extra)
     before = {name: _digest(course / name) for name in ("source", "submitted")}
-    done = course_kit.nbgrader(course, "autograde", course_kit.ASSIGNMENT)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CANARY_NAME, CANARY_VALUE)
+        done = course_kit.nbgrader(course, "autograde", course_kit.ASSIGNMENT)
     after = {name: _digest(course / name) for name in ("source", "submitted")}
     return {
         "course": course,
@@ -223,8 +231,13 @@ def test_no_attack_changes_the_course_files_or_other_submissions(batch):
     assert batch["after"] == batch["before"]
 
 
+@pytest.fixture(scope="module")
+def leaks(batch):
+    return read_report(course_kit.graded_cells(batch["course"], "leaks")["attack"].outputs)
+
+
 def test_each_kernel_gets_a_private_folder_in_work_root_removed_afterwards(spy, batch):
-    folder = Path(spy["connection_file"]).parents[1]
+    folder = Path(spy["connection_file"]).parent
     assert folder.parent.name.startswith("kernel folders")
     assert folder.name.startswith("conv-sandbox-")
     assert batch["leftovers"] == []
@@ -309,6 +322,32 @@ def test_no_processes_no_capabilities_no_grader_environment(spy):
     assert PLAN_VARIABLE not in spy["env"]
     assert "JPY_PARENT_PID" not in spy["env"]
     assert "NBGRADER_EXECUTION" not in spy["env"]
+
+
+def test_the_graders_environment_is_unreadable_by_every_route(leaks, batch):
+    # /proc/*/environ and cmdline of every process in sight, every inherited descriptor.
+    assert leaks["grader_env"] == []
+    assert leaks["pids"] == [1]  # the kernel alone: bubblewrap's own process is outside
+    autograded = batch["course"] / "autograded" / "leaks" / course_kit.ASSIGNMENT
+    assert CANARY_VALUE not in (autograded / f"{course_kit.NOTEBOOK}.ipynb").read_text()
+
+
+def test_the_kernel_runs_as_an_unprivileged_uid(leaks):
+    assert leaks["ids"] == [kernel_wrapper.SANDBOX_UID] * 3
+
+
+def test_only_the_student_runtimes_packages_are_importable(leaks):
+    # The base installation of the runtime's venv has packages of its own (pip at least;
+    # scipy here): each such folder is hidden behind an empty one.
+    assert leaks["foreign_packages"], "no package folder of the base installation found"
+    assert not any(leaks["foreign_packages"].values()), leaks["foreign_packages"]
+    assert leaks["scipy"] == "ModuleNotFoundError"
+
+
+def test_the_socket_folder_is_a_capped_tmpfs_not_the_hosts_disk(leaks):
+    assert leaks["ipc"]["fs_type"] == "tmpfs"
+    assert leaks["ipc"]["outcome"] == "ENOSPC"
+    assert leaks["ipc"]["written"] < 4 << 20
 
 
 def _attack_outputs(batch, student: str) -> tuple[list, list]:
@@ -547,6 +586,17 @@ def test_the_next_notebooks_kernel_starts_ahead_and_starts_fresh(ahead):
     assert sorted(work_root.iterdir()) == [Path(sandbox._prestarted.folder.name)]
 
 
+def test_bubblewrap_itself_starts_with_an_empty_environment(ahead):
+    # Its own process keeps the environment it was started with, and the jail's processes
+    # are its children: it is given none at all.
+    _run(ahead, "pass")
+    started_ahead = sandbox._prestarted
+    started_ahead.reach_sockets()  # waits until bubblewrap has started the kernel
+    bwrap = Path(f"/proc/{started_ahead.km.provisioner.pid}")
+    assert (bwrap / "exe").resolve() == Path(shutil.which("bwrap")).resolve()
+    assert (bwrap / "environ").read_bytes() == b""
+
+
 def test_a_kernel_started_ahead_with_other_helpers_or_settings_is_not_used(ahead):
     _run(ahead, "pass")
     helper = Path(sandbox.Sandbox(parent=ahead).helper_dir) / "helper.txt"
@@ -586,10 +636,147 @@ print(sandbox._prestarted.km.provisioner.pid)
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
 
 
-def test_a_work_root_too_long_for_unix_sockets_is_refused_with_the_fix(tmp_path):
+def test_unsandboxed_a_work_root_too_long_for_unix_sockets_is_refused_with_the_fix(tmp_path):
+    config = Config()
+    config.Sandbox.helper_dir = str(tmp_path)
+    config.Sandbox.bwrap = "/nonexistent/bwrap"
+    config.Sandbox.allow_unsandboxed = True
+    workdir = tmp_path / ("x" * 100)
+    workdir.mkdir()
+    with pytest.raises(sandbox.SandboxUnavailableError, match=r"c\.Sandbox\.work_root"):
+        sandbox.Sandbox(config=config).plan(workdir, log=logging.getLogger("test"))
+
+
+def test_jailed_the_sockets_live_in_the_jail_whatever_the_work_root(tmp_path):
     config = Config()
     config.Sandbox.helper_dir = str(tmp_path)
     workdir = tmp_path / ("x" * 100)
     workdir.mkdir()
-    with pytest.raises(sandbox.SandboxUnavailableError, match=r"c\.Sandbox\.work_root"):
-        sandbox.Sandbox(config=config).plan(workdir, log=None)
+    plan = sandbox.Sandbox(config=config).plan(workdir, log=None)
+    assert plan["ipc_dir"] == kernel_wrapper.IPC_DIR
+    assert not (workdir / "ipc").exists()
+
+
+# ------------------------------------------------- limits the grader enforces itself
+
+MIME = "application/x-answer+json"
+ANSWER = f"from IPython.display import display\ndisplay({{{MIME!r}: {{}}}}, raw=True)"
+
+
+def _graded_cell(source: str, grade_id: str):
+    cell = new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade_id": grade_id}
+    return cell
+
+
+def _execute(short_tmp: Path, cells: list, resources: dict | None = None, **settings):
+    """Run ``cells`` through SandboxedExecute with ``Sandbox`` ``settings``; return them."""
+    helpers, work_root = short_tmp / "helpers", short_tmp / "k"
+    helpers.mkdir(exist_ok=True)
+    work_root.mkdir(exist_ok=True)
+    config = Config()
+    config.Execute.kernel_name = kernelspec.KERNEL_NAME
+    config.Execute.timeout = settings.pop("timeout", 30)
+    config.Sandbox.helper_dir = str(helpers)
+    config.Sandbox.work_root = str(work_root)
+    config.Sandbox.preload_modules = []
+    for name, value in settings.items():
+        setattr(config.Sandbox, name, value)
+    notebook = new_notebook(cells=cells)
+    sandbox.SandboxedExecute(config=config).preprocess(
+        notebook, {"metadata": {"path": "."}, **(resources or {})}
+    )
+    return notebook.cells
+
+
+def _errors(cell) -> list[tuple[str, str]]:
+    return [(o.ename, o.evalue) for o in cell.outputs if o.output_type == "error"]
+
+
+def _answers(cell) -> int:
+    return sum(MIME in o.get("data", {}) for o in cell.outputs)
+
+
+def test_answers_after_their_cells_deadline_are_dropped_and_the_cell_is_stopped(short_tmp):
+    deadlines = {
+        grade_id: sandbox.CellDeadline(seconds, MIME, 1, f"{grade_id} was too slow")
+        for grade_id, seconds in (("in_time", 20.0), ("stuck", 1.0), ("deaf", 1.0))
+    }
+    deaf = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(2)\n"
+    in_time, stuck, deaf_cell, no_deadline = _execute(
+        short_tmp,
+        [
+            _graded_cell(ANSWER, "in_time"),
+            _graded_cell(f"import time\ntime.sleep(20)\n{ANSWER}", "stuck"),
+            _graded_cell(deaf + ANSWER, "deaf"),
+            _graded_cell(f"time.sleep(1.5)\n{ANSWER}", "no_deadline"),
+        ],
+        {sandbox.DEADLINES_KEY: deadlines},
+    )
+    assert _answers(in_time) == 1 and _errors(in_time) == []
+    assert _answers(no_deadline) == 1
+    # Interrupted when its deadline passed, long before its own 20 s.
+    assert _answers(stuck) == 0
+    assert _errors(stuck)[0] == (sandbox.TIME_LIMIT_ERROR, "stuck was too slow")
+    assert "KeyboardInterrupt" in [name for name, _ in _errors(stuck)]
+    # Ignored the interrupt and sent its answer late: dropped.
+    assert _answers(deaf_cell) == 0
+    assert _errors(deaf_cell)[0] == (sandbox.TIME_LIMIT_ERROR, "deaf was too slow")
+
+
+def test_a_notebook_past_its_cell_budget_is_stopped_with_the_reason(short_tmp):
+    cells = _execute(
+        short_tmp,
+        [new_code_cell(source) for source in ("a = 1", "", "b = 2", "c = 3", "d = 4", "e = 5")],
+        notebook_cells=3,
+    )
+    assert [_errors(cell) for cell in cells[:4]] == [[], [], [], []]
+    reason = "Not run: the notebook ran the 3 code cells it may run."
+    assert _errors(cells[4]) == _errors(cells[5]) == [(sandbox.BUDGET_ERROR, reason)]
+
+
+def test_a_notebook_past_its_output_budget_is_stopped_with_the_reason(short_tmp):
+    # Each cell stays within its own budget (1000); four of them exceed the notebook's.
+    cells = _execute(
+        short_tmp,
+        [new_code_cell('print("x" * 800)') for _ in range(5)],
+        max_output_bytes=1000,
+        notebook_output_bytes=2500,
+    )
+    assert all("x" * 800 in cell.outputs[0].text for cell in cells[:3])
+    fourth = cells[3]
+    assert not any("x" * 800 in o.get("text", "") for o in fourth.outputs)
+    assert "this notebook produced more than 2500 characters" in fourth.outputs[0].text
+    assert _errors(fourth) == [
+        (
+            sandbox.BUDGET_ERROR,
+            "The notebook produced more than the 2500 characters of output it may store; "
+            "later cells are not run.",
+        )
+    ]
+    assert _errors(cells[4])[0][0] == sandbox.BUDGET_ERROR
+
+
+def test_a_notebook_past_its_running_time_is_interrupted_and_stopped(short_tmp):
+    # The second cell would sleep 20 s, within its own timeout (30 s): the notebook's 2 s
+    # budget cuts it short.
+    cells = _execute(
+        short_tmp,
+        [new_code_cell(s) for s in ("import time", "time.sleep(20)", "x = 1")],
+        notebook_seconds=2,
+    )
+    names = [name for name, _ in _errors(cells[1])]
+    assert "KeyboardInterrupt" in names
+    assert names[-1] == sandbox.BUDGET_ERROR
+    reason = "Not run: the notebook used up its 2 s of running time."
+    assert _errors(cells[2]) == [(sandbox.BUDGET_ERROR, reason)]
+
+
+def test_a_jail_that_cannot_start_stops_grading_with_bubblewraps_own_reason(short_tmp):
+    # 1 MiB of address space is too little for bubblewrap itself to load: a system fault,
+    # which stops the batch, so its one line must say what bubblewrap said.
+    with pytest.raises(
+        sandbox.SandboxUnavailableError,
+        match=r"did not start the jailed kernel: .*bwrap: error while loading shared libraries",
+    ):
+        _execute(short_tmp, [new_code_cell("pass")], memory_mb=1)

@@ -29,6 +29,7 @@ from autograder.maths.reference import (
     conv2d_output_shape,
     gap_backward,
     gap_forward,
+    gradient_check,
     jacobian_output_wrt_filter,
     jacobian_output_wrt_input,
     numerical_gradient,
@@ -291,6 +292,43 @@ def test_backward_functions_match_central_differences(shapes) -> None:
         relative_error(conv2d_backward_input(dO, F), numerical_gradient(lambda X_: loss(X_, F), X))
         < 1e-7
     )
+
+
+@pytest.mark.parametrize("shapes", [((5, 4), (2, 3)), ((4, 7), (3, 1))], ids=str)
+def test_gradient_check_is_what_central_differences_reach(shapes) -> None:
+    """Right backward functions score 0; wrong ones their relative error against central
+    differences of L = sum(O * dO), to the rounding those differences carry."""
+    X, F, dO = _problem(shapes, integer=False)
+
+    def loss(X: np.ndarray, F: np.ndarray) -> float:
+        return float(np.sum(correlate2d(X, F, mode="valid") * dO))
+
+    numeric_dF = numerical_gradient(lambda F_: loss(X, F_), F)
+    numeric_dX = numerical_gradient(lambda X_: loss(X_, F), X)
+    assert gradient_check(conv2d_backward_filter, conv2d_backward_input, X, F, dO) == (0.0, 0.0)
+
+    def unrotated(dO, F):
+        return convolve2d(dO, F[::-1, ::-1], mode="full")  # a full correlation with F
+
+    def doubled(X, dO):
+        return 2 * correlate2d(X, dO, mode="valid")
+
+    error_dF, error_dX = gradient_check(doubled, unrotated, X, F, dO)
+    assert error_dF == pytest.approx(1 / 3)  # |2g - g| / (|2g| + |g|) everywhere
+    assert error_dF == pytest.approx(relative_error(doubled(X, dO), numeric_dF), abs=1e-8)
+    assert error_dX == pytest.approx(relative_error(unrotated(dO, F), numeric_dX), abs=1e-8)
+    assert 0.5 < error_dX <= 1.0
+
+
+def test_gradient_check_refuses_an_upstream_gradient_of_the_wrong_shape() -> None:
+    with pytest.raises(ValueError, match=r"dO must have the output's shape \(2, 2\), got \(3, 3\)"):
+        gradient_check(
+            conv2d_backward_filter,
+            conv2d_backward_input,
+            np.ones((3, 3)),
+            np.ones((2, 2)),
+            np.ones((3, 3)),
+        )
 
 
 # --------------------------------------------------------------------- properties

@@ -1,12 +1,14 @@
-"""Tests for the six course notebooks in source/conv_backprop/.
+"""Tests for the seven course notebooks in source/conv_backprop/.
 
 - Form: nbgrader metadata on every cell that needs it, one task per graded cell with the
-  interfaces' hidden block, the points tables right, 100 points in all, no outputs.
+  interfaces' hidden block, the points tables right, 100 points in all, no outputs;
+  notebook 7's cells carry 0 nbgrader points and their bonus points beside them.
 - Solutions pass: nbgrader's Validator, running every source notebook top to bottom in
   the student kernel, passes every graded cell and finds no other cell that errs or writes
   to stderr (tests/course/test_self_study.py runs the solutions and checks every cell's stderr).
 - Blanks fail: in the release nbgrader generates, Validator(invert=True) finds no graded
-  cell that passes.
+  cell with points that passes, and the plain Validator fails every 0-point bonus cell
+  (an inverted Validator counts a 0-point cell as passed whatever it does).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.verify.bonus import BONUS_METADATA_KEY
 from autograder.verify.preprocessors import parse_probe_calls
 from autograder.verify.tasks import TASKS
 from notebook_runs import (
@@ -48,6 +51,11 @@ def _task_of(cell) -> str:
     return _nbgrader(cell)["grade_id"].removeprefix("test_")
 
 
+def _bonus(cell) -> float:
+    """The bonus points a test cell declares beside nbgrader's points (0 for most)."""
+    return cell.metadata.get(BONUS_METADATA_KEY, {}).get("bonus_points", 0)
+
+
 @pytest.fixture(scope="module")
 def source_notebooks() -> dict[str, nbformat.NotebookNode]:
     return {path.name: nbformat.read(path, as_version=4) for path in SOURCE_NOTEBOOKS}
@@ -56,8 +64,8 @@ def source_notebooks() -> dict[str, nbformat.NotebookNode]:
 # ---------------------------------------------------------------------- form
 
 
-def test_there_are_six_numbered_notebooks() -> None:
-    assert [name[:3] for name in NAMES] == ["01_", "02_", "03_", "04_", "05_", "06_"]
+def test_there_are_seven_numbered_notebooks() -> None:
+    assert [name[:3] for name in NAMES] == ["01_", "02_", "03_", "04_", "05_", "06_", "07_"]
 
 
 @pytest.mark.parametrize(
@@ -91,7 +99,10 @@ def test_every_cell_carries_the_nbgrader_metadata_it_needs(name: str, source_not
             assert not meta["grade"] and not meta["locked"]
             assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
         elif meta.get("grade"):
-            assert meta["locked"] and meta["points"] > 0
+            # Points for nbgrader, or 0 points and a bonus beside them, never both.
+            assert meta["locked"] and (meta["points"] > 0) != (_bonus(cell) > 0)
+        if _bonus(cell):
+            assert meta.get("grade") and meta["points"] == 0
         for marker in ("BEGIN SOLUTION", "HIDDEN TESTS"):
             if marker in cell.source:
                 assert meta.get("solution" if marker == "BEGIN SOLUTION" else "grade")
@@ -122,10 +133,16 @@ def test_each_notebook_opens_with_goals_and_a_points_table_that_adds_up(
     header = nb.cells[0].source
     assert "**You will learn to**" in header
     rows = dict(re.findall(r"^\| \d\.\d `(\w+)`[^|]*\| (\d+) \|$", header, flags=re.M))
-    points = {_task_of(cell): _nbgrader(cell)["points"] for cell in _grade_cells(nb)}
+    points = {
+        _task_of(cell): _nbgrader(cell)["points"] or _bonus(cell) for cell in _grade_cells(nb)
+    }
     assert {task: int(p) for task, p in rows.items()} == points
-    (total,) = re.findall(r"\| \*\*this notebook\*\* \| \*\*(\d+)\*\*", header)
-    assert int(total) == sum(points.values())
+    (total,) = re.findall(r"\| \*\*this notebook\*\* \| \*\*(\d+)\*\*(.*)\|$", header, re.M)
+    assert int(total[0]) == sum(points.values())
+    # A bonus notebook says so in its table: its points come on top of the 100.
+    bonus = any(_bonus(cell) for cell in _grade_cells(nb))
+    assert ("| bonus points |" in header) == bonus
+    assert ("bonus points, on top of" in total[1]) == bonus
     setup = nb.cells[1].source
     assert "import conv_checks as checks" in setup
 
@@ -137,6 +154,13 @@ def test_the_assignment_grades_every_registered_task_once_for_100_points(
     assert sorted(graded) == sorted(TASKS)
     points = [_nbgrader(c)["points"] for nb in source_notebooks.values() for c in _grade_cells(nb)]
     assert sum(points) == 100
+    # The optional extension (design §1) is worth bonus points, on top of the 100: every
+    # graded cell of notebook 7 and no other.
+    bonus = {_task_of(c): _bonus(c) for nb in source_notebooks.values() for c in _grade_cells(nb)}
+    assert {task for task, b in bonus.items() if b} == {
+        task for task in TASKS if TASKS[task].notebook == "07_conv_layer"
+    }
+    assert sum(bonus.values()) == 20
 
 
 # ------------------------------------------------------------ solutions pass
@@ -197,11 +221,22 @@ def test_released_notebooks_hide_solutions_and_hidden_tests(release) -> None:
         )
 
 
+def _bonus_sources(path: Path) -> set[str]:
+    return {c.source for c in nbformat.read(path, as_version=4).cells if _bonus(c)}
+
+
 def test_every_graded_cell_of_a_blank_release_fails(release) -> None:
     paths = notebook_paths(release)
-    for path, results in zip(paths, in_parallel(_validate_inverted, paths), strict=True):
+    bonus_paths = [path for path in paths if _bonus_sources(path)]
+    assert [path.name for path in bonus_paths] == ["07_conv_layer.ipynb"]
+    runs = in_parallel(_validate_inverted, paths) + in_parallel(validate, bonus_paths)
+    for path, results in zip(paths, runs[: len(paths)], strict=True):
         assert "changed" not in results and "type_changed" not in results, path.name
-        assert results.get("passed", []) == [], path.name
+        passed = {cell["source"] for cell in results.get("passed", [])}
+        assert passed == _bonus_sources(path), path.name  # 0 points always "pass" inverted
+    for path, results in zip(bonus_paths, runs[len(paths) :], strict=True):
+        failed = {cell["source"] for cell in results.get("failed", [])}
+        assert _bonus_sources(path) <= failed, path.name
 
 
 def test_the_self_study_student_version_is_the_nbgrader_release(release) -> None:

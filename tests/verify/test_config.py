@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from nbconvert.preprocessors import Preprocessor
+from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
 from traitlets.config import Config, PyFileConfigLoader
@@ -15,6 +16,7 @@ from traitlets.utils.importstring import import_item
 
 from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
+from autograder.verify.bonus import SaveBonusCredit, bonus_points_in
 from autograder.verify.config import (
     ASSIGNMENT_ID,
     GUARD_AUTOGRADE,
@@ -24,7 +26,14 @@ from autograder.verify.config import (
     sanitize_preprocessors,
 )
 from autograder.verify.copying import FlagCopiedAnswers
-from autograder.verify.preprocessors import ArmProbes, VerifyProbes
+from autograder.verify.page_security import PAGE_TEMPLATE, SECURE_HEAD_FILTER, TEMPLATES
+from autograder.verify.preprocessors import (
+    ArmProbes,
+    GraderNotConfiguredError,
+    RefuseToGrade,
+    VerifyProbes,
+)
+from autograder.verify.safe_html import SANITISER_FILTERS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,6 +49,9 @@ def test_the_trusted_list_arms_before_the_jailed_execute_and_verifies_before_sav
     assert names.index("VerifyProbes") < names.index("LimitOutput") < names.index("SaveAutoGrades")
     assert names.index("VerifyProbes") + 1 == names.index("FlagCopiedAnswers")
     assert "Execute" not in names
+    # The bonus is credited once the grade rows exist, before a late penalty sees the score.
+    assert names.index("SaveAutoGrades") + 1 == names.index("SaveBonusCredit")
+    assert names.index("SaveBonusCredit") < names.index("AssignLatePenalties")
 
 
 def test_without_verification_the_list_is_nbgraders_own_with_the_kernel_jailed():
@@ -62,6 +74,31 @@ def test_configure_owns_the_list_whatever_was_configured_before():
     assert c.Autograde.sanitize_preprocessors == sanitize_preprocessors()
     assert "autograder.verify.hide_hidden_tests.HideHiddenTests" in c.GenerateFeedback.preprocessors
     assert c.HTMLExporter.preprocessors == ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
+    # formgrader's submission view and feedback: sanitised, under a policy, MathJax inside.
+    assert c.HTMLExporter.sanitize_html is True
+    assert c.HTMLExporter.filters == {**SANITISER_FILTERS, "secure_head": SECURE_HEAD_FILTER}
+    assert c.HTMLExporter.template_file == PAGE_TEMPLATE
+    assert c.HTMLExporter.extra_template_basedirs[0] == str(TEMPLATES)
+
+
+def test_configure_reads_the_bonus_from_the_courses_source_notebooks():
+    c = Config()
+    configure(c, REPO)
+    declared = bonus_points_in(REPO / "source" / ASSIGNMENT_ID)
+    assert c.VerifyProbes.bonus_points == declared
+    # Design §1: notebook 7, the optional extension, is worth bonus points (20 in all).
+    assert sum(declared.values()) == 20
+    assert {name.removesuffix("_vectorised") for name in declared} == {
+        "conv_layer_output_shape",
+        "conv_layer_forward",
+        "conv_layer_backward",
+        "max_pool_forward",
+        "max_pool_backward",
+    }
+    without_source = Config()
+    configure(without_source, REPO / "no such course")
+    assert without_source.VerifyProbes.bonus_points == {}
+    assert SaveBonusCredit in without_source.Autograde.autograde_preprocessors
 
 
 def test_configure_points_the_jail_at_the_named_assignment():
@@ -71,6 +108,42 @@ def test_configure_points_the_jail_at_the_named_assignment():
     assert VerifyProbes not in c.Autograde.autograde_preprocessors
 
 
+def test_guard_grades_with_nbgraders_own_list_refusing_before_execute():
+    """The guard refuses only this course's notebooks: everything else runs nbgrader's
+    own steps, in nbgrader's order (this fails when a new nbgrader changes its list)."""
+    stock = [
+        f"{step.__module__.rsplit('.', 1)[0]}.{step.__name__}"
+        for step in Autograde.class_traits()["autograde_preprocessors"].default()
+    ]
+    at = stock.index("nbgrader.preprocessors.Execute")
+    refuse = "autograder.verify.preprocessors.RefuseToGrade"
+    assert [*stock[:at], refuse, *stock[at:]] == GUARD_AUTOGRADE
+    for name in GUARD_AUTOGRADE:
+        assert import_item(name).__name__ == name.rsplit(".", 1)[1], name
+
+
+def _refusal(nb):
+    return RefuseToGrade().preprocess(nb, {})
+
+
+def test_refuse_to_grade_passes_a_notebook_without_probes():
+    nb = new_notebook(cells=[new_code_cell("assert squares(1) == [1]")])
+    assert _refusal(nb) == (nb, {})
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import conv_probe\nconv_probe.probe('conv2d_forward', conv2d_forward)",
+        "from conv_probe import probe",
+    ],
+)
+def test_refuse_to_grade_stops_a_notebook_that_calls_the_probe(source):
+    nb = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell(source)])
+    with pytest.raises(GraderNotConfiguredError, match="Refusing to grade"):
+        _refusal(nb)
+
+
 def test_guard_config_refuses_and_is_installed_in_this_environment():
     guard = REPO / "etc" / "jupyter" / "nbgrader_config.py"
     loaded = PyFileConfigLoader(guard.name, path=str(guard.parent)).load_config()
@@ -78,6 +151,11 @@ def test_guard_config_refuses_and_is_installed_in_this_environment():
     assert loaded.GenerateFeedback.preprocessors == SAFE_FEEDBACK
     for name in GUARD_AUTOGRADE + SAFE_FEEDBACK:
         assert issubclass(import_item(name), Preprocessor), name
+    # A submission's HTML is sanitised even where the course config failed to load.
+    assert loaded.HTMLExporter.sanitize_html is True
+    assert loaded.HTMLExporter.filters == SANITISER_FILTERS
+    for name in SANITISER_FILTERS.values():
+        assert callable(import_item(name)), name
     installed = Path(sys.prefix) / "etc" / "jupyter" / "nbgrader_config.py"
     assert installed.read_text() == guard.read_text(), "run `make setup` to install the guard"
 
@@ -85,7 +163,9 @@ def test_guard_config_refuses_and_is_installed_in_this_environment():
 def test_paths_named_outside_the_repository_still_work():
     """Guards installed before the move name these; ``python -m`` commands name the rest."""
     assert import_item("autograder.verifier.RefuseToGrade") is import_item(GUARD_AUTOGRADE[0])
-    assert import_item("autograder.feedback.HideHiddenTests") is import_item(SAFE_FEEDBACK[1])
+    hide = "autograder.verify.hide_hidden_tests.HideHiddenTests"
+    assert hide in SAFE_FEEDBACK
+    assert import_item("autograder.feedback.HideHiddenTests") is import_item(hide)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import importlib.util
 import io
 import json
 import re
+import shutil
 import sys
 
 import nbformat
@@ -275,9 +276,62 @@ def test_a_forgotten_plus_one_is_told_exactly_that(monkeypatch, forgot_plus_one)
     _run(nb, {"conv2d_output_shape": forgot_plus_one}, monkeypatch)
     cell = _verify(nb, resources).cells[0]
     assert _grade(cell) == 0
-    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == ["forgot_plus_one"]
+    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == [
+        {"task": "conv2d_output_shape", "key": "forgot_plus_one"}
+    ]
     lines = _verdict_lines(cell)
     assert " ".join(" ".join(lines[1:]).split()).startswith(f"- {message} on input ")
+
+
+def _gradient_check_by_central_differences(backward_filter, backward_input, X, F, dO):
+    """As notebook 5 asks: central differences of L = sum(O * dO)."""
+
+    def loss(X_, F_):
+        return float(np.sum(reference.conv2d_forward(X_, F_) * dO))
+
+    return (
+        reference.relative_error(
+            backward_filter(X, dO), reference.numerical_gradient(lambda F_: loss(X, F_), F)
+        ),
+        reference.relative_error(
+            backward_input(dO, F), reference.numerical_gradient(lambda X_: loss(X_, F), X)
+        ),
+    )
+
+
+def test_a_gradient_check_is_judged_on_stand_in_backward_functions_it_never_saw(monkeypatch):
+    """The probe hands the student's gradient_check two functions built from the
+    challenge (claimed gradients, right or wrong); the grader builds the same two."""
+    nb, resources = _armed("gradient_check")
+    _run(nb, {"gradient_check": _gradient_check_by_central_differences}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == POINTS
+    assert cell.metadata[VERDICT_METADATA_KEY]["passed"] == 7
+
+    def swapped(*args):
+        error_dF, error_dX = _gradient_check_by_central_differences(*args)
+        return error_dX, error_dF
+
+    nb, resources = _armed("gradient_check")
+    _run(nb, {"gradient_check": swapped}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == pytest.approx(POINTS / 7)  # both errors 0 in one class only
+    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == [
+        {"task": "gradient_check", "key": "errors_swapped"}
+    ]
+
+    def calls_backward_input_with_F_first(backward_filter, backward_input, X, F, dO):
+        return _gradient_check_by_central_differences(
+            backward_filter, lambda dO_, F_: backward_input(F_, dO_), X, F, dO
+        )
+
+    nb, resources = _armed("gradient_check")
+    _run(nb, {"gradient_check": calls_backward_input_with_F_first}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == 0
+    assert "raised ValueError: call backward_input(dO, F), with the X, F and dO you were" in (
+        " ".join(_verdict_lines(cell))
+    )
 
 
 def _forge(cell, payload):
@@ -379,6 +433,83 @@ def test_hand_values_are_compared_exactly(monkeypatch, answer, full):
     assert (_grade(_verify(nb, resources).cells[0]) == POINTS) is full
 
 
+def test_a_correct_answer_that_changes_its_input_keeps_its_points_with_a_hint(monkeypatch):
+    def clobbers(X, F):
+        O = reference.conv2d_forward(X, F)
+        X[...] = 0  # the caller's array
+        return O
+
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": clobbers}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    assert _grade(cell) == POINTS
+    lines = _verdict_lines(cell)
+    assert lines[0].startswith("Hidden tests passed")
+    assert " ".join(" ".join(lines).split()).count("Hint (it costs no points): Your function") == 1
+    # The kernel can keep quiet about it, and nothing changes but the hint.
+    nb, resources = _armed()
+    _run(nb, {"conv2d_forward": clobbers}, monkeypatch)
+    payload = _real_payload(nb.cells[0])
+    nb.cells[0].outputs.clear()
+    _forge(nb.cells[0], payload | {"cases": [c | {"modified": False} for c in payload["cases"]]})
+    quiet = _verify(nb, resources).cells[0]
+    assert _grade(quiet) == POINTS and "Hint" not in json.dumps(quiet.outputs)
+
+
+def _two_cells():
+    nb = new_notebook(cells=[_test_cell("gap_forward", "first"), _test_cell("rot180", "second")])
+    resources = {}
+    ArmProbes().preprocess(nb, resources)
+    return nb, resources
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"int": "9" * 400},
+        {"unsupported": {"type": "ndarray", "dtype": "float64", "shape": [2**70, 2**70]}},
+        {"array": {"dtype": "<f8", "shape": [2**64, 0], "data": ""}},
+        {"tuple": [{"int": "9" * 400}, {"float": (1.5).hex()}]},
+    ],
+    ids=["400_digits", "overflowing_unsupported_shape", "overflowing_array_shape", "tuple"],
+)
+def test_an_answer_that_cannot_be_judged_scores_0_and_the_notebook_goes_on(monkeypatch, value):
+    nb, resources = _two_cells()
+    _run(nb, {"gap_forward": reference.gap_forward, "rot180": reference.rot180}, monkeypatch)
+    first = nb.cells[0]
+    payload = _real_payload(first)
+    first.outputs.clear()
+    cases = [{"status": "returned", "value": value, "modified": False}] * len(payload["cases"])
+    _forge(first, payload | {"cases": cases})
+    verified = _verify(nb, resources)
+    assert _grade(verified.cells[0]) == 0
+    assert VERDICT_METADATA_KEY in verified.cells[0].metadata
+    assert _grade(verified.cells[1]) == POINTS  # the rest of the notebook is still graded
+
+
+def test_a_judging_failure_scores_that_call_0_with_a_reason_and_grading_goes_on(monkeypatch):
+    import autograder.verify.preprocessors as preprocessors
+
+    real_judge_call = preprocessors.judge_call
+
+    def fails_for_gap(task, cases, records):
+        if task.name == "gap_forward":
+            raise OverflowError("int too large to convert to float")
+        return real_judge_call(task, cases, records)
+
+    nb, resources = _two_cells()
+    _run(nb, {"gap_forward": reference.gap_forward, "rot180": reference.rot180}, monkeypatch)
+    monkeypatch.setattr(preprocessors, "judge_call", fails_for_gap)
+    verified = _verify(nb, resources)
+    assert _grade(verified.cells[0]) == 0
+    facts = verified.cells[0].metadata[VERDICT_METADATA_KEY]
+    assert (facts["cases"], facts["passed"], facts["problem"]) == (7, 0, None)
+    assert "the grader could not judge these answers (OverflowError)" in " ".join(
+        " ".join(_verdict_lines(verified.cells[0])).split()
+    )
+    assert _grade(verified.cells[1]) == POINTS
+
+
 # ---------------------------------------------------- one graded batch of students
 
 
@@ -442,9 +573,9 @@ def test_each_catalogued_mistake_loses_points_and_is_named(batch, task, index, k
     course, graded = batch
     assert graded[f"catalogue_{index}"][f"test_{task}"] < POINTS
     facts, outputs = _verdict(course, f"catalogue_{index}", task)
-    assert key in facts["misconceptions"]
+    assert {"task": task, "key": key} in facts["misconceptions"]
     message = misconception(task, key).message
-    assert message in outputs
+    assert " ".join(message.split()) in outputs
 
 
 def test_baseline_scores_exactly_its_right_half(batch):
@@ -463,11 +594,19 @@ def test_baseline_scores_exactly_its_right_half(batch):
         "forge_in_test",
         "patch_probe",
         "edit_tests",
+        "no_alarm",
     ],
 )
 def test_attacks_leave_the_score_where_it_was(batch, attack):
     _, graded = batch
     assert graded[f"attack_{attack}"] == graded["baseline"]
+
+
+def test_the_time_per_call_is_enforced_by_the_grader_not_the_kernels_alarm(batch):
+    # relative_error: 6 cases and one probe call at 1 s each, plus the grace.
+    course, _ = batch
+    facts, _ = _verdict(course, "attack_no_alarm", "relative_error")
+    assert "TimeLimitError: the graded calls did not finish within 9 s" in facts["problem"]
 
 
 @pytest.mark.parametrize(
@@ -506,7 +645,6 @@ def test_real_errors_cost_points_with_a_reason(batch):
     expected_reasons = {
         "conv2d_forward": INTEGER_RESULT.message,
         "conv2d_backward_filter": "raised ValueError: only square inputs, sorry",
-        "conv2d_backward_input": INPUT_MODIFIED.message,
         "gap_forward": "NameError",
         "relative_error": "did not finish within 1 s",
     }
@@ -514,7 +652,12 @@ def test_real_errors_cost_points_with_a_reason(batch):
         assert flawed[f"test_{task}"] < POINTS, task
         assert reason in _verdict(course, "flawed", task)[1], task
     assert 0 < flawed["test_conv2d_forward"] < POINTS  # float inputs still pass
-    assert flawed["test_conv2d_backward_input"] == 0
+    # Right values with an input changed in place: the kernel said so, and it could have
+    # kept quiet, so it is a hint and costs nothing.
+    assert flawed["test_conv2d_backward_input"] == POINTS
+    facts, shown = _verdict(course, "flawed", "conv2d_backward_input")
+    assert f"Hint (it costs no points): {INPUT_MODIFIED.message}" in shown
+    assert {"task": "conv2d_backward_input", "key": INPUT_MODIFIED.key} in facts["misconceptions"]
     assert flawed["test_relative_error"] == pytest.approx(POINTS * 3 / 6)  # rest skipped
     assert (
         "not run, because an earlier case timed out"
@@ -545,3 +688,54 @@ def test_a_broken_course_config_refuses_to_grade(tmp_path):
     assert "Refusing to grade" in log
     assert not any(scores(tmp_path).get("cheater", {}).values())
     assert not (tmp_path / "autograded" / "cheater" / ASSIGNMENT / "probed.ipynb").exists()
+
+
+def test_a_broken_course_config_refuses_even_with_every_test_cell_deleted(tmp_path):
+    """Stock grading restores no deleted cell, so the submission holds no probe: the
+    gradebook's copy of the source still marks the notebook as this course's."""
+    make_course(tmp_path, extra='raise RuntimeError("broken on purpose")')
+
+    def delete_test_cells(notebook):
+        notebook.cells = [
+            cell
+            for cell in notebook.cells
+            if not cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")
+        ]
+
+    submit(tmp_path, "deleter", BASELINE, edit=delete_test_cells)
+    done = nbgrader(tmp_path, "autograde", ASSIGNMENT)
+    assert done.returncode != 0
+    assert "Refusing to grade" in done.stdout + done.stderr
+    assert not (tmp_path / "autograded" / "deleter" / ASSIGNMENT / "probed.ipynb").exists()
+
+
+def test_another_course_grades_as_stock_nbgrader_in_this_environment(tmp_path):
+    """nbgrader's own quickstart course, graded from this environment (guard installed):
+    the guard lets it through, and a right and a wrong answer score as nbgrader scores them."""
+    assert nbgrader(tmp_path, "quickstart", "course101").returncode == 0
+    course = tmp_path / "course101"
+    done = nbgrader(course, "generate_assignment", "ps1", "--force")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for student in ("right", "wrong"):
+        folder = course / "submitted" / student / "ps1"
+        shutil.copytree(course / "source" / "ps1", folder)
+        if student == "wrong":
+            notebook = nbformat.read(folder / "problem1.ipynb", 4)
+            for cell in notebook.cells:
+                cell.source = cell.source.replace("return [i ** 2 for i", "return [i ** 3 for i")
+            nbformat.write(notebook, folder / "problem1.ipynb")
+    done = nbgrader(course, "autograde", "ps1")
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert "Refusing" not in log
+    graded = scores(course)
+    source = nbformat.read(course / "source" / "ps1" / "problem1.ipynb", 4)
+    points = {
+        cell.metadata.nbgrader["grade_id"]: cell.metadata.nbgrader["points"]
+        for cell in source.cells
+        if cell.metadata.get("nbgrader", {}).get("grade")
+        and not cell.metadata.nbgrader.get("solution")  # autograded tests only
+    }
+    assert {cell: graded["right"][cell] for cell in points} == points
+    assert graded["wrong"]["correct_squares"] == 0
+    assert graded["wrong"]["squares_invalid_input"] == points["squares_invalid_input"]

@@ -111,6 +111,26 @@ def test_probe_and_grader_build_the_same_scalar_function(conv_probe):
     assert grader_f(Y) == pytest.approx(np.sum(C * np.sin(Y)) + np.sum(D * Y**2))
 
 
+def test_probe_and_grader_build_the_same_claimed_gradient(conv_probe):
+    """gradient_check's stand-in backward functions: the claimed gradient, as a fresh
+    float array, for the arguments they expect (any dtype, same values); an error that
+    says how to call them for anything else."""
+    X, dO = np.arange(12).reshape(3, 4), np.full((2, 2), 0.25)
+    claimed = np.array([[1.5, -2.0, 0.25], [3.0, 0.0, 1.0]])
+    grader_f = wire.ClaimedGradient(claimed, (X, dO), "backward_filter(X, dO)")
+    probe_f = conv_probe._decode(json.loads(json.dumps(wire.encode(grader_f))))
+    for backward in (grader_f, probe_f):
+        first = backward(X.astype(float), dO.tolist())
+        assert first.dtype == np.float64 and np.array_equal(first, claimed)
+        first[...] = 7  # a caller that scribbles on the result changes nothing
+        assert np.array_equal(backward(X, dO), claimed)
+        for wrong_call in [(dO, X), (X, dO + 1), (X,), (X[:, :3], dO)]:
+            with pytest.raises(
+                ValueError, match=r"^call backward_filter\(X, dO\), with the X, F and dO"
+            ):
+                backward(*wrong_call)
+
+
 @pytest.mark.parametrize(
     "encoded",
     [
@@ -123,6 +143,7 @@ def test_probe_and_grader_build_the_same_scalar_function(conv_probe):
         {"float": "nonsense"},
         {"fraction": ["1", "0"]},
         {"pickle": "gASV"},
+        {"claimed_gradient": {"gradient": {"int": "1"}, "expects": [], "call": "f()"}},
         {"int": "1", "float": "0x1p+0"},
         json.loads('{"list": [' * 20 + "]}" * 20),  # nested too deeply
         ["not", "a", "tag"],

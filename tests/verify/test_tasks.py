@@ -95,7 +95,8 @@ def missing_parts(task: Task) -> list[str]:
 
 def _missing_function_parts(task: FunctionTask) -> list[str]:
     problems = []
-    if task.name not in autograder.__all__ or getattr(autograder, task.name) is not task.reference:
+    exported = task.reference.__name__
+    if exported not in autograder.__all__ or getattr(autograder, exported) is not task.reference:
         problems.append("autograder does not export its reference")
     if task.name not in CHECKS.example_arguments():
         problems.append("conv_checks.example_arguments() has no arguments for it")
@@ -143,11 +144,39 @@ def test_every_visible_check_is_for_a_registered_task() -> None:
 
 
 def test_declarations_use_the_parts_named_after_them() -> None:
-    # A copy-pasted declaration would judge one task by another's reference.
+    # A copy-pasted declaration would judge one task by another's reference. A task that
+    # restates another (notebook 7's vectorised exercises) uses that one's parts.
     for task in TASKS.values():
         if isinstance(task, FunctionTask):
-            assert task.reference.__name__ == task.name
-            assert task.case_classes.__name__ == f"{task.name}_cases"
+            named_after = task.restates or task.name
+            assert task.reference.__name__ == named_after
+            assert task.case_classes.__name__ == f"{named_after}_cases"
+
+
+def test_restated_tasks_are_the_vectorised_exercises_and_keep_their_originals_contract() -> None:
+    restated = {
+        name: task.restates
+        for name, task in TASKS.items()
+        if isinstance(task, FunctionTask) and task.restates
+    }
+    assert restated == {
+        "conv_layer_forward_vectorised": "conv_layer_forward",
+        "conv_layer_backward_vectorised": "conv_layer_backward",
+    }
+    original = function_task("conv_layer_forward")
+    drifted = FunctionTask(
+        name="conv_layer_forward_vectorised",
+        notebook=original.notebook,
+        reference=original.reference,
+        case_classes=original.case_classes,
+        result=tasks.ARRAY,  # an integer array would pass here and fail in the loop version
+        misconceptions=original.misconceptions,
+        restates="conv_layer_forward",
+    )
+    with pytest.raises(ValueError, match="restates conv_layer_forward but differs from it"):
+        tasks._table((original, drifted))
+    with pytest.raises(ValueError, match="no graded function before it"):
+        tasks._table((drifted, original))
 
 
 def test_misconceptions_are_identified_by_task_and_key() -> None:
@@ -190,18 +219,21 @@ def test_a_task_or_a_misconception_key_declared_twice_is_refused() -> None:
 
 
 def test_a_function_registered_but_nowhere_else_is_caught() -> None:
-    # A seventh notebook's task, declared before anything else exists for it.
+    # An eighth notebook's task, declared before anything else exists for it.
+    def conv3d_forward(X, F):
+        return reference.conv2d_forward(X, F)
+
     half = FunctionTask(
-        name="conv2d_layer_forward",
-        notebook="07_conv_layer",
-        reference=reference.conv2d_forward,
+        name="conv3d_forward",
+        notebook="08_conv3d",
+        reference=conv3d_forward,
         case_classes=challenges.conv2d_forward_cases,
         result=FLOAT_ARRAY,
         misconceptions=(),
     )
     assert missing_parts(half) == [
-        "there is no notebook 07_conv_layer.ipynb",
-        "07_conv_layer has no answer cell with grade_id 'conv2d_layer_forward'",
+        "there is no notebook 08_conv3d.ipynb",
+        "08_conv3d has no answer cell with grade_id 'conv3d_forward'",
         "it has no typical mistakes",
         "conv_checks.py has no visible check for it",
         "conv_checks_expected.json has no values for it (make notebooks)",

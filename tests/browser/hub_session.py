@@ -1,0 +1,335 @@
+"""A course hub for one browser test, and what a person does on it, as Playwright steps.
+
+The hub is the one ``make hub`` runs (``autograder.course.hub``): the environments
+``make hub-envs`` built, real Unix accounts (named with a random suffix, removed
+afterwards even when the test fails), PAM logins, one server per account. Only its
+state folder and its ports are the test's own: everything listens on 127.0.0.1.
+
+Each person keeps one browser context and one JupyterLab page for the whole term: the
+Assignment List, the notebooks and the terminal open as tabs in it, as they would for a
+student, so JupyterLab loads once per person.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Route
+
+from autograder.course import hub
+
+from .lab_page import NotebookPage, Screenshots
+
+__all__ = ["CourseHub", "HubUser", "Timings", "course_hub"]
+
+HUB_PREFIX = Path(os.environ.get("CONV_BACKPROP_HUB_PREFIX", "/opt/conv-backprop"))
+VIEWPORT = {"width": 1280, "height": 900}
+TIMEOUT_MS = 240_000  # what waits on the server: a spawn, a grading, a fetch
+_STEP_TIMEOUT_MS = 120_000  # a click or a key on a loaded page
+_TERMINAL_TRIES = 3
+_TERMINAL_WAIT_MS = 20_000
+_POLL_MS = 500
+# The JupyterLab settings the other browser tests use (lab_server._USER_SETTINGS): no
+# news prompt, every cell in the DOM, typed code arriving exactly as written.
+_LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/codemirror-extension/plugin.jupyterlab-settings": {
+        "defaultConfig": {"autoClosingBrackets": False}
+    },
+}
+_LIST = "#course_list_default"
+RUNUSER = shutil.which("runuser") or "/usr/sbin/runuser"  # found on root's PATH, not theirs
+
+
+@dataclass
+class Timings:
+    """How long each step of the flow took (seconds), written next to the screenshots."""
+
+    steps: dict[str, float] = field(default_factory=dict)
+    _started: float = field(default_factory=time.monotonic)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            self.steps[name] = time.monotonic() - began
+
+    def report(self) -> str:
+        lines = [f"{seconds:7.1f} s  {name}" for name, seconds in self.steps.items()]
+        lines.append(f"{time.monotonic() - self._started:7.1f} s  in all")
+        return "\n".join(lines)
+
+
+@dataclass
+class HubUser:
+    """One person logged in to the hub, with JupyterLab open in their own browser context."""
+
+    name: str
+    page: Page
+    base: str  # http://127.0.0.1:<port>/user/<name>
+
+    # ------------------------------------------------------------ their server's API
+
+    def call(self, method: str, path: str, body: object = None) -> tuple[int, object]:
+        """Call the user's own Jupyter server (``base/<path>``) from their page, with
+        their cookies and XSRF token: what JupyterLab's file browser and the Assignment
+        List do. Returns the status and the decoded reply."""
+        status, data = self.page.evaluate(
+            """async ([url, method, body]) => {
+                const xsrf = (document.cookie.match(/(?:^|; )_xsrf=([^;]*)/) || [])[1];
+                const init = {method, headers: {"X-XSRFToken": xsrf || ""}};
+                if (body !== null) {
+                    init.body = JSON.stringify(body);
+                    init.headers["Content-Type"] = "application/json";
+                }
+                const reply = await fetch(url, init);
+                const text = await reply.text();
+                let data = text;
+                try { data = JSON.parse(text); } catch (e) {}
+                return [reply.status, data];
+            }""",
+            [f"{self.base}/{path}", method, body],
+        )
+        return status, data
+
+    def read_notebook(self, path: str) -> dict:
+        status, model = self.call("GET", f"api/contents/{path}?type=notebook&content=1")
+        assert status == 200, (path, status, model)
+        return model["content"]
+
+    def write_notebook(self, path: str, notebook: dict) -> None:
+        body = {"type": "notebook", "content": notebook}
+        status, model = self.call("PUT", f"api/contents/{path}", body)
+        assert status in (200, 201), (path, status, model)
+
+    def read_text(self, path: str) -> str:
+        status, model = self.call("GET", f"api/contents/{path}?type=file&format=text&content=1")
+        assert status == 200, (path, status, model)
+        return model["content"]
+
+    # ------------------------------------------------------------------ JupyterLab
+
+    def menu(self, menu: str, command: str, submenu: str | None = None) -> None:
+        """Choose a command from JupyterLab's menu bar (``command`` as data-command),
+        through ``submenu`` if it is in one (File > New > Terminal)."""
+        self.page.locator(".lm-MenuBar-item", has_text=menu).first.click()
+        if submenu:
+            self.page.locator(".lm-Menu-item", has_text=submenu).first.hover()
+        self.page.locator(f'.lm-Menu-item[data-command="{command}"]').first.click()
+
+    def assignment_list(self) -> Page:
+        """Show nbgrader's Assignment List (opened once, then brought to the front) and
+        wait until it has loaded the course's lists."""
+        self.menu("Nbgrader", "nbgrader:open-assignment-list")
+        self.page.locator(_LIST).wait_for(timeout=TIMEOUT_MS)
+        self.page.wait_for_function(
+            f"() => !document.querySelector('{_LIST}').innerText.includes('Loading')",
+            timeout=TIMEOUT_MS,
+        )
+        return self.page
+
+    def refresh_assignment_list(self) -> Page:
+        """Press the Assignment List's refresh button (lists load again from the server)."""
+        page = self.assignment_list()
+        page.locator("#refresh_assignments_list").click()
+        return page
+
+    def open_from_assignment_list(self, notebook: str, path: str, shots: Screenshots):
+        """Click a fetched notebook's link in the Assignment List, as a student opens it."""
+        page = self.assignment_list()
+        toggle = page.locator("#fetched_assignments_list a.assignment-notebooks-link").first
+        link = page.locator("#fetched_assignments_list .assignment-notebooks a", has_text=notebook)
+        if not link.is_visible():
+            toggle.click()
+        link.click()
+        return NotebookPage.from_current_tab(page, path, shots)
+
+    def terminal(self, commands: str, output: str, shots: Screenshots) -> str:
+        """Type ``commands`` into a new JupyterLab terminal, as the person would, their
+        output shown and copied to the file ``output`` in their home; return the output
+        once the commands have finished."""
+        self.menu("File", "terminal:create-new", submenu="New")
+        screen = self.page.locator(".jp-Terminal:not(.lm-mod-hidden) .xterm-screen").last
+        screen.wait_for(timeout=TIMEOUT_MS)
+        finished = f"finished-{secrets.token_hex(4)}"  # a line nothing else prints
+        path = f"api/contents/{output}?type=file&format=text&content=1"
+        # Keys typed before the terminal's connection is up are lost, and the page shows
+        # no prompt to wait for (xterm draws on a canvas): type again until the output
+        # file appears (tee makes it at once), then wait for the commands to finish.
+        for attempt in range(1, _TERMINAL_TRIES + 1):
+            screen.click()
+            line = f"( {commands} ) 2>&1 | tee ~/{output}; echo {finished} >> ~/{output}\n"
+            self.page.keyboard.type(line)
+            if self._poll(path, lambda reply: reply[0] == 200, _TERMINAL_WAIT_MS * attempt):
+                break
+        else:
+            raise AssertionError(f"{self.name}'s terminal never ran: {commands}")
+        if not self._poll(
+            path, lambda reply: reply[0] == 200 and finished in reply[1]["content"], TIMEOUT_MS
+        ):
+            raise AssertionError(f"{self.name}'s terminal did not finish: {commands}")
+        shots.take(self.page, f"terminal-{self.name}")
+        return self.read_text(output).replace(finished, "").rstrip()
+
+    def _poll(self, path: str, done, timeout_ms: int) -> bool:
+        """Call ``GET path`` on the user's server until ``done(reply)``; False on timeout."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while time.monotonic() < deadline:
+            if done(self.call("GET", path)):
+                return True
+            self.page.wait_for_timeout(_POLL_MS)
+        return False
+
+
+@dataclass
+class CourseHub:
+    """A running course hub and its accounts."""
+
+    paths: hub.HubPaths
+    settings: hub.HubSettings
+    passwords: dict[str, str]
+    log: Path
+    browser: Browser
+    users: dict[str, HubUser] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return hub.hub_url(self.settings)
+
+    @property
+    def instructor(self) -> str:
+        return self.settings.instructors[0]
+
+    @property
+    def course_root(self) -> Path:
+        return hub.course_root(self.instructor)
+
+    def log_in(self, *names: str, without_ui: Collection[str] = ()) -> list[HubUser]:
+        """Log each person in (each in a fresh browser context), all servers spawning at
+        once, then wait until each JupyterLab is up.
+
+        Those ``without_ui`` load JupyterLab's page but not its scripts (rendering it
+        costs seconds of CPU): enough for their cookies, to use their server's API.
+        """
+        pages = []
+        for name in names:
+            context = self.browser.new_context(viewport=VIEWPORT)
+            if name in without_ui:
+                context.route(f"**/user/{name}/**", _no_scripts)
+            page = context.new_page()
+            page.set_default_timeout(_STEP_TIMEOUT_MS)
+            page.goto(f"{self.url}/hub/login", wait_until="domcontentloaded")
+            page.fill("#username_input", name)
+            page.fill("#password_input", self.passwords[name])
+            # The next person logs in while this server spawns: waited for below.
+            page.click("#login_submit", no_wait_after=True)
+            pages.append(page)
+        for name, page in zip(names, pages, strict=True):
+            page.wait_for_url(f"**/user/{name}/lab**", timeout=TIMEOUT_MS)
+            if name not in without_ui:
+                page.locator("#jp-main-statusbar").wait_for(timeout=TIMEOUT_MS)
+            self.users[name] = HubUser(name, page, f"{self.url}/user/{name}")
+        return [self.users[name] for name in names]
+
+    def run_as(self, name: str, *command: str) -> subprocess.CompletedProcess:
+        """Run a command as ``name`` in their home, with their server's environment (what
+        they would type in a terminal): the grader environment for the instructor, the
+        student one for everyone else."""
+        entry = pwd.getpwnam(name)
+        env = self.paths.grader_env if name == self.instructor else self.paths.student_env
+        return subprocess.run(
+            [RUNUSER, "-u", name, "--", *command],
+            cwd=entry.pw_dir,
+            env={
+                "PATH": f"{env / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+                "HOME": entry.pw_dir,
+                "LANG": "C.UTF-8",
+                "JUPYTER_CONFIG_PATH": str(self.paths.jupyter_config),
+                "CONV_BACKPROP_EXCHANGE": str(self.paths.exchange),
+            },
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+
+def _no_scripts(route: Route) -> None:
+    if route.request.resource_type == "script":
+        route.abort()
+    else:
+        route.continue_()
+
+
+def _write_lab_settings(name: str) -> None:
+    entry = pwd.getpwnam(name)
+    folder = Path(entry.pw_dir) / ".jupyter" / "lab" / "user-settings"
+    for relative, values in _LAB_SETTINGS.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    for parent in [folder.parent.parent, *folder.parent.parent.rglob("*")]:
+        os.chown(parent, entry.pw_uid, entry.pw_gid)
+
+
+@contextmanager
+def course_hub(browser: Browser, roles: dict[str, list[str]], log: Path) -> Iterator[CourseHub]:
+    """Set up and start a course hub; stop it and remove everything it made afterwards
+    (accounts, homes, processes, state), even when the test fails.
+
+    Parameters
+    ----------
+    browser : Browser
+        The Chromium every person's context opens in.
+    roles : dict
+        ``instructors``, ``students`` and ``guests``: short names, made unique.
+    log : Path
+        Where the hub's output goes (its servers' too), kept after the test.
+    """
+    if os.geteuid() != 0 or not (HUB_PREFIX / ".installed").exists():
+        reason = "the course hub needs root and `make hub-envs` (make test runs both)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    suffix = secrets.token_hex(2)
+    named = {role: tuple(f"cbt{suffix}-{name}" for name in names) for role, names in roles.items()}
+    base = Path(tempfile.mkdtemp(prefix="conv-backprop-hub-"))
+    base.chmod(0o755)  # every account reaches the exchange and the hub-wide config in it
+    paths = hub.HubPaths(prefix=HUB_PREFIX, state=base / "state")
+    port, hub_port, proxy_api_port = hub.free_ports(3)
+    settings = hub.HubSettings(
+        instructors=named["instructors"],
+        students=named["students"],
+        guests=named["guests"],
+        port=port,
+        hub_port=hub_port,
+        proxy_api_port=proxy_api_port,
+    )
+    process = None
+    try:
+        # Named in the gradebook (formgrader's lists and the CSV show them): "Alice Test".
+        names = {name: (name.rsplit("-", 1)[1].capitalize(), "Test") for name in settings.students}
+        passwords = hub.create_course_hub(paths, settings, names=names)
+        for name in passwords:
+            _write_lab_settings(name)
+        process = hub.start_hub(paths, log=log)
+        yield CourseHub(paths, settings, passwords, log, browser)
+    finally:
+        if process is not None:
+            hub.stop_hub(process)
+        hub.remove_course_hub(paths)
+        shutil.rmtree(base, ignore_errors=True)
