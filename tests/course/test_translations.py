@@ -86,8 +86,9 @@ def _normalised(persian: str) -> str:
 
 
 def _english_prose(text: str) -> str:
-    """English without code spans and maths, where a glossary word is only a name."""
-    return re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", " ", text, flags=re.DOTALL)
+    """English without code spans, maths and ``{fields}`` of a message, where a glossary
+    word is only a name."""
+    return re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\{\w*\}", " ", text, flags=re.DOTALL)
 
 
 def _glossary(language: str) -> list[tuple[str, str]]:

@@ -47,14 +47,36 @@ PERSIAN = re.compile("[\u0600-\u06ff]")
 # is already in visual order, so none may reorder it again.
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LEFT_TO_RIGHT_OVERRIDE, _POP = "\u202d", "\u202c"
-_SAMPLE_FIELDS = {"a": 0, "b": 1, "count": 4, "name": "dO", "shape": (2, 2, 2)}
+_SAMPLE_FIELDS = {
+    "a": 0,
+    "b": 1,
+    "count": 4,
+    "name": "dO",
+    "shape": (2, 2, 2),
+    "expected": (2, 2),
+    "X": "X",
+    "O": "O",
+    "i": 0,
+    "j": 1,
+    "kh": 3,
+    "kw": 2,
+    "pad": 1,
+    "stride": 2,
+    "rows": 3,
+    "columns": 4,
+    "height": 7,
+    "width": 8,
+    "pooling": "ادغام بیشینه",
+    "gradient": "dO",
+}
 
 
 def _helper_labels() -> list[str]:
     return [
         entry.msgstr.format(**_SAMPLE_FIELDS)
         for entry in load("fa", "conv_messages")
-        if entry.msgstr and not entry.obsolete
+        # A label with no Persian in it (the symbol "GAP") has nothing to join or reorder.
+        if entry.msgstr and not entry.obsolete and PERSIAN.search(entry.msgstr)
     ]
 
 
