@@ -67,6 +67,7 @@ from autograder.jail.execute import (
     SandboxedExecute,
     SandboxUnavailableError,
 )
+from autograder.verify.bonus import SaveBonusCredit
 from autograder.verify.copying import copy_reasons
 
 __all__ = [
@@ -290,8 +291,8 @@ def split_autograde_steps(config: Config) -> tuple[list[Any], list[Any]]:
     (list, list)
         The steps a worker runs (all but those writing the gradebook), and the steps the
         coordinator runs against the course's gradebook on the returned notebooks
-        (nbgrader's ``SaveAutoGrades`` and ``AssignLatePenalties``, or their subclasses),
-        each list in the configured order.
+        (nbgrader's ``SaveAutoGrades`` and ``AssignLatePenalties``, the bonus credit, or
+        their subclasses), each list in the configured order.
     """
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
@@ -299,7 +300,8 @@ def split_autograde_steps(config: Config) -> tuple[list[Any], list[Any]]:
     steps = config.Autograde.get(
         "autograde_preprocessors", Autograde.class_traits()["autograde_preprocessors"].default()
     )
-    writes = [issubclass(_step_class(s), (SaveAutoGrades, AssignLatePenalties)) for s in steps]
+    gradebook_steps = (SaveAutoGrades, SaveBonusCredit, AssignLatePenalties)
+    writes = [issubclass(_step_class(s), gradebook_steps) for s in steps]
     return (
         [step for step, w in zip(steps, writes, strict=True) if not w],
         [step for step, w in zip(steps, writes, strict=True) if w],

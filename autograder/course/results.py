@@ -8,9 +8,9 @@ the way nbgrader's ``Autograde`` itself would have written it:
   (``Autograde.init_assignment``), and, when nbgrader graded anything, a score of 0 for
   every notebook the student did not submit (as ``init_assignment`` does);
 - for each returned notebook, nbgrader's own gradebook steps of the course's autograde
-  list (``SaveAutoGrades``, ``AssignLatePenalties``, as configured), run on the
-  autograded notebook against the course's gradebook: scores, comments, "needs manual
-  grade" flags and late penalties are nbgrader's;
+  list (``SaveAutoGrades``, the bonus credit, ``AssignLatePenalties``, as configured),
+  run on the autograded notebook against the course's gradebook: scores, comments,
+  "needs manual grade" flags and late penalties are nbgrader's;
 - ``autograded/<student>/<assignment>/``, replaced as a whole (a new folder renamed into
   place), as nbgrader's ``--force`` replaces it, files with nbgrader's modes.
 
@@ -46,6 +46,7 @@ from autograder.course.grading_task import (
     relative_path,
     split_autograde_steps,
 )
+from autograder.verify.preprocessors import VERDICTS_KEY, verdicts_written_in
 
 __all__ = ["ResultWriter", "assignment_definition", "with_busy_timeout"]
 
@@ -235,7 +236,10 @@ class ResultWriter:
                 "assignment": self.assignment_id,
                 "student": student_id,
                 "db_url": self.db_url,
-            }
+            },
+            # The worker's VerifyProbes judged this notebook; its verdicts, which the bonus
+            # credit reads, come back in the test cells' metadata.
+            VERDICTS_KEY: verdicts_written_in(notebook),
         }
         for step in self._steps:
             notebook, resources = step(notebook, resources)

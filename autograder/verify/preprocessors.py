@@ -77,6 +77,7 @@ __all__ = [
     "VerifyProbes",
     "parse_probe_calls",
     "split_hidden_tests",
+    "verdicts_written_in",
 ]
 
 #: Where ArmProbes leaves its state for VerifyProbes (nbconvert's resources dict).
@@ -242,6 +243,21 @@ def _is_test_cell(cell: NotebookNode) -> bool:
         and not utils.is_solution(cell)
         and "grade_id" in cell.metadata.get("nbgrader", {})
     )
+
+
+def verdicts_written_in(nb: NotebookNode) -> dict[str, dict]:
+    """The facts VerifyProbes wrote into a notebook it verified, by grade_id.
+
+    For a trusted step that runs on that notebook in another process (the one writer of
+    distributed grading, which credits bonus points): VerifyProbes overwrites this
+    metadata on every test cell, so there it is the grader's, never the student's. Other
+    cells are left out.
+    """
+    return {
+        cell.metadata.nbgrader.grade_id: dict(cell.metadata[VERDICT_METADATA_KEY])
+        for cell in nb.cells
+        if _is_test_cell(cell) and VERDICT_METADATA_KEY in cell.metadata
+    }
 
 
 # ------------------------------------------------------------------------- arming
