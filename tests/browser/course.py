@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -31,10 +32,9 @@ SOURCE = REPO / "source" / ASSIGNMENT
 NOTEBOOKS = sorted(path.name for path in SOURCE.glob("*.ipynb"))
 SELF_STUDY = REPO / "notebooks"
 
-#: What a visible check prints when it passes (conv_checks' contract: one short line).
-PASS_LINE = re.compile(
-    r"(?P<task>\w+): (correct on the worked example(?: and on [^\n]+)?|exactly right)\."
-)
+#: What a visible check prints when it passes (conv_checks' contract: one short line,
+#: naming the examples it was right on; a failing one says where it went wrong).
+PASS_LINE = re.compile(r"(?P<task>\w+): (correct on (?:(?!, wrong on)[^\n])+|exactly right)\.")
 
 _SOLUTION_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 # Every picture the notebooks draw goes through a plotting helper or plt.show().
@@ -122,5 +122,23 @@ def instructor_answers(notebook: str) -> dict[str, str]:
 
 
 def expected_pictures(source: str) -> int:
-    """How many pictures a code cell draws: one per plotting call in its source."""
-    return len(_PICTURE_CALL.findall(source))
+    """How many pictures a code cell draws: one per plotting call in its source, times
+    the length of each literal list or tuple a ``for`` around the call runs over."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython syntax (magics): no loops to count
+        return len(_PICTURE_CALL.findall(source))
+    return _pictures_in(tree.body)
+
+
+def _pictures_in(statements: list[ast.stmt]) -> int:
+    count = 0
+    for statement in statements:
+        if isinstance(statement, ast.For):
+            runs = (
+                len(statement.iter.elts) if isinstance(statement.iter, (ast.List, ast.Tuple)) else 1
+            )
+            count += runs * _pictures_in(statement.body) + _pictures_in(statement.orelse)
+        else:
+            count += len(_PICTURE_CALL.findall(ast.unparse(statement)))
+    return count
