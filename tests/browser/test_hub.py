@@ -381,18 +381,19 @@ def test_every_submission_is_autograded_in_the_jail_as_the_instructor(term: Term
 def test_exported_grades_hold_both_students_with_the_right_scores(term: Term) -> None:
     alice = term.grades[_name(term, "alice")]
     bob = term.grades[_name(term, "bob")]
-    # alice's later submission was graded (the first was blank), and not bob's forgery.
-    assert float(alice["score"]) == float(alice["max_score"]) == 100
+    # alice's later submission was graded (the first was blank), and not bob's forgery:
+    # full marks and notebook 7's 20 bonus points, nbgrader extra credit on top of 100.
+    assert (float(alice["score"]), float(alice["max_score"])) == (120, 100)
     assert float(alice["late_submission_penalty"]) == 0
     # bob loses conv2d_forward's points, and those of the tasks built on it.
-    assert 0 < float(bob["score"]) < 100
+    assert 0 < float(bob["score"]) < float(alice["score"])
     assert float(bob["late_submission_penalty"]) == 0
 
 
 def test_the_late_submission_gets_nbgraders_late_penalty(term: Term) -> None:
     carol = term.grades[_name(term, "carol")]
-    assert float(carol["raw_score"]) == 100
-    assert float(carol["late_submission_penalty"]) == 100
+    assert float(carol["raw_score"]) == 120  # full marks and the bonus
+    assert float(carol["late_submission_penalty"]) == 120
     assert float(carol["score"]) == 0
 
 
