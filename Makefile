@@ -181,7 +181,7 @@ $(HUB_PREFIX)/.environments: pyproject.toml requirements-student.txt etc/hub/req
 # reinstalled (seconds) whenever the code changes. The package is built from a copy in a
 # temporary folder, so the checkout gets no build/ folder.
 $(HUB_PREFIX)/.installed: $(HUB_PREFIX)/.environments etc/jupyter/nbgrader_config.py \
-		etc/hub/conv_backprop_exchange.py $(shell find autograder -name '*.py')
+		etc/hub/conv_backprop_exchange.py $(shell find autograder -name '*.py' -o -name '*.mo')
 	@test "$$(id -u)" = 0 || { echo "make hub-envs: run as root (it installs into $(HUB_PREFIX))"; exit 1; }
 	copy=$$(mktemp -d) && cp -r pyproject.toml README.md autograder $$copy/ && \
 		$(HUB_PREFIX)/grader/bin/pip install --quiet --no-deps --force-reinstall $$copy; \

@@ -30,7 +30,7 @@ from nbgrader import utils as nbgrader_utils
 from autograder.course import self_study
 from autograder.course.course_config import GradingError, load_course_config
 from autograder.course.nbgrader_errors import failure
-from autograder.i18n.catalogue import LANGUAGES, LOCALE_DIR
+from autograder.i18n.catalogue import LANGUAGES, LOCALE_DIR, course_locale_dir
 
 __all__ = ["BuildResult", "build", "translate_release"]
 
@@ -152,7 +152,7 @@ def build(
     release_dir = Path(
         api.coursedir.format_path(api.coursedir.release_directory, ".", assignment_id)
     )
-    locale_dir = course_root / "locale" if (course_root / "locale").is_dir() else LOCALE_DIR
+    locale_dir = course_locale_dir(course_root)
     notebooks = []
     if notebooks_dir is not None:
         source_dir = course_root / "source" / assignment_id

@@ -5,7 +5,7 @@ the course configures (the trusted grader hides the hidden tests there). Beside 
 ``feedback/<student>/<assignment>/summary.md`` gives the score per exercise, the
 misconceptions the verifier named, and anything that needs a human, in plain words.
 It is written from :func:`autograder.course.reports.collect`, so it holds only scores and the
-catalogue's sentences, never test source.
+catalogue's sentences, never test source, in the language the student's notebooks are in.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from autograder.course.reports import (
     collect,
     misconception_message,
 )
+from autograder.i18n.messages import gettext as _
+from autograder.i18n.messages import speaking
 
 __all__ = ["SUMMARY_FILE", "render_summary", "write_feedback"]
 
@@ -36,12 +38,19 @@ def render_summary(student: StudentResult, results: ClassResults) -> str:
     results : ClassResults
         The class (for the notebooks and their points).
     """
+    with speaking(student.language):
+        return _summary(student, results)
+
+
+def _summary(student: StudentResult, results: ClassResults) -> str:
     lines = [
-        f"# {results.assignment_id}: feedback for {student.lms_id}",
+        _("# {assignment}: feedback for {student}").format(
+            assignment=results.assignment_id, student=student.lms_id
+        ),
         "",
-        f"**Total: {results.shown_total(student)}**",
+        "**" + _("Total: {total}").format(total=results.shown_total(student)) + "**",
         "",
-        "| notebook | exercise | score |",
+        "| " + " | ".join([_("notebook"), _("exercise"), _("score")]) + " |",
         "|---|---|---|",
     ]
     for exercise in student.exercises:
@@ -49,19 +58,21 @@ def render_summary(student: StudentResult, results: ClassResults) -> str:
     if results.max_bonus:
         lines += [
             "",
-            f"Bonus exercises add their points on top of the {results.max_total:g}; "
-            "the total includes them.",
+            _(
+                "Bonus exercises add their points on top of the {maximum:g}; the total "
+                "includes them."
+            ).format(maximum=results.max_total),
         ]
-    lines += ["", "## What your answers looked like", ""]
+    lines += ["", "## " + _("What your answers looked like"), ""]
     if student.misconceptions:
         lines += [
-            f"- `{task}`: {misconception_message(task, key)}"
+            f"- `{task}`: {_(misconception_message(task, key))}"
             for task, key in student.misconceptions
         ]
     else:
-        lines.append("- No typical mistake was recognised in your answers.")
+        lines.append("- " + _("No typical mistake was recognised in your answers."))
     if student.reasons:
-        lines += ["", "## Waiting for your instructor", ""]
+        lines += ["", "## " + _("Waiting for your instructor"), ""]
         lines += [f"- {reason}" for reason in student.reasons]
     return "\n".join(lines) + "\n"
 

@@ -39,6 +39,9 @@ import nbformat
 from autograder.course.course_config import load_course_config
 from autograder.course.grading import read_ledger
 from autograder.course.lms import read_id_map
+from autograder.i18n.catalogue import SOURCE_LANGUAGE
+from autograder.i18n.messages import gettext as _
+from autograder.i18n.notebooks import notebook_language
 from autograder.verify.bonus import bonus_cells_in
 from autograder.verify.copying import copy_reasons
 from autograder.verify.preprocessors import VERDICT_METADATA_KEY
@@ -96,8 +99,9 @@ class ExerciseScore:
 
     def shown(self) -> str:
         """The score as a reader sees it: ``3 / 4``, ``2 / 3 bonus``, ``not graded / 4``."""
-        score = format_points(self.score) or "not graded"
-        return f"{score} / {self.out_of:g}" + (" bonus" if self.bonus else "")
+        score = format_points(self.score) or _("not graded")
+        shown = f"{score} / {self.out_of:g}"
+        return _("{score} bonus").format(score=shown) if self.bonus else shown
 
 
 @dataclass
@@ -114,6 +118,9 @@ class StudentResult:
         Every graded cell.
     reasons : list of str
         Why a human should look; empty when the score can go to the LMS as it is.
+    language : str
+        The language the student's notebooks say they are in (their metadata), which
+        their feedback speaks; English unless a notebook says otherwise.
     """
 
     student_id: str
@@ -121,6 +128,7 @@ class StudentResult:
     notebook_scores: dict[str, float] = field(default_factory=dict)
     exercises: list[ExerciseScore] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    language: str = SOURCE_LANGUAGE
 
     @property
     def total(self) -> float:
@@ -177,7 +185,9 @@ class ClassResults:
         ``103.5 / 100 (17.5 of 20 bonus points included)``."""
         text = f"{student.total:g} / {self.max_total:g}"
         if self.max_bonus:
-            text += f" ({student.bonus:g} of {self.max_bonus:g} bonus points included)"
+            text += " " + _("({bonus:g} of {maximum:g} bonus points included)").format(
+                bonus=student.bonus, maximum=self.max_bonus
+            )
         return text
 
 
@@ -218,20 +228,21 @@ def _has_key(task: str, key: str) -> bool:
     return True
 
 
-def _verdicts(notebook_path: Path) -> tuple[dict[str, list[Diagnosis]], list[str]]:
-    """The misconceptions per graded cell, from the verifier's verdict metadata, and the
-    answers flagged as copied from given code (:func:`copy_reasons`)."""
+def _verdicts(notebook_path: Path) -> tuple[dict[str, list[Diagnosis]], list[str], str]:
+    """The misconceptions per graded cell, from the verifier's verdict metadata, the
+    answers flagged as copied from given code (:func:`copy_reasons`), and the notebook's
+    language."""
     try:
         notebook = nbformat.read(notebook_path, as_version=4)
     except Exception:
-        return {}, []
+        return {}, [], SOURCE_LANGUAGE
     found = {}
     for cell in notebook.cells:
         verdict = cell.metadata.get(VERDICT_METADATA_KEY)
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if isinstance(verdict, dict) and grade_id:
             found[grade_id] = _diagnoses(verdict)
-    return found, copy_reasons(notebook)
+    return found, copy_reasons(notebook), notebook_language(notebook)
 
 
 def collect(course_root: Path, assignment_id: str, db_url: str | None = None) -> ClassResults:
@@ -279,7 +290,9 @@ def collect(course_root: Path, assignment_id: str, db_url: str | None = None) ->
                 coursedir.format_path(coursedir.autograded_directory, student.id, assignment_id)
             )
             for notebook in sorted(submission.notebooks, key=lambda n: n.name):
-                verdicts, copied = _verdicts(autograded / f"{notebook.name}.ipynb")
+                verdicts, copied, language = _verdicts(autograded / f"{notebook.name}.ipynb")
+                if language != SOURCE_LANGUAGE:
+                    result.language = language
                 copies.setdefault(student.id, []).extend(
                     f"{notebook.name}: {reason}" for reason in copied
                 )

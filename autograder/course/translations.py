@@ -6,9 +6,16 @@ per language under ``locale/<language>/LC_MESSAGES/``:
 - ``<notebook>.po`` (``01_forward.po`` ...): every cell of that notebook in
   ``source/conv_backprop/``, keyed by the cell's nbformat id
   (:mod:`autograder.i18n.notebooks`);
-- ``conv_messages.po``: what the kernel-side helpers write (``_("...")`` in
-  ``conv_plots.py``), compiled to ``source/conv_backprop/conv_messages.<language>.mo``
-  for ``conv_language``;
+- ``conv_messages.po``: what the kernel-side helpers write (``_("...")`` and
+  ``N_("...")`` in ``conv_plots.py`` and ``conv_checks.py``);
+- ``conv_grader.po``: what the grader writes for a student (``_("...")`` and
+  ``N_("...")`` in the ``autograder`` package: verdicts, their partial-credit lines,
+  the feedback summary) and every sentence of the catalogue of typical mistakes
+  (:mod:`autograder.maths.misconceptions`, which the visible checks say too). It is
+  compiled into the package (``autograder/i18n/conv_grader.<language>.mo``, for
+  :mod:`autograder.i18n.messages`); the kernel-side messages are compiled together
+  with it into ``source/conv_backprop/conv_messages.<language>.mo`` for
+  ``conv_language``;
 - ``editions.po``: the generated editions' own words (the self-study pointer, the
   README, a solution's title, the glossary's heading), keyed by name
   (:data:`autograder.course.self_study.EDITION_TEXTS`).
@@ -52,10 +59,13 @@ from autograder.i18n.catalogue import (
     translated_texts,
     updated,
 )
+from autograder.i18n.messages import COMPILED_DIR, GRADER_DOMAIN, compiled_path
 from autograder.i18n.notebooks import notebook_entries
 
 __all__ = [
     "GLOSSARY_DOMAIN",
+    "GRADER_DOMAIN",
+    "GRADER_PACKAGE",
     "KERNEL_DOMAIN",
     "KERNEL_SOURCES",
     "check",
@@ -69,22 +79,44 @@ __all__ = [
 
 #: The kernel-side helpers' messages.
 KERNEL_DOMAIN = "conv_messages"
-#: Kernel-side modules whose ``_("...")`` texts make up :data:`KERNEL_DOMAIN`.
-KERNEL_SOURCES = ("conv_plots.py",)
+#: Kernel-side modules whose ``_("...")`` and ``N_("...")`` texts make up
+#: :data:`KERNEL_DOMAIN`.
+KERNEL_SOURCES = ("conv_plots.py", "conv_checks.py")
+#: The package whose ``_("...")`` and ``N_("...")`` texts are in :data:`GRADER_DOMAIN`.
+GRADER_PACKAGE = Path(__file__).resolve().parent.parent
+_KEYWORDS = {"_": None, "N_": None}
 #: The translator's glossary (not made from any English source).
 GLOSSARY_DOMAIN = "glossary"
 
 
-def _kernel_entries(source_dir: Path) -> list[TemplateEntry]:
+def _marked_entries(path: Path, where: str) -> list[TemplateEntry]:
+    """The texts ``_("...")`` and ``N_("...")`` mark in one Python file."""
     entries = []
-    for name in KERNEL_SOURCES:
-        for lineno, message, _comments, _context in extract_from_file(
-            "python", source_dir / name, keywords={"_": None}
-        ):
-            if not isinstance(message, str):  # a plural form: none in the helpers
-                raise ValueError(f"{name}:{lineno}: plural messages are not supported")
-            flags = ("python-brace-format",) if "{" in message else ()
-            entries.append(TemplateEntry(None, message, f"{name}:{lineno}", flags))
+    for lineno, message, _comments, _context in extract_from_file("python", path, _KEYWORDS):
+        if not isinstance(message, str):  # a plural form: none in this project
+            raise ValueError(f"{where}:{lineno}: plural messages are not supported")
+        flags = ("python-brace-format",) if "{" in message else ()
+        entries.append(TemplateEntry(None, message, f"{where}:{lineno}", flags))
+    return entries
+
+
+def _kernel_entries(source_dir: Path) -> list[TemplateEntry]:
+    return [entry for name in KERNEL_SOURCES for entry in _marked_entries(source_dir / name, name)]
+
+
+def _grader_entries() -> list[TemplateEntry]:
+    """The grader's marked texts, then the catalogue of typical mistakes, task by task."""
+    from autograder.maths.misconceptions import GENERAL
+    from autograder.verify.tasks import TASKS
+
+    entries = [
+        entry
+        for path in sorted(GRADER_PACKAGE.rglob("*.py"))
+        for entry in _marked_entries(path, path.relative_to(GRADER_PACKAGE.parent).as_posix())
+    ]
+    for task in TASKS.values():
+        for mistake in (*task.misconceptions, *GENERAL):
+            entries.append(TemplateEntry(None, mistake.message, f"{task.name}: {mistake.key}"))
     return entries
 
 
@@ -105,6 +137,7 @@ def templates(source_dir: Path = SOURCE_DIR) -> dict[str, polib.POFile]:
         domain = notebook_domain(path.name)
         found[domain] = template(domain, notebook_entries(nbformat.read(path, as_version=4)))
     found[KERNEL_DOMAIN] = template(KERNEL_DOMAIN, _kernel_entries(source_dir))
+    found[GRADER_DOMAIN] = template(GRADER_DOMAIN, _grader_entries())
     found[EDITIONS_DOMAIN] = template(
         EDITIONS_DOMAIN, [TemplateEntry(name, text) for name, text in EDITION_TEXTS.items()]
     )
@@ -167,17 +200,39 @@ def mo_path(language: str, source_dir: Path = SOURCE_DIR) -> Path:
     return source_dir / f"{KERNEL_DOMAIN}.{language}.mo"
 
 
+def _compiled(
+    language: str, source_dir: Path, locale_dir: Path, grader_dir: Path
+) -> dict[Path, bytes]:
+    """Each compiled catalogue of a language, by where it goes: the kernel's holds its
+    own messages and the grader's (the visible checks say the mistakes' sentences)."""
+    grader = load(language, GRADER_DOMAIN, locale_dir)
+    kernel = load(language, KERNEL_DOMAIN, locale_dir)
+    both = polib.POFile()
+    both.metadata = dict(kernel.metadata)
+    seen = set()
+    for entry in [*kernel, *grader]:
+        if (entry.msgctxt, entry.msgid) not in seen:
+            seen.add((entry.msgctxt, entry.msgid))
+            both.append(entry)
+    return {
+        mo_path(language, source_dir): compile_mo(both),
+        grader_dir / compiled_path(language).name: compile_mo(grader),
+    }
+
+
 def compile_kernel_messages(
     source_dir: Path = SOURCE_DIR,
     locale_dir: Path = LOCALE_DIR,
     languages: tuple[str, ...] = LANGUAGES,
+    grader_dir: Path = COMPILED_DIR,
 ) -> list[Path]:
-    """Write ``conv_messages.<language>.mo`` beside the helpers; return the files written."""
+    """Write ``conv_messages.<language>.mo`` beside the helpers and
+    ``conv_grader.<language>.mo`` into the package; return the files written."""
     written = []
     for language in languages:
-        path = mo_path(language, source_dir)
-        path.write_bytes(compile_mo(load(language, KERNEL_DOMAIN, locale_dir)))
-        written.append(path)
+        for path, data in _compiled(language, source_dir, locale_dir, grader_dir).items():
+            path.write_bytes(data)
+            written.append(path)
     return written
 
 
@@ -185,14 +240,14 @@ def compiled_differences(
     source_dir: Path = SOURCE_DIR,
     locale_dir: Path = LOCALE_DIR,
     languages: tuple[str, ...] = LANGUAGES,
+    grader_dir: Path = COMPILED_DIR,
 ) -> list[str]:
     """The ``.mo`` files that are missing or differ from a fresh compile."""
     return [
-        mo_path(language, source_dir).name
+        path.name
         for language in languages
-        if not mo_path(language, source_dir).exists()
-        or mo_path(language, source_dir).read_bytes()
-        != compile_mo(load(language, KERNEL_DOMAIN, locale_dir))
+        for path, data in _compiled(language, source_dir, locale_dir, grader_dir).items()
+        if not path.exists() or path.read_bytes() != data
     ]
 
 

@@ -63,6 +63,9 @@ CHECKS_MODULE = SOURCE_DIR / "conv_checks.py"
 def load_checks_module(path: Path = CHECKS_MODULE) -> ModuleType:
     """Import the student-side checks module from its file, without touching sys.path.
 
+    The checks import ``conv_language`` by plain name, as a kernel does from its folder:
+    a fresh copy of the one beside them is lent to that import (in English).
+
     Parameters
     ----------
     path : Path
@@ -73,9 +76,22 @@ def load_checks_module(path: Path = CHECKS_MODULE) -> ModuleType:
     ModuleType
         A fresh module object.
     """
-    spec = importlib.util.spec_from_file_location("conv_checks", path)
+    language = _module_from("conv_language", path.with_name("conv_language.py"))
+    lent = sys.modules.get("conv_language")
+    sys.modules["conv_language"] = language
+    try:
+        return _module_from("conv_checks", path)
+    finally:
+        if lent is None:
+            del sys.modules["conv_language"]
+        else:
+            sys.modules["conv_language"] = lent
+
+
+def _module_from(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import the checks module from {path}")
+        raise ImportError(f"cannot import {name} from {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -132,11 +148,15 @@ def _case(task: Task, description: str, args: tuple, expected: Any) -> dict[str,
     }
 
 
-def _parts(result: Result | None) -> list[str]:
-    """How the checks name the parts of a tuple or shape result."""
+def _parts(result: Result | None) -> list[dict[str, str]]:
+    """How the checks name the parts of a tuple or shape result: each part's name and the
+    English wording (``{name}`` in it) that the checks translate and fill in."""
     if result is None or result.kind not in ("tuple", "shape"):
         return []
-    return [result.part_name(index) for index in range(len(result.names))]
+    return [
+        {"name": name, "wording": result.part_wording(index)}
+        for index, name in enumerate(result.names)
+    ]
 
 
 def render_expected(checks: ModuleType | None = None) -> str:

@@ -37,6 +37,7 @@ __all__ = [
     "TemplateEntry",
     "Translations",
     "compile_mo",
+    "course_locale_dir",
     "load",
     "po_path",
     "po_text",
@@ -115,6 +116,15 @@ class Problem:
 def _short(text: str, width: int = 70) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 3] + "..."
+
+
+def course_locale_dir(course_root: Path) -> Path:
+    """A course's catalogues: its own ``locale/`` if it has one, else this project's.
+
+    The release is translated and the feedback translated back from the same folder.
+    """
+    own = Path(course_root) / "locale"
+    return own if own.is_dir() else LOCALE_DIR
 
 
 def po_path(language: str, domain: str, locale_dir: Path = LOCALE_DIR) -> Path:

@@ -15,6 +15,11 @@ before the hidden tests are cut out. A language the course has no catalogue for,
 text without a translation, stays English; a translation that would not be the same
 program as its cell is refused with a warning and the cell stays English. The student's
 own cells are never touched.
+
+The page around the cells speaks the notebook's language too: the feedback template
+(``autograder/verify/templates/feedback/safe_index.html.j2``) passes nbgrader's words
+(:data:`PAGE_WORDS`) through the jinja filter :func:`say`, and asks
+:func:`right_to_left` whether the notebook's outputs need right-to-left lines.
 """
 
 from __future__ import annotations
@@ -28,10 +33,56 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from autograder.i18n.catalogue import LANGUAGES, LOCALE_DIR, Translations
+from autograder.i18n.messages import N_, speaking
+from autograder.i18n.messages import gettext as _
 from autograder.i18n.notebooks import Lookup, notebook_language, translate_cell
+from autograder.i18n.rtl import RTL_LANGUAGES
 from autograder.i18n.segments import TranslationError
 
-__all__ = ["TranslateLockedCells"]
+__all__ = ["PAGE_FILTERS", "PAGE_WORDS", "TranslateLockedCells", "right_to_left", "say"]
+
+#: The words of nbgrader's feedback page, as the feedback template says them.
+PAGE_WORDS = (
+    N_("Score"),
+    N_("Test cell"),
+    N_("Coding free-response"),
+    N_("Written response"),
+    N_("Task"),
+    N_("Comment"),
+    N_("Comments"),
+    N_("Late submission penalty"),
+    N_("Top"),
+    N_("Student's answer"),
+    N_("Student's task"),
+    N_("Grade cell"),
+)
+
+
+#: The jinja filters the feedback template uses, as ``HTMLExporter.filters`` names them.
+PAGE_FILTERS = {
+    "say": "autograder.i18n.feedback.say",
+    "right_to_left": "autograder.i18n.feedback.right_to_left",
+}
+
+
+def say(text: str, nb: NotebookNode) -> str:
+    """A jinja filter: one of :data:`PAGE_WORDS` in the notebook's language.
+
+    Raises
+    ------
+    ValueError
+        For a text not in :data:`PAGE_WORDS`, which no catalogue would translate.
+    """
+    if text not in PAGE_WORDS:
+        raise ValueError(f"{text!r} is not one of the feedback page's words (PAGE_WORDS)")
+    with speaking(notebook_language(nb)):
+        return _(text)
+
+
+def right_to_left(nb: NotebookNode) -> bool:
+    """A jinja filter: whether the notebook's language is written right to left."""
+    with speaking(notebook_language(nb)) as language:
+        return language in RTL_LANGUAGES
 
 
 class TranslateLockedCells(NbGraderPreprocessor):

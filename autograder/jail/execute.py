@@ -58,6 +58,9 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Configurable
 
+from autograder.i18n.messages import N_, plain_text_lines, speaking
+from autograder.i18n.messages import gettext as _
+from autograder.i18n.notebooks import notebook_language
 from autograder.jail.kernel_wrapper import IPC_DIR, PLAN_VARIABLE
 from autograder.jail.kernelspec import KERNEL_NAME, WRAPPER, runs_wrapper
 
@@ -482,8 +485,11 @@ class SandboxedExecute(Execute):
             self._notebook_output = 0  # characters of output kept
             self._notebook_output_over = False
             self._notebook_ends: float | None = None
-            self._stopped: tuple[str, str] | None = None  # (error name, reason)
-            return super().preprocess(nb, resources, km)
+            self._stopped: tuple[str, _Said] | None = None  # (error name, reason)
+            # What the cells are told is in the notebook's language; the log and the
+            # flags the instructor reads stay English.
+            with speaking(notebook_language(nb)):
+                return super().preprocess(nb, resources, km)
         except Exception:
             self.log.error("The grading kernel's own output ended with:\n%s", self._tail())
             raise
@@ -553,25 +559,29 @@ class SandboxedExecute(Execute):
         if self._stopped is not None:
             if cell.cell_type == "code":
                 ename, reason = self._stopped
-                cell.outputs = [_error_output(ename, f"Not run: {reason}.")]
+                cell.outputs = [
+                    _error_output(ename, _Said(N_("Not run: {reason}."), reason=reason))
+                ]
             return cell, resources
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            reason = f"the kernel died while running cell {index + 1}"
-            detail = "it crashed, called os._exit, or hit a CPU or memory limit"
+            reason = _Said(N_("the kernel died while running cell {number}"), number=index + 1)
+            detail = _Said(N_("it crashed, called os._exit, or hit a CPU or memory limit"))
             self._stop(cell, "DeadKernelError", reason, detail)
         except CellTimeoutError:
             self.shutdown_kernel = "immediate"
             out_of_time = self._budget_used_up(before_cell=False)
             if out_of_time is not None:
-                detail = "the running cell ignored the interrupt; the kernel was stopped"
+                detail = _Said(N_("the running cell ignored the interrupt; the kernel was stopped"))
                 self._stop(cell, BUDGET_ERROR, out_of_time, detail)
             else:
-                reason = f"cell {index + 1} did not finish cleanly"
-                detail = (
-                    "it kept running after its timeout and ignored the interrupt, or its "
-                    "output was lost for being too large; the kernel was stopped"
+                reason = _Said(N_("cell {number} did not finish cleanly"), number=index + 1)
+                detail = _Said(
+                    N_(
+                        "it kept running after its timeout and ignored the interrupt, or its "
+                        "output was lost for being too large; the kernel was stopped"
+                    )
                 )
                 self._stop(cell, "DeadKernelError", reason, detail)
         else:
@@ -580,11 +590,20 @@ class SandboxedExecute(Execute):
                 self._stop(cell, BUDGET_ERROR, reason)
         finally:
             if self._deadline is not None and self._deadline_missed:
-                cell.outputs.insert(0, _error_output(TIME_LIMIT_ERROR, self._deadline.reason))
+                late = self._deadline.reason
+                cell.outputs.insert(
+                    0,
+                    NotebookNode(
+                        output_type="error",
+                        ename=TIME_LIMIT_ERROR,
+                        evalue=late,
+                        traceback=[plain_text_lines(late)],
+                    ),
+                )
             self._deadline = None
         return cell, resources
 
-    def _budget_used_up(self, *, before_cell: bool) -> str | None:
+    def _budget_used_up(self, *, before_cell: bool) -> _Said | None:
         """Which of the notebook's budgets is used up (None if none is).
 
         The cell budget counts only before a cell: running the last cell allowed uses it
@@ -592,28 +611,43 @@ class SandboxedExecute(Execute):
         """
         sandbox = self._sandbox
         if before_cell and self.code_cells_executed >= sandbox.notebook_cells:
-            return f"the notebook ran the {sandbox.notebook_cells} code cells it may run"
+            return _Said(
+                N_("the notebook ran the {cells} code cells it may run"),
+                cells=sandbox.notebook_cells,
+            )
         if self._notebook_ends is not None and time.monotonic() >= self._notebook_ends:
-            return f"the notebook used up its {sandbox.notebook_seconds} s of running time"
+            return _Said(
+                N_("the notebook used up its {seconds} s of running time"),
+                seconds=sandbox.notebook_seconds,
+            )
         if self._notebook_output_over:
-            return (
-                f"the notebook produced more than the {sandbox.notebook_output_bytes} "
-                "characters of output it may store"
+            return _Said(
+                N_(
+                    "the notebook produced more than the {characters} characters of output "
+                    "it may store"
+                ),
+                characters=sandbox.notebook_output_bytes,
             )
         return None
 
-    def _stop(self, cell: NotebookNode | None, ename: str, reason: str, detail: str = "") -> None:
+    def _stop(
+        self, cell: NotebookNode | None, ename: str, reason: _Said, detail: _Said | None = None
+    ) -> None:
         """Stop running this notebook, saying why on ``cell`` (the one that ran last, if
         any); every later code cell is marked as not run, with the reason."""
         self._stopped = (ename, reason)
         self.log.warning(
             "%s; later cells are not run. The kernel's own output ended with:\n%s",
-            reason,
+            reason.english(),
             self._tail(),
         )
         if cell is not None:
-            ending = f" ({detail})." if detail else "; later cells are not run."
-            cell.outputs.append(_error_output(ename, f"{reason[0].upper()}{reason[1:]}{ending}"))
+            said = (
+                _Said(N_("{reason} ({detail})."), reason=reason, detail=detail)
+                if detail is not None
+                else _Said(N_("{reason}; later cells are not run."), reason=reason)
+            )
+            cell.outputs.append(_error_output(ename, said))
 
     def _tail(self) -> str:
         """The end of what the kernel process wrote to its stdout and stderr."""
@@ -688,14 +722,14 @@ class SandboxedExecute(Execute):
             # The cell's budget counts everything it sends; the notebook's, what is kept.
             if cell_used + size > self._sandbox.max_output_bytes:
                 if cell_used <= self._sandbox.max_output_bytes:
-                    self._note_dropped(cell, "this cell", self._sandbox.max_output_bytes)
+                    self._note_dropped(cell, False, self._sandbox.max_output_bytes)
             elif (
                 self._notebook_output_over
                 or self._notebook_output + size > self._sandbox.notebook_output_bytes
             ):
                 if not self._notebook_output_over:
                     self._notebook_output_over = True
-                    self._note_dropped(cell, "this notebook", self._sandbox.notebook_output_bytes)
+                    self._note_dropped(cell, True, self._sandbox.notebook_output_bytes)
             else:
                 self._notebook_output += size
                 return super().process_message(msg, cell, cell_index)
@@ -705,12 +739,20 @@ class SandboxedExecute(Execute):
         return super().process_message(msg, cell, cell_index)
 
     @staticmethod
-    def _note_dropped(cell: NotebookNode, what: str, limit: int) -> None:
+    def _note_dropped(cell: NotebookNode, notebook: bool, limit: int) -> None:
         note = (
-            f"\n[output truncated: {what} produced more than {limit} characters of "
-            "output; the rest was dropped]\n"
-        )
-        cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=note))
+            _(
+                "[output truncated: this notebook produced more than {limit} characters of "
+                "output; the rest was dropped]"
+            )
+            if notebook
+            else _(
+                "[output truncated: this cell produced more than {limit} characters of "
+                "output; the rest was dropped]"
+            )
+        ).format(limit=limit)
+        text = f"\n{plain_text_lines(note)}\n"
+        cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=text))
 
 
 def _runs(cell: NotebookNode) -> bool:
@@ -773,5 +815,41 @@ class _BoundedKernelManager(AsyncKernelManager):
         return client
 
 
-def _error_output(ename: str, evalue: str) -> NotebookNode:
-    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[evalue])
+@dataclass(frozen=True)
+class _Said:
+    """A message for a cell: English for the instructor (the log, and the error's value
+    that flags are read from), and in the notebook's language for the student (the
+    traceback, which the notebook and its feedback show).
+
+    ``template`` is marked with ``N_``; a value may be another :class:`_Said`.
+    """
+
+    template: str
+    values: dict[str, Any]
+
+    def __init__(self, template: str, **values: Any) -> None:
+        object.__setattr__(self, "template", template)
+        object.__setattr__(self, "values", values)
+
+    def english(self) -> str:
+        return self._filled(self.template, lambda said: said.english())
+
+    def translated(self) -> str:
+        return self._filled(_(self.template), lambda said: said.translated())
+
+    def _filled(self, template: str, say: Any) -> str:
+        values = {k: say(v) if isinstance(v, _Said) else v for k, v in self.values.items()}
+        return template.format(**values)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _error_output(ename: str, said: _Said) -> NotebookNode:
+    return NotebookNode(
+        output_type="error",
+        ename=ename,
+        evalue=_sentence(said.english()),
+        traceback=[plain_text_lines(_sentence(said.translated()))],
+    )

@@ -34,6 +34,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from autograder.i18n.messages import N_
+from autograder.i18n.messages import gettext as _
 from autograder.maths import layer
 from autograder.maths import reference as ref
 from autograder.verify.wire import ClaimedGradient, ScalarFunction
@@ -140,6 +142,22 @@ def _size(shape: tuple[int, ...]) -> str:
     return "x".join(str(n) for n in shape)
 
 
+#: The kinds of values a challenge's arrays hold, as feedback names them.
+_KINDS = {
+    "int": N_("int"),
+    "float": N_("float"),
+    "quarters": N_("quarters"),
+    "ties": N_("ties"),
+    "positive int": N_("positive int"),
+    "positive float": N_("positive float"),
+}
+
+
+def _kind(kind: str) -> str:
+    """A kind of values in the feedback's words (the kinds' names stay the code's)."""
+    return _(_KINDS[kind])
+
+
 def _output(x_shape: Shape, f_shape: Shape) -> Shape:
     return x_shape[0] - f_shape[0] + 1, x_shape[1] - f_shape[1] + 1
 
@@ -154,7 +172,7 @@ def _until(
 ) -> Any:
     """Draw again until the draw has the class's defining property (a few tries at most:
     every class's bounds make it likely)."""
-    for _ in range(1000):
+    for _attempt in range(1000):
         drawn = draw(rng)
         if fits(*drawn):
             return drawn
@@ -273,7 +291,7 @@ def conv2d_forward_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for conv in _CONV_CLASSES:
         xs, fs = conv.shapes(rng)
-        label = f"X {_size(xs)} {conv.x_kind}, F {_size(fs)} {conv.f_kind}"
+        label = f"X {_size(xs)} {_kind(conv.x_kind)}, F {_size(fs)} {_kind(conv.f_kind)}"
         args = (_array(rng, xs, conv.x_kind), _array(rng, fs, conv.f_kind))
         cases.append(Case(label, args, conv.name))
     return cases
@@ -285,7 +303,7 @@ def conv2d_backward_filter_cases(rng: np.random.Generator) -> list[Case]:
         xs, fs = conv.shapes(rng)
         d_kind = "quarters" if conv.f_kind == "int" else "float"
         os_ = _output(xs, fs)
-        label = f"X {_size(xs)} {conv.x_kind}, dO {_size(os_)} {d_kind}"
+        label = f"X {_size(xs)} {_kind(conv.x_kind)}, dO {_size(os_)} {_kind(d_kind)}"
         args = (_array(rng, xs, conv.x_kind), _array(rng, os_, d_kind))
         cases.append(Case(label, args, conv.name))
     return cases
@@ -298,7 +316,7 @@ def conv2d_backward_input_cases(rng: np.random.Generator) -> list[Case]:
         # Integer filters meet dO in quarters: an integer result array would truncate them.
         d_kind = "quarters" if conv.x_kind == "int" else "float"
         os_ = _output(xs, fs)
-        label = f"dO {_size(os_)} {d_kind}, F {_size(fs)} {conv.f_kind}"
+        label = f"dO {_size(os_)} {_kind(d_kind)}, F {_size(fs)} {_kind(conv.f_kind)}"
         args = (_array(rng, os_, d_kind), _array(rng, fs, conv.f_kind))
         cases.append(Case(label, args, conv.name))
     return cases
@@ -308,7 +326,8 @@ def conv2d_output_shape_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for conv in _CONV_CLASSES:
         xs, fs = conv.shapes(rng)
-        cases.append(Case(f"input {_size(xs)}, filter {_size(fs)}", (xs, fs), conv.name))
+        label = _("input {input}, filter {filter}").format(input=_size(xs), filter=_size(fs))
+        cases.append(Case(label, (xs, fs), conv.name))
     return cases
 
 
@@ -330,7 +349,7 @@ def gap_forward_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for name, shape_of, kind in _MAP_CLASSES:
         shape = shape_of(rng)
-        cases.append(Case(f"O {_size(shape)} {kind}", (_array(rng, shape, kind),), name))
+        cases.append(Case(f"O {_size(shape)} {_kind(kind)}", (_array(rng, shape, kind),), name))
     return cases
 
 
@@ -342,7 +361,7 @@ def gap_backward_cases(rng: np.random.Generator) -> list[Case]:
             dZ: int | float = int(rng.choice([-1, 1]) * rng.integers(1, 50))
         else:
             dZ = float(rng.normal(0.0, 2.0))
-        label = f"dZ {type(dZ).__name__}, shape {_size(shape)}"
+        label = _("dZ {type}, shape {shape}").format(type=type(dZ).__name__, shape=_size(shape))
         cases.append(Case(label, (dZ, shape), name))
     return cases
 
@@ -404,7 +423,9 @@ def jacobian_output_wrt_filter_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for name, shapes, kind in _JACOBIAN_CLASSES:
         xs, fs = shapes(rng)
-        label = f"X {_size(xs)} {kind}, filter shape {_size(fs)}"
+        label = _("X {X} {kind}, filter shape {filter}").format(
+            X=_size(xs), kind=_kind(kind), filter=_size(fs)
+        )
         cases.append(Case(label, (_array(rng, xs, kind), fs), name))
     return cases
 
@@ -413,7 +434,9 @@ def jacobian_output_wrt_input_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for name, shapes, kind in _JACOBIAN_CLASSES:
         xs, fs = shapes(rng)
-        label = f"input shape {_size(xs)}, F {_size(fs)} {kind}"
+        label = _("input shape {input}, F {F} {kind}").format(
+            input=_size(xs), F=_size(fs), kind=_kind(kind)
+        )
         cases.append(Case(label, (xs, _array(rng, fs, kind)), name))
     return cases
 
@@ -451,7 +474,7 @@ def pad2d_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for name, draw, kind in classes:
         shape, pad = draw(rng)
-        label = f"A {_size(shape)} {kind}, pad {pad}"
+        label = f"A {_size(shape)} {_kind(kind)}, pad {pad}"
         cases.append(Case(label, (_array(rng, shape, kind), pad), name))
     return cases
 
@@ -469,7 +492,7 @@ def rot180_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for name, shape_of, kind in classes:
         shape = shape_of(rng)
-        cases.append(Case(f"F {_size(shape)} {kind}", (_array(rng, shape, kind),), name))
+        cases.append(Case(f"F {_size(shape)} {_kind(kind)}", (_array(rng, shape, kind),), name))
     return cases
 
 
@@ -489,7 +512,7 @@ def numerical_gradient_cases(rng: np.random.Generator) -> list[Case]:
         shape = shape_of(rng)
         f = ScalarFunction(rng.normal(0.0, 1.0, size=shape), rng.normal(0.0, 1.0, size=shape))
         X = _ints(rng, shape) if kind == "int" else rng.normal(0.0, 1.0, size=shape)
-        label = f"X {_size(shape)} {kind}"
+        label = f"X {_size(shape)} {_kind(kind)}"
         if steps:
             h = float(rng.choice(steps))
             out.append(Case(f"{label}, h={h:g}", (f, X, h), name))
@@ -511,20 +534,20 @@ def relative_error_cases(rng: np.random.Generator) -> list[Case]:
     zero = np.zeros(shape(1, 3, 1, 3))
     mixed = shape(2, 4, 1, 3)
     pairs = [
-        ("B close to A", (close, close + rng.normal(0.0, 1e-6, size=close.shape))),
-        ("one entry far off", (spread, off)),
-        ("unrelated", (_floats(rng, unrelated), _floats(rng, unrelated))),
-        ("large scale", (big, big * (1 + rng.normal(0.0, 1e-3, size=big.shape)))),
-        ("both zero", (zero, zero.copy())),
+        (N_("B close to A"), (close, close + rng.normal(0.0, 1e-6, size=close.shape))),
+        (N_("one entry far off"), (spread, off)),
+        (N_("unrelated"), (_floats(rng, unrelated), _floats(rng, unrelated))),
+        (N_("large scale"), (big, big * (1 + rng.normal(0.0, 1e-3, size=big.shape)))),
+        (N_("both zero"), (zero, zero.copy())),
         ("A int, B float", (_ints(rng, mixed), _floats(rng, mixed))),
     ]
     cases = []
     for name, (A, B) in pairs:
         size = _size(A.shape)
         if A.dtype.kind == "i":
-            label = f"A {size} int, B {size} float"
+            label = f"A {size} {_kind('int')}, B {size} {_kind('float')}"
         else:
-            label = f"A, B {size} float, {name}"
+            label = f"A, B {size} {_kind('float')}, {_(name)}"
         cases.append(Case(label, (A, B), name))
     return cases
 
@@ -563,7 +586,7 @@ def training_step_cases(rng: np.random.Generator) -> list[Case]:
         learning_rate = float(rng.choice(rates))
         target = int(rng.integers(-5, 6)) if kind == "int" else float(rng.normal(0.0, 2.0))
         args = (_array(rng, xs, kind), _array(rng, fs, kind), target, learning_rate)
-        label = f"X {_size(xs)} {kind}, F {_size(fs)} {kind}, lr {learning_rate:g}"
+        label = f"X {_size(xs)} {_kind(kind)}, F {_size(fs)} {_kind(kind)}, lr {learning_rate:g}"
         cases.append(Case(label, args, name))
     return cases
 
@@ -606,10 +629,22 @@ _GRADIENT_CHECK_CLASSES = (
 )
 
 
-def _claims(dF_claim: str, dX_claim: str) -> str:
-    dF_says = "dF rotated by 180 degrees" if dF_claim == "rotated" else f"dF {dF_claim}"
-    dX_says = "dX with F unrotated" if dX_claim == "unrotated" else f"dX {dX_claim}"
-    return f"{dF_says}, {dX_says}"
+#: What a stand-in backward function's claim is called in feedback.
+_CLAIMS = {
+    ("dF", "rotated"): N_("dF rotated by 180 degrees"),
+    ("dX", "unrotated"): N_("dX with F unrotated"),
+    ("dF", "right"): N_("dF right"),
+    ("dX", "right"): N_("dX right"),
+    ("dF", "scaled"): N_("dF scaled"),
+    ("dX", "scaled"): N_("dX scaled"),
+    ("dF", "nearly right"): N_("dF nearly right"),
+    ("dX", "nearly right"): N_("dX nearly right"),
+}
+
+
+def _claims(dF_claim: str, dX_claim: str, say: Callable[[str], str] = str) -> str:
+    """Both claims in words: in English for the case class, ``say`` for the label."""
+    return f"{say(_CLAIMS['dF', dF_claim])}, {say(_CLAIMS['dX', dX_claim])}"
 
 
 def _grown(rng: np.random.Generator, smallest: Shape) -> Shape:
@@ -638,14 +673,15 @@ def gradient_check_cases(rng: np.random.Generator) -> list[Case]:
         backward_input = ClaimedGradient(
             _claim(rng, dX_claim, dX, unrotated), (dO, F), "backward_input(dO, F)"
         )
-        claims = _claims(dF_claim, dX_claim)
-        cases.append(
-            Case(
-                f"X {_size(xs)}, F {_size(fs)}, dO {_size(os_)}, all {kind}; claims: {claims}",
-                (backward_filter, backward_input, X, F, dO),
-                f"{kind}; claims: {claims}",
-            )
+        label = _("X {X}, F {F}, dO {dO}, all {kind}; claims: {claims}").format(
+            X=_size(xs),
+            F=_size(fs),
+            dO=_size(os_),
+            kind=_kind(kind),
+            claims=_claims(dF_claim, dX_claim, _),
         )
+        case_class = f"{kind}; claims: {_claims(dF_claim, dX_claim)}"
+        cases.append(Case(label, (backward_filter, backward_input, X, F, dO), case_class))
     return cases
 
 
@@ -733,7 +769,7 @@ def _layer_shapes(
 
 def _layer_label(layer_class: _LayerClass, x_shape: tuple, f_shape: tuple) -> str:
     return (
-        f"X {_size(x_shape)} {layer_class.kind}, F {_size(f_shape)}, "
+        f"X {_size(x_shape)} {_kind(layer_class.kind)}, F {_size(f_shape)}, "
         f"stride {layer_class.stride}, pad {layer_class.pad}"
     )
 
@@ -770,7 +806,7 @@ def conv_layer_backward_cases(rng: np.random.Generator) -> list[Case]:
         stride, pad = layer_class.stride, layer_class.pad
         d_kind = layer_class.upstream
         dO = _array(rng, layer.conv_layer_output_shape(x_shape, f_shape, stride, pad), d_kind)
-        label = _layer_label(layer_class, x_shape, f_shape) + f", dO {d_kind}"
+        label = _layer_label(layer_class, x_shape, f_shape) + f", dO {_kind(d_kind)}"
         cases.append(Case(label, (dO, X, F, stride, pad), layer_class.name))
     return cases
 
@@ -802,7 +838,7 @@ def max_pool_forward_cases(rng: np.random.Generator) -> list[Case]:
     cases = []
     for name, kind, pool_shape, stride, N, C in _POOL_CLASSES:
         x_shape = _pool_input_shape(rng, pool_shape, N, C)
-        label = f"X {_size(x_shape)} {kind}, pool {_size(pool_shape)}, stride {stride}"
+        label = f"X {_size(x_shape)} {_kind(kind)}, pool {_size(pool_shape)}, stride {stride}"
         cases.append(Case(label, (_array(rng, x_shape, kind), pool_shape, stride), name))
     return cases
 
@@ -814,7 +850,10 @@ def max_pool_backward_cases(rng: np.random.Generator) -> list[Case]:
         X = _array(rng, x_shape, kind)
         d_kind = "int" if kind == "int" else "quarters" if kind == "ties" else "float"
         dO = _array(rng, layer.max_pool_forward(X, pool_shape, stride).shape, d_kind)
-        label = f"X {_size(x_shape)} {kind}, pool {_size(pool_shape)}, stride {stride}, dO {d_kind}"
+        label = (
+            f"X {_size(x_shape)} {_kind(kind)}, pool {_size(pool_shape)}, stride {stride}, "
+            f"dO {_kind(d_kind)}"
+        )
         cases.append(Case(label, (dO, X, pool_shape, stride), name))
     return cases
 
@@ -871,7 +910,7 @@ def generate(task: Challenged, rng: np.random.Generator) -> list[Case]:
     cases = task.case_classes(rng)
     for index in range(len(cases)):
         allowed = _look_alikes_of_class(task, index)
-        for _ in range(_MAX_DRAWS):
+        for _attempt in range(_MAX_DRAWS):
             if task.look_alikes(cases[index].args) <= allowed:
                 break
             cases[index] = task.case_classes(rng)[index]

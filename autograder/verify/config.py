@@ -19,6 +19,7 @@ from typing import Any
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import DeduplicateIds, Execute
 
+from autograder.i18n.catalogue import course_locale_dir
 from autograder.i18n.feedback import TranslateLockedCells
 from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
@@ -151,7 +152,7 @@ def configure(
         TranslateLockedCells,
         *SAFE_FEEDBACK[1:],
     ]
-    c.TranslateLockedCells.locale_dir = str(Path(course_root) / "locale")
+    c.TranslateLockedCells.locale_dir = str(course_locale_dir(Path(course_root)))
     # formgrader renders graded notebooks with an HTMLExporter built from this config:
     # instructors see the verdicts, not the probe calls behind them.
     c.HTMLExporter.preprocessors = ["autograder.verify.hide_hidden_tests.HideHiddenTests"]

@@ -48,6 +48,10 @@ from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder.i18n.messages import N_, plain_text_lines, speaking
+from autograder.i18n.messages import gettext as _
+from autograder.i18n.notebooks import notebook_language
+
 __all__ = [
     "COPY_METADATA_KEY",
     "MAX_EXEMPT_TOKENS",
@@ -74,6 +78,11 @@ SIMILARITY_THRESHOLD = 0.95
 #: one-liner anyone would write: never flagged.
 MAX_EXEMPT_TOKENS = 40
 
+#: How a match reads (``CopyMatch.sentence``).
+_MATCH_SENTENCE = N_(
+    "`{answer}` matches the code given in {notebook} (cell {cell}, `{given}`): similarity "
+    "{similarity:.2f}"
+)
 _LAYOUT = {tokenize.NEWLINE: "<newline>", tokenize.INDENT: "<indent>", tokenize.DEDENT: "<dedent>"}
 _SKIPPED = {tokenize.NL, tokenize.COMMENT, tokenize.ENDMARKER}
 
@@ -131,10 +140,16 @@ class CopyMatch:
     given: str
     similarity: float
 
-    def sentence(self) -> str:
-        return (
-            f"`{self.answer}` matches the code given in {self.notebook} (cell {self.cell}, "
-            f"`{self.given}`): similarity {self.similarity:.2f}"
+    def sentence(self, translated: bool = False) -> str:
+        """The match in words: English for the instructor's flags and log, or (when
+        ``translated``) in the language in use, for the note in the student's cell."""
+        template = _(_MATCH_SENTENCE) if translated else _MATCH_SENTENCE
+        return template.format(
+            answer=self.answer,
+            notebook=self.notebook,
+            cell=self.cell,
+            given=self.given,
+            similarity=self.similarity,
         )
 
 
@@ -368,13 +383,19 @@ class FlagCopiedAnswers(NbGraderPreprocessor):
             cell.metadata[COPY_METADATA_KEY] = [
                 {"where": label, **asdict(match)} for match in matches
             ]
-            lines = [f"Needs a human: {match.sentence()}." for match in matches]
-            note = "\n".join(lines) + "\nThis note changes no score; an instructor will look.\n"
+            with speaking(notebook_language(nb)):
+                said = [
+                    _("Needs a human: {match}.").format(match=match.sentence(translated=True))
+                    for match in matches
+                ]
+                said.append(_("This note changes no score; an instructor will look."))
+            note = plain_text_lines("\n".join(said)) + "\n"
             cell.outputs.append(
                 from_dict(
                     {"output_type": "display_data", "data": {"text/plain": note}, "metadata": {}}
                 )
             )
+            lines = [f"Needs a human: {match.sentence()}." for match in matches]
             self.log.warning("%s: %s", label, "; ".join(lines))
         return nb, resources
 

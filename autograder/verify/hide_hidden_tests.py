@@ -16,12 +16,15 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder.i18n.messages import N_, speaking
+from autograder.i18n.messages import gettext as _
+from autograder.i18n.notebooks import notebook_language
 from autograder.verify.wire import MIME_TYPE
 
 __all__ = ["HIDDEN_PLACEHOLDER", "HideHiddenTests", "strip_hidden_block"]
 
-#: What replaces a hidden block in feedback.
-HIDDEN_PLACEHOLDER = "# (hidden tests: their verdict is in this cell's output)"
+#: What replaces a hidden block in feedback (said in the notebook's language).
+HIDDEN_PLACEHOLDER = N_("# (hidden tests: their verdict is in this cell's output)")
 _BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 _END_HIDDEN = "END HIDDEN TESTS"
 
@@ -46,7 +49,7 @@ def strip_hidden_block(source: str) -> str:
     for line in source.split("\n"):
         if _BEGIN_HIDDEN in line:
             if not inside:
-                kept.append(line[: len(line) - len(line.lstrip())] + HIDDEN_PLACEHOLDER)
+                kept.append(line[: len(line) - len(line.lstrip())] + _(HIDDEN_PLACEHOLDER))
             inside = True
         elif _END_HIDDEN in line:
             inside = False
@@ -57,6 +60,12 @@ def strip_hidden_block(source: str) -> str:
 
 class HideHiddenTests(NbGraderPreprocessor):
     """Remove hidden test source and probe payloads from the notebook a student gets."""
+
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        with speaking(notebook_language(nb)):
+            return super().preprocess(nb, resources)
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: ResourcesDict, cell_index: int

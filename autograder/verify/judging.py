@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.i18n.messages import gettext as _
 from autograder.maths.exact import looks_rounded, typed
 from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT, RETURNED_NONE, Raises
 from autograder.maths.tolerance import Tolerance
@@ -92,25 +93,26 @@ def _first_wrong(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance)
     index = tuple(int(i) for i in np.argwhere(wrong)[0])
     a, e = answer[index], expected[index]
     if not np.isfinite(a):
-        how = f"it is {a}"
+        how = _("it is {value}").format(value=a)
     else:
-        how = f"off by {abs(a - e) / max(abs(a), abs(e)):.0%} of its size"
+        how = _("off by {share:.0%} of its size").format(share=abs(a - e) / max(abs(a), abs(e)))
     if not index:
-        return f"the value is wrong ({how})"
-    return (
-        f"entry {list(index)} is wrong ({how}); {int(wrong.sum())} of {wrong.size} entries "
-        "are wrong"
+        return _("the value is wrong ({how})").format(how=how)
+    return _("entry {index} is wrong ({how}); {wrong} of {size} entries are wrong").format(
+        index=list(index), how=how, wrong=int(wrong.sum()), size=wrong.size
     )
 
 
 def _type_name(value: Any) -> str:
     if isinstance(value, Unsupported):
         if value.dtype is not None:
-            return f"an array of dtype {value.dtype} and shape {value.shape}"
-        return f"a {value.type_name}"
+            return _("an array of dtype {dtype} and shape {shape}").format(
+                dtype=value.dtype, shape=value.shape
+            )
+        return _("a {type}").format(type=value.type_name)
     if isinstance(value, np.ndarray):
-        return f"an array of dtype {value.dtype}"
-    return f"a {type(value).__name__}"
+        return _("an array of dtype {dtype}").format(dtype=value.dtype)
+    return _("a {type}").format(type=type(value).__name__)
 
 
 def _as_answer(task: FunctionTask, value: Any) -> Any:
@@ -148,16 +150,16 @@ def _judge_value(task: FunctionTask, args: tuple, value: Any, expected: Any) -> 
     """Compare one returned answer with the reference's and, when it is wrong, name the
     catalogued misconception it matches."""
     if value is None:
-        return CaseVerdict(False, RETURNED_NONE.message, RETURNED_NONE.key)
+        return CaseVerdict(False, _(RETURNED_NONE.message), RETURNED_NONE.key)
     answer = _as_answer(task, value)
     verdict = _compare(task.result, answer, expected, task.tolerance)
     if verdict.passed or verdict.misconception is not None:
         return verdict
     match = task.diagnose(args, _as_mistake(answer), expected)
     if match is not None:
-        return CaseVerdict(False, match.message, match.key)
+        return CaseVerdict(False, _(match.message), match.key)
     if _integer_truncated(task.result, answer, expected, task.tolerance):
-        return CaseVerdict(False, INTEGER_RESULT.message, INTEGER_RESULT.key)
+        return CaseVerdict(False, _(INTEGER_RESULT.message), INTEGER_RESULT.key)
     return verdict
 
 
@@ -174,15 +176,20 @@ def _compare(result: Result, answer: Any, expected: Any, tolerance: Tolerance) -
         return _judge_shape(result, answer, expected)
     if result.kind == "tuple":
         if not (isinstance(answer, (tuple, list)) and len(answer) == len(result.parts)):
-            names = ", ".join(result.names)
-            return CaseVerdict(False, f"returned {_type_name(answer)}; return ({names})")
+            return CaseVerdict(
+                False,
+                _("returned {what}; return ({names})").format(
+                    what=_type_name(answer), names=", ".join(result.names)
+                ),
+            )
         parts = zip(result.parts, answer, expected, strict=True)
         for index, (part, part_answer, part_expected) in enumerate(parts):
             verdict = _compare(part, part_answer, part_expected, tolerance)
             if verdict.misconception is not None:  # the catalogue's sentence names the part
                 return verdict
             if not verdict.passed:
-                return replace(verdict, message=f"{result.part_name(index)}: {verdict.message}")
+                named = result.part_name(index)
+                return replace(verdict, message=f"{named}: {verdict.message}")
         return CaseVerdict(True)
     if result.kind == "number":
         return _judge_number(answer, expected, tolerance)
@@ -194,28 +201,35 @@ def _judge_array(
 ) -> CaseVerdict:
     if not (isinstance(answer, np.ndarray) and answer.dtype.kind in "biuf"):
         return CaseVerdict(
-            False, f"returned {_type_name(answer)}; it should return a numpy array of numbers"
+            False,
+            _("returned {what}; it should return a numpy array of numbers").format(
+                what=_type_name(answer)
+            ),
         )
     if answer.shape != expected.shape:
         return CaseVerdict(
             False,
-            f"returned shape {answer.shape}; for these inputs the result has shape "
-            f"{expected.shape}",
+            _("returned shape {shape}; for these inputs the result has shape {expected}").format(
+                shape=answer.shape, expected=expected.shape
+            ),
         )
     if tolerance.wrong_entries(answer, expected).any():
         return CaseVerdict(False, _first_wrong(answer, expected, tolerance))
     if result.floats and answer.dtype.kind != "f":
-        return CaseVerdict(False, INTEGER_RESULT.message, INTEGER_RESULT.key)
+        return CaseVerdict(False, _(INTEGER_RESULT.message), INTEGER_RESULT.key)
     return CaseVerdict(True)
 
 
 def _judge_number(answer: Any, expected: float, tolerance: Tolerance) -> CaseVerdict:
     if not _is_real_scalar(answer):
-        return CaseVerdict(False, f"returned {_type_name(answer)}; it should return one number")
+        return CaseVerdict(
+            False,
+            _("returned {what}; it should return one number").format(what=_type_name(answer)),
+        )
     try:
         value = np.array(float(answer))
     except OverflowError:
-        return CaseVerdict(False, "returned a number too large to be a float")
+        return CaseVerdict(False, _("returned a number too large to be a float"))
     if tolerance.wrong_entries(value, expected).any():
         return CaseVerdict(False, _first_wrong(value, np.array(expected), tolerance))
     return CaseVerdict(True)
@@ -227,11 +241,15 @@ def _judge_shape(result: Result, answer: Any, expected: tuple[int, ...]) -> Case
         and len(answer) == len(result.names)
         and all(_is_real_scalar(n) and _is_whole(n) for n in answer)
     ):
-        names = ", ".join(result.names)
-        return CaseVerdict(False, f"returned {_type_name(answer)}; return a tuple ({names})")
+        return CaseVerdict(
+            False,
+            _("returned {what}; return a tuple ({names})").format(
+                what=_type_name(answer), names=", ".join(result.names)
+            ),
+        )
     for index, (n, right) in enumerate(zip(answer, expected, strict=True)):
         if int(n) != right:
-            return CaseVerdict(False, f"{result.part_name(index)}, is wrong")
+            return CaseVerdict(False, _("{part}, is wrong").format(part=result.part_name(index)))
     return CaseVerdict(True)
 
 
@@ -257,11 +275,16 @@ def judge_record(
         On this case alone; :func:`judge_call` names the mistake behind an exception.
     """
     if isinstance(record, TimedOut):
-        return CaseVerdict(False, f"did not finish within {record.seconds:g} s (an endless loop?)")
+        return CaseVerdict(
+            False,
+            _("did not finish within {seconds:g} s (an endless loop?)").format(
+                seconds=record.seconds
+            ),
+        )
     if isinstance(record, Skipped):
-        return CaseVerdict(False, "not run, because an earlier case timed out")
+        return CaseVerdict(False, _("not run, because an earlier case timed out"))
     if isinstance(record, Raised):
-        return CaseVerdict(False, f"raised {record.error}")
+        return CaseVerdict(False, _("raised {error}").format(error=record.error))
     if expected is None:
         expected = task.reference(*case.args)
     verdict = _judge_value(task, case.args, record.value, expected)
@@ -316,7 +339,8 @@ def judge_call(
         return verdicts
     for i in raised:
         error = _exception_type(records[i].error)  # type: ignore[union-attr]
-        verdicts[i] = CaseVerdict(False, match.message, match.key, note=f"raised {error}")
+        note = _("raised {error}").format(error=error)
+        verdicts[i] = CaseVerdict(False, _(match.message), match.key, note=note)
     return verdicts
 
 
@@ -345,11 +369,11 @@ def _exact(value: Any) -> Fraction | np.ndarray | None:
 def _you_wrote(typed_value: str, expected: Fraction) -> str:
     """The student's own number, and whether it looks like the right one rounded."""
     if looks_rounded(typed_value, expected):
-        return (
-            f"you wrote {typed_value}, which looks rounded; write the exact value, for "
-            "example as a Fraction"
-        )
-    return f"you wrote {typed_value}"
+        return _(
+            "you wrote {value}, which looks rounded; write the exact value, for example as a "
+            "Fraction"
+        ).format(value=typed_value)
+    return _("you wrote {value}").format(value=typed_value)
 
 
 def judge_hand_value(task: HandValueTask, record: CaseRecord) -> CaseVerdict:
@@ -370,38 +394,42 @@ def judge_hand_value(task: HandValueTask, record: CaseRecord) -> CaseVerdict:
         written (``2.2``, not its binary fraction).
     """
     if not isinstance(record, Returned):
-        return CaseVerdict(False, "no value arrived")
+        return CaseVerdict(False, _("no value arrived"))
     expected = task.value
     answer = _exact(record.value)
     if isinstance(answer, np.ndarray) and answer.shape == ():
         answer = answer[()]
     if answer is None:
-        return CaseVerdict(False, "give numbers: ints, Fractions, floats, lists or an array")
+        return CaseVerdict(False, _("give numbers: ints, Fractions, floats, lists or an array"))
     if isinstance(expected, Fraction):
         if not isinstance(answer, Fraction):
-            return CaseVerdict(False, "give one number")
+            return CaseVerdict(False, _("give one number"))
         if not task.tolerance.wrong_entries(answer, expected).any():
             return CaseVerdict(True)
         match = task.diagnose(answer)
         if match is not None:
-            return CaseVerdict(False, match.message, match.key)
+            return CaseVerdict(False, _(match.message), match.key)
         written = _you_wrote(_typed_entry(record.value, ()), expected)
-        return CaseVerdict(False, f"the value is not right: {written}")
+        return CaseVerdict(False, _("the value is not right: {written}").format(written=written))
     if not isinstance(answer, np.ndarray) or answer.shape != expected.shape:
-        got = np.shape(answer) if isinstance(answer, np.ndarray) else "one number"
-        return CaseVerdict(False, f"give an array of shape {expected.shape}, not {got}")
+        got = np.shape(answer) if isinstance(answer, np.ndarray) else _("one number")
+        return CaseVerdict(
+            False,
+            _("give an array of shape {shape}, not {got}").format(shape=expected.shape, got=got),
+        )
     wrong = task.tolerance.wrong_entries(answer, expected)
     if not wrong.any():
         return CaseVerdict(True)
     match = task.diagnose(answer)
     if match is not None:
-        return CaseVerdict(False, match.message, match.key)
+        return CaseVerdict(False, _(match.message), match.key)
     first = tuple(int(i) for i in np.argwhere(wrong)[0])
     written = _you_wrote(_typed_entry(record.value, first), expected[first])
     return CaseVerdict(
         False,
-        f"entry {list(first)} is not right: {written} ({int(wrong.sum())} of {wrong.size} "
-        "entries are wrong)",
+        _("entry {index} is not right: {written} ({wrong} of {size} entries are wrong)").format(
+            index=list(first), written=written, wrong=int(wrong.sum()), size=wrong.size
+        ),
     )
 
 

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 from nbgrader.server_extensions.formgrader import handlers as formgrader_handlers
 
+from autograder.i18n.feedback import PAGE_FILTERS
 from autograder.verify.offline_math import mathjax_scripts
 from autograder.verify.safe_html import SANITISER_FILTERS
 
@@ -165,7 +166,12 @@ def secure_pages(c: Any) -> None:
         ``HTMLExporter`` from it).
     """
     c.HTMLExporter.sanitize_html = True
-    c.HTMLExporter.filters = {**SANITISER_FILTERS, "secure_head": SECURE_HEAD_FILTER}
+    # The feedback page's words in the notebook's language, too.
+    c.HTMLExporter.filters = {
+        **SANITISER_FILTERS,
+        "secure_head": SECURE_HEAD_FILTER,
+        **PAGE_FILTERS,
+    }
     # This package's template folders first: formgrader and generate_feedback keep their
     # template names (formgrade, feedback) and find PAGE_TEMPLATE here; it extends
     # nbgrader's index.html.j2 of the same name.

@@ -44,6 +44,9 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Dict, Float, Unicode
 
+from autograder.i18n.messages import gettext as _
+from autograder.i18n.messages import speaking
+from autograder.i18n.notebooks import notebook_language
 from autograder.jail.execute import DEADLINES_KEY, CellDeadline
 from autograder.verify.challenges import Case, generate
 from autograder.verify.judging import CaseVerdict, judge_call, judge_hand_value
@@ -293,6 +296,13 @@ class ArmProbes(NbGraderPreprocessor):
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
     ) -> tuple[NotebookNode, ResourcesDict]:
+        # The challenges' labels and the deadlines' reasons reach the student's feedback.
+        with speaking(notebook_language(nb)):
+            return self._arm(nb, resources)
+
+    def _arm(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
         rng = np.random.default_rng(secrets.randbits(128))
         armed: dict[str, _ArmedCell] = {}
         deadlines: dict[str, CellDeadline] = {}
@@ -304,9 +314,9 @@ class ArmProbes(NbGraderPreprocessor):
             armed[grade_id] = state
             try:
                 calls = parse_probe_calls(cell.source)
-                visible, _ = split_hidden_tests(cell.source)
+                visible, _hidden = split_hidden_tests(cell.source)
             except HiddenTestsError as error:
-                state.problem = f"this test cell cannot be verified: {error}"
+                state.problem = _("this test cell cannot be verified: {error}").format(error=error)
                 self.log.error("Test cell %s: %s", grade_id, error)
                 continue
             lines = ["import conv_probe"]
@@ -334,10 +344,10 @@ class ArmProbes(NbGraderPreprocessor):
         limit = self.seconds_per_call
         cases = sum(len(armed.cases) for armed in state.calls)
         seconds = (cases + len(state.calls)) * limit + _DEADLINE_GRACE_SECONDS
-        reason = (
-            f"the graded calls did not finish within {seconds:g} s ({limit:g} s per call); "
+        reason = _(
+            "the graded calls did not finish within {seconds:g} s ({limit:g} s per call); "
             "answers sent later do not count"
-        )
+        ).format(seconds=seconds, limit=limit)
         return CellDeadline(seconds, MIME_TYPE, len(state.calls), reason)
 
     def _armed_line(self, armed_call: _ArmedCall) -> str:
@@ -390,6 +400,11 @@ class VerifyProbes(NbGraderPreprocessor):
                 "VerifyProbes found no armed probes: ArmProbes must run before Execute in "
                 "the same Autograde.autograde_preprocessors list. Refusing to grade."
             )
+        with speaking(notebook_language(nb)):
+            self._verify(nb, resources, armed)
+        return nb, resources
+
+    def _verify(self, nb: NotebookNode, resources: ResourcesDict, armed: dict) -> None:
         verdicts: dict[str, dict] = {}
         resources[VERDICTS_KEY] = verdicts
         for cell in nb.cells:
@@ -400,7 +415,7 @@ class VerifyProbes(NbGraderPreprocessor):
                 continue
             state = armed.get(cell.metadata.nbgrader.grade_id)
             if state is None:
-                state = _ArmedCell(cell.source, problem="this test cell was never armed")
+                state = _ArmedCell(cell.source, problem=_("this test cell was never armed"))
             result = self._verify_cell(cell.outputs, state)
             grade_id = cell.metadata.nbgrader.grade_id
             points = float(cell.metadata.nbgrader.get("points", 0))
@@ -419,7 +434,6 @@ class VerifyProbes(NbGraderPreprocessor):
             }
             verdicts[grade_id] = facts
             cell.metadata[VERDICT_METADATA_KEY] = dict(facts)
-        return nb, resources
 
     def _bonus_of(self, grade_id: str, tasks: list[str]) -> float | None:
         """The bonus points a test cell can earn, or None for an ordinary cell.
@@ -449,23 +463,26 @@ class VerifyProbes(NbGraderPreprocessor):
             by_nonce.setdefault(nonce_of(payload), []).append(payload)
         expected_nonces = {armed.nonce for armed in state.calls}
         if set(by_nonce) - expected_nonces:
-            result.problem = "the cell's output holds probe answers the grader did not ask for"
+            result.problem = _("the cell's output holds probe answers the grader did not ask for")
             return result
         for armed in state.calls:
             received = by_nonce.get(armed.nonce, [])
             if len(received) != 1:
                 error = first_error(outputs)
-                result.problem = (
-                    f"no answers for `{armed.call.task}` were collected"
-                    + (f" ({error})" if error else "")
-                    if not received
-                    else f"the answers for `{armed.call.task}` arrived more than once"
-                )
+                if received:
+                    problem = _("the answers for `{task}` arrived more than once")
+                elif error:
+                    problem = _("no answers for `{task}` were collected ({error})")
+                else:
+                    problem = _("no answers for `{task}` were collected")
+                result.problem = problem.format(task=armed.call.task, error=error)
                 return result
             try:
                 self._judge_call(armed, received[0], result)
             except WireError as error:
-                result.problem = f"the answers for `{armed.call.task}` are malformed ({error})"
+                result.problem = _("the answers for `{task}` are malformed ({error})").format(
+                    task=armed.call.task, error=error
+                )
                 return result
         return result
 
@@ -478,10 +495,10 @@ class VerifyProbes(NbGraderPreprocessor):
             raise  # malformed or forged: the whole cell fails closed
         except Exception as error:  # judging itself failed: this call only scores 0
             self.log.error("Judging the answers for %s failed: %r", task, error)
-            reason = (
-                f"the grader could not judge these answers ({type(error).__name__}), so "
-                "this function scores 0 here; a human should look"
-            )
+            reason = _(
+                "the grader could not judge these answers ({error}), so this function scores 0 "
+                "here; a human should look"
+            ).format(error=type(error).__name__)
             verdicts = [(None, CaseVerdict(False, reason))] * count
         grouped: dict[str, tuple[bool, list[str]]] = {}  # message -> (named?, case labels)
         hinted: dict[str, list[str]] = {}  # hint key -> case labels
@@ -508,11 +525,11 @@ class VerifyProbes(NbGraderPreprocessor):
             if named and verdict.misconception and pair not in result.misconceptions:
                 result.misconceptions.append(pair)  # type: ignore[arg-type]
         # Named misconceptions first: they teach more than a wrong position does.
-        for message, (_, labels) in sorted(grouped.items(), key=lambda item: not item[1][0]):
+        for message, (_named, labels) in sorted(grouped.items(), key=lambda item: not item[1][0]):
             result.problems.append(Problem(task, message, tuple(labels)))
         for key, labels in hinted.items():
             hint = TASKS[task].misconception(key)
-            result.hints.append(Problem(task, hint.message, tuple(labels)))
+            result.hints.append(Problem(task, _(hint.message), tuple(labels)))
 
     @staticmethod
     def _verdicts(armed: _ArmedCall, payload: Payload) -> list[tuple[Case | None, CaseVerdict]]:

@@ -41,6 +41,8 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from autograder.i18n.messages import N_
+from autograder.i18n.messages import gettext as _
 from autograder.maths import example, layer
 from autograder.maths import misconceptions as mistakes
 from autograder.maths import reference as ref
@@ -74,8 +76,17 @@ __all__ = [
     "tuple_of",
 ]
 
-#: How the parts of a tuple or shape result are counted in feedback.
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+#: How feedback names the parts of a tuple or shape result, by place.
+_ORDINALS = (
+    N_("`{name}`, the first value"),
+    N_("`{name}`, the second value"),
+    N_("`{name}`, the third value"),
+    N_("`{name}`, the fourth value"),
+    N_("`{name}`, the fifth value"),
+    N_("`{name}`, the sixth value"),
+    N_("`{name}`, the seventh value"),
+    N_("`{name}`, the eighth value"),
+)
 
 
 # ------------------------------------------------------------------- the result
@@ -109,7 +120,12 @@ class Result:
     def part_name(self, index: int) -> str:
         """How feedback names one part of a tuple or shape result, by its name and place:
         ``"`loss`, the second value"``."""
-        return f"`{self.names[index]}`, the {_ORDINALS[index]} value"
+        return _(self.part_wording(index)).format(name=self.names[index])
+
+    @staticmethod
+    def part_wording(index: int) -> str:
+        """The English template of :meth:`part_name`, with ``{name}`` for the part's name."""
+        return _ORDINALS[index]
 
     def __post_init__(self) -> None:
         if len(self.names) > len(_ORDINALS):

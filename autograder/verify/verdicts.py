@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from nbformat.notebooknode import NotebookNode, from_dict
 
+from autograder.i18n.messages import gettext as _
+from autograder.i18n.messages import plain_text_lines
 from autograder.verify.wire import MIME_TYPE
 
 __all__ = ["CellResult", "Problem", "first_error", "neutralised", "verdict_outputs"]
@@ -129,28 +131,44 @@ def _problem_lines(problem: Problem, with_task: bool, hint: bool = False) -> lis
     """The sentence first, then the challenge inputs it showed on, in short lines."""
     sentence = f"`{problem.task}`: {problem.message}" if with_task else problem.message
     if hint:
-        sentence = f"Hint (it costs no points): {sentence}"
+        sentence = _("Hint (it costs no points): {sentence}").format(sentence=sentence)
     lines = _wrapped(sentence, "- ", "  ")
     if problem.labels:
-        lines += _packed(problem.labels, "  on ", "     ")
+        lead = "  " + _("on") + " "
+        lines += _packed(problem.labels, lead, " " * len(lead))
     return lines
 
 
 def _headline(result: CellResult, points: float, unit: str) -> str:
     """The result in plain words, with the score: the verdict's first line."""
-    tasks = ", ".join(f"`{task}`" for task in result.tasks) or "this cell"
+    tasks = ", ".join(f"`{task}`" for task in result.tasks) or _("this cell")
     if result.problem is not None:
-        return f"Hidden tests failed for {tasks} (0 of {points:g} {unit}): {result.problem}."
+        return _("Hidden tests failed for {tasks} (0 of {points:g} {unit}): {problem}.").format(
+            tasks=tasks, points=points, unit=unit, problem=result.problem
+        )
     n, passed = result.cases, result.passed
-    on_all = "" if n == 1 else f" on all {n} inputs"
     if passed == n:
-        return f"Hidden tests passed: {tasks} correct{on_all} ({points:g} of {points:g} {unit})."
-    if passed == 0:
-        return f"Hidden tests failed: {tasks} wrong{on_all} (0 of {points:g} {unit})."
-    score = points * passed / n
-    return (
-        f"Hidden tests: {tasks} correct on {passed} of {n} inputs "
-        f"({score:.2f} of {points:g} {unit})."
+        text = (
+            _("Hidden tests passed: {tasks} correct ({points:g} of {points:g} {unit}).")
+            if n == 1
+            else _(
+                "Hidden tests passed: {tasks} correct on all {n} inputs ({points:g} of {points:g} "
+                "{unit})."
+            )
+        )
+    elif passed == 0:
+        text = (
+            _("Hidden tests failed: {tasks} wrong (0 of {points:g} {unit}).")
+            if n == 1
+            else _("Hidden tests failed: {tasks} wrong on all {n} inputs (0 of {points:g} {unit}).")
+        )
+    else:
+        text = _(
+            "Hidden tests: {tasks} correct on {passed} of {n} inputs ({score:.2f} of {points:g} "
+            "{unit})."
+        )
+    return text.format(
+        tasks=tasks, n=n, passed=passed, score=points * passed / n, points=points, unit=unit
     )
 
 
@@ -166,9 +184,9 @@ def verdict_outputs(
     would score it against 0 points; the bonus step credits its share instead.
     """
     headline = (
-        _headline(result, points, "points")
+        _headline(result, points, _("points"))
         if bonus is None
-        else _headline(result, bonus, "bonus points")
+        else _headline(result, bonus, _("bonus points"))
     )
     lines = _wrapped(headline, "", "  ")
     if result.problem is not None:
@@ -178,16 +196,16 @@ def verdict_outputs(
         lines += _problem_lines(problem, with_task)
     hidden = len(result.problems) - _MAX_LISTED_PROBLEMS
     if hidden > 0:
-        lines.append(f"... and {hidden} more kinds of problem.")
+        lines.append(_("... and {hidden} more kinds of problem.").format(hidden=hidden))
     for hint in result.hints:
         lines += _problem_lines(hint, with_task, hint=True)
     if result.passed == 0:
         return [_error(headline, lines)]
     if result.passed == result.cases or bonus is not None:
-        return [_text("\n".join(lines))]
+        return [_text(lines)]
     score = points * result.passed / result.cases
     return [
-        _text("\n".join(lines)),
+        _text(lines),
         from_dict(
             {
                 "output_type": "execute_result",
@@ -199,7 +217,8 @@ def verdict_outputs(
     ]
 
 
-def _text(text: str) -> NotebookNode:
+def _text(lines: list[str]) -> NotebookNode:
+    text = plain_text_lines("\n".join(lines))
     return from_dict({"output_type": "display_data", "data": {"text/plain": text}, "metadata": {}})
 
 
@@ -208,7 +227,7 @@ def _error(headline: str, lines: list[str]) -> NotebookNode:
         {
             "output_type": "error",
             "ename": "HiddenTestsFailed",
-            "evalue": headline,
-            "traceback": lines,
+            "evalue": plain_text_lines(headline),
+            "traceback": [plain_text_lines(line) for line in lines],
         }
     )

@@ -7,7 +7,8 @@ when every example is right, and raises an ``AssertionError`` at the first that 
 saying which: "correct on the worked example, wrong on a 4x7 input with a 3x1 filter:
 ...". The message names the typical mistake your answer looks like, or else the first
 wrong entry. When your function raises an error, the error is yours to read; a note
-under it says on which example it came.
+under it says on which example it came. Everything is said in the notebook's language
+(``conv_language.use``): the messages, the mistakes' sentences and the examples' names.
 
 This file holds no reference implementation: the expected values are literal numbers in
 ``conv_checks_expected.json`` beside it, written by ``make notebooks`` (a command for the
@@ -27,6 +28,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
 
+import conv_language
 import numpy as np
 
 __all__ = [
@@ -63,6 +65,24 @@ __all__ = [
 ]
 
 EXPECTED_FILE = Path(__file__).with_name("conv_checks_expected.json")
+# What the checks say, in the notebook's language (``conv_language.use``).
+_ = conv_language.gettext
+plain_text = conv_language.plain_text
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for translation where it is defined; it is translated where said
+    (with ``_``, in the notebook's language: ``conv_language``)."""
+    return text
+
+
+def _and(items: list[str], on: bool = False) -> str:
+    """``a``, ``a and b``, ``a and b and c`` (``and on`` between them when ``on``)."""
+    template = _("{items} and on {last}") if on else _("{items} and {last}")
+    said = items[0]
+    for item in items[1:]:
+        said = template.format(items=said, last=item)
+    return said
 
 
 # ------------------------------------------------------------- example inputs
@@ -108,7 +128,11 @@ def _claimed_gradient(gradient: list, call: str, *expected_args: np.ndarray) -> 
             np.shape(got) == want.shape and np.array_equal(got, want)
             for got, want in zip(args, expected_args, strict=True)
         ):
-            _fail(f"gradient_check: call {call}, with the X, F and dO you were given.")
+            _fail(
+                _("gradient_check: call {call}, with the X, F and dO you were given.").format(
+                    call=call
+                )
+            )
         return np.array(gradient, dtype=float)
 
     return backward
@@ -128,9 +152,9 @@ def _gradient_check_arguments() -> list[tuple[str, tuple]]:
     rotated_dF = [[32, 27], [34, 41]]  # the right dF is [[41, 34], [27, 32]]
     unrotated_dX = [[3, 7, 5, 10, 3], [7, 9, 15, 11, 7], [2, 5, 5, 7, 2]]
     claims = (
-        ("a 3x4 input with the right gradients", right_dF, right_dX, (X, F, dO)),
+        (N_("a 3x4 input with the right gradients"), right_dF, right_dX, (X, F, dO)),
         (
-            "a 3x5 input with dF rotated and dX from an unrotated F",
+            N_("a 3x5 input with dF rotated and dX from an unrotated F"),
             rotated_dF,
             unrotated_dX,
             (X35, F22, dO24),
@@ -178,33 +202,33 @@ def example_arguments() -> dict[str, list[tuple[str, tuple]]]:
         [[0.25, -0.5, 1.0, 0.75, 0.0, 0.5, -0.75], [-0.25, 0.5, 0.0, 1.5, -1.0, 0.25, 1.0]]
     )
     F23 = np.array([[1, 0, -2], [3, 1, 0]])
-    worked = "the worked example"
-    other = "a 4x7 input with a 3x1 filter"
+    worked = N_("the worked example")
+    other = N_("a 4x7 input with a 3x1 filter")
     return {
         "conv2d_output_shape": [(worked, ((3, 3), (2, 2))), (other, ((4, 7), (3, 1)))],
         "conv2d_forward": [(worked, (X, F)), (other, (X47, F31))],
-        "gap_forward": [(worked, (O,)), ("a 2x3 map", (np.array([[1, 2, 4], [3, 5, 7]]),))],
-        "gap_backward": [(worked, (1, (2, 2))), ("a 2x3 map with dL/dZ = 3", (3, (2, 3)))],
+        "gap_forward": [(worked, (O,)), (N_("a 2x3 map"), (np.array([[1, 2, 4], [3, 5, 7]]),))],
+        "gap_backward": [(worked, (1, (2, 2))), (N_("a 2x3 map with dL/dZ = 3"), (3, (2, 3)))],
         "jacobian_output_wrt_filter": [(worked, (X, (2, 2))), (other, (X47, (3, 1)))],
         "conv2d_backward_filter": [(worked, (X, dO)), (other, (X47, dO27))],
         "jacobian_output_wrt_input": [(worked, ((3, 3), F)), (other, ((4, 7), F31))],
         "pad2d": [
-            ("the worked example's O padded by 1", (O, 1)),
-            ("the worked example's O padded by (1, 2)", (O, (1, 2))),
-            ("a 2x3 array padded by (2, 1)", (F23, (2, 1))),
+            (N_("the worked example's O padded by 1"), (O, 1)),
+            (N_("the worked example's O padded by (1, 2)"), (O, (1, 2))),
+            (N_("a 2x3 array padded by (2, 1)"), (F23, (2, 1))),
         ],
-        "rot180": [(worked, (F,)), ("a 2x3 filter", (F23,))],
+        "rot180": [(worked, (F,)), (N_("a 2x3 filter"), (F23,))],
         "conv2d_backward_input": [(worked, (dO, F)), (other, (dO27, F31))],
         "numerical_gradient": [
-            ("sum(W**3)/3 at the worked example's F", (third_of_cube_sum, F, 1e-5)),
-            ("sum(W**3)/3 at a 2x3 float W", (third_of_cube_sum, F23 / 4, 1e-5)),
+            (N_("sum(W**3)/3 at the worked example's F"), (third_of_cube_sum, F, 1e-5)),
+            (N_("sum(W**3)/3 at a 2x3 float W"), (third_of_cube_sum, F23 / 4, 1e-5)),
         ],
         "relative_error": [
             (
-                "dL/dF and a slightly wrong copy of it",
+                N_("dL/dF and a slightly wrong copy of it"),
                 (dF, dF + np.array([[0.0, 0.01], [-0.02, 0.0]])),
             ),
-            ("two 2x7 arrays", (dO27, dO27 + np.linspace(-0.2, 0.3, 14).reshape(2, 7))),
+            (N_("two 2x7 arrays"), (dO27, dO27 + np.linspace(-0.2, 0.3, 14).reshape(2, 7))),
         ],
         "gradient_check": _gradient_check_arguments(),
         "training_step": [(worked, (X, F, 12, 0.1)), (other, (X47, F31, -2, 0.05))],
@@ -226,8 +250,8 @@ def _layer_arguments() -> dict[str, list[tuple[str, tuple]]]:
     dO = (np.arange(48).reshape(2, 2, 3, 4) * 3 % 5 - 2) / 4
     X_1 = np.array([[2, 3, 4], [3, 1, 5], [4, -1, -2]]).reshape(1, 1, 3, 3)
     F_1 = np.array([[0, 3], [1, -2]]).reshape(1, 1, 2, 2)
-    batch = "a small batch (2 inputs, 2 channels, 2 filters, stride 2, padding 1)"
-    as_layer = "the worked example as a layer"
+    batch = N_("a small batch (2 inputs, 2 channels, 2 filters, stride 2, padding 1)")
+    as_layer = N_("the worked example as a layer")
     forward = [(as_layer, (X_1, F_1, np.zeros(1), 1, 0)), (batch, (X, F, b, 2, 1))]
     backward = [
         (as_layer, (np.full((1, 1, 2, 2), 0.25), X_1, F_1, 1, 0)),
@@ -254,15 +278,18 @@ def _layer_arguments() -> dict[str, list[tuple[str, tuple]]]:
         ]
     ).reshape(1, 2, 5, 6)
     dP = np.array([[[[-5, -4, 4], [2, -5, 1]], [[3, -4, 5], [3, -2, -2]]]])
-    pooled = "two 5x6 maps with ties inside 3x2 windows, stride 2"
-    worked_pooled = "the worked example's X (2x2 windows, stride 1)"
+    pooled = N_("two 5x6 maps with ties inside 3x2 windows, stride 2")
+    worked_pooled = N_("the worked example's X (2x2 windows, stride 1)")
     return {
         "conv_layer_output_shape": [
             (
-                "CIFAR-sized 32x32 inputs, 3x3 filters, padding 1",
+                N_("CIFAR-sized 32x32 inputs, 3x3 filters, padding 1"),
                 ((8, 3, 32, 32), (16, 3, 3, 3), 1, 1),
             ),
-            ("a 4x7 input, 3x2 filters, stride 3, padding 2", ((2, 3, 4, 7), (4, 3, 3, 2), 3, 2)),
+            (
+                N_("a 4x7 input, 3x2 filters, stride 3, padding 2"),
+                ((2, 3, 4, 7), (4, 3, 3, 2), 3, 2),
+            ),
         ],
         "conv_layer_forward": forward,
         "conv_layer_backward": backward,
@@ -365,30 +392,39 @@ def answers_match(answer: Any, expected: Any, task: str | None = None) -> bool:
 
 
 def _first_difference(
-    answer: Any, expected: Any, task: str | None, parts: list[str], part: str = ""
+    answer: Any, expected: Any, task: str | None, parts: list[dict[str, str]], part: str = ""
 ) -> str:
     """Describe where a wrong answer first departs from the expected one."""
     if isinstance(expected, tuple):
         if not isinstance(answer, (tuple, list)) or len(answer) != len(expected):
-            return f"expected a tuple of {len(expected)} values, got {answer!r}"
+            return _("expected a tuple of {count} values, got {answer}").format(
+                count=len(expected), answer=repr(answer)
+            )
         for index, (a, e) in enumerate(zip(answer, expected, strict=True)):
             if not answers_match(a, e, task):
-                name = parts[index] if index < len(parts) else f"value {index + 1}"
+                name = (
+                    _(parts[index]["wording"]).format(name=parts[index]["name"])
+                    if index < len(parts)
+                    else _("value {number}").format(number=index + 1)
+                )
                 return _first_difference(a, e, task, [], f"{name}: ")
     try:
         got = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
-        return f"{part}expected numbers, got {answer!r}"
+        return part + _("expected numbers, got {answer}").format(answer=repr(answer))
     want = np.asarray(expected, dtype=float)
     if got.shape != want.shape:
-        return f"{part}expected shape {want.shape}, got shape {got.shape}"
+        return part + _("expected shape {expected}, got shape {shape}").format(
+            expected=want.shape, shape=got.shape
+        )
     if want.ndim == 0:
-        return f"{part}expected {float(want):.10g}, got {float(got):.10g}"
+        return part + _("expected {expected:.10g}, got {value:.10g}").format(
+            expected=float(want), value=float(got)
+        )
     index = tuple(int(i) for i in np.argwhere(_wrong_entries(got, want, _tolerance(task)))[0])
-    return (
-        f"{part}first wrong entry at {list(index)}: "
-        f"expected {want[index]:.10g}, got {got[index]:.10g}"
-    )
+    return part + _(
+        "first wrong entry at {index}: expected {expected:.10g}, got {value:.10g}"
+    ).format(index=list(index), expected=want[index], value=got[index])
 
 
 def _pair_from_array(answer: Any, expected: Any) -> Any:
@@ -434,12 +470,12 @@ def _named(answer: Any, case: dict[str, Any], task: str) -> str | None:
     """The sentence for the typical mistake a wrong answer matches, if any."""
     data = _expected()
     if answer is None:
-        return data["returned_none"]
+        return _(data["returned_none"])
     for mistake in case["mistakes"]:
         if _recognised(answer, mistake, task):
-            return mistake["message"]
+            return _(mistake["message"])
     if _truncated(answer, case["expected"], task):
-        return data["integer_result"]
+        return _(data["integer_result"])
     return None
 
 
@@ -447,7 +483,7 @@ def _where(passed: list[str], failed: str) -> str:
     """Which example failed, after those that passed."""
     if not passed:
         return ""
-    return f"correct on {' and '.join(passed)}, wrong on {failed}: "
+    return _("correct on {passed}, wrong on {failed}: ").format(passed=_and(passed), failed=failed)
 
 
 # The checks' own frames carry __tracebackhide__, so IPython leaves them out of a
@@ -455,7 +491,7 @@ def _where(passed: list[str], failed: str) -> str:
 # student reads their call, then the message.
 def _fail(message: str) -> NoReturn:
     """Stop the check with this message."""
-    raise AssertionError(message) from None
+    raise AssertionError(plain_text(message)) from None
 
 
 def _check_function(task: str, func: Callable) -> None:
@@ -465,7 +501,8 @@ def _check_function(task: str, func: Callable) -> None:
     parts = data["tasks"][task]["parts"]
     passed: list[str] = []
     examples = example_arguments()[task]
-    for case, (description, args) in zip(cases, examples, strict=True):
+    for case, (english, args) in zip(cases, examples, strict=True):
+        description = _(english)
         before = copy.deepcopy(args)
         try:
             answer = _pair_from_array(func(*args), case["expected"])
@@ -473,14 +510,14 @@ def _check_function(task: str, func: Callable) -> None:
             # The student's own error, untouched, with a note on where it came from. It
             # names no mistake: on two examples, many a slip raises the same error.
             if passed:
+                note = _("{task}: correct on {passed}, but this error came on {failed}.")
                 error.add_note(
-                    f"{task}: correct on {' and '.join(passed)}, but this error came on "
-                    f"{description}."
+                    plain_text(note.format(task=task, passed=_and(passed), failed=description))
                 )
             raise
         where = _where(passed, description)
         if not _unchanged(args, before):
-            _fail(f"{task}: {where}{data['input_modified']}")
+            _fail(f"{task}: {where}{_(data['input_modified'])}")
         if not answers_match(answer, case["expected"], task):
             named = _named(answer, case, task)
             if named is not None:
@@ -488,9 +525,13 @@ def _check_function(task: str, func: Callable) -> None:
             _fail(f"{task}: {where}{_first_difference(answer, case['expected'], task, parts)}.")
         answer_parts = answer if isinstance(answer, tuple) else (answer,)
         if any(_is_integer_array(part) for part in answer_parts):
-            _fail(f"{task}: {where}{data['integer_result']}")
+            _fail(f"{task}: {where}{_(data['integer_result'])}")
         passed.append(description)
-    print(f"{task}: correct on {' and on '.join(passed)}.")
+    print(
+        plain_text(
+            _("{task}: correct on {passed}.").format(task=task, passed=_and(passed, on=True))
+        )
+    )
 
 
 # ----------------------------------------------------------- exact hand values
@@ -505,7 +546,7 @@ def _exact(value: Any) -> np.ndarray:
         if isinstance(element, np.generic):
             element = element.item()
         if isinstance(element, bool) or not isinstance(element, (int, float, Fraction)):
-            raise ValueError(f"{element!r} is not a number")
+            raise ValueError(_("{element} is not a number").format(element=repr(element)))
         exact[index] = Fraction(element)
     return exact
 
@@ -547,7 +588,11 @@ def _exactly(value: Fraction) -> str:
     """How to write a value exactly: ``9/4 is `Fraction(9, 4)` or 2.25``."""
     written = f"`Fraction({value.numerator}, {value.denominator})`"
     decimal = _decimal(value)
-    return f"{value} is {written}" + (f" or {decimal}" if decimal else "")
+    if decimal:
+        return _("{value} is {written} or {decimal}").format(
+            value=value, written=written, decimal=decimal
+        )
+    return _("{value} is {written}").format(value=value, written=written)
 
 
 def _check_by_hand(task: str, value: Any) -> None:
@@ -558,27 +603,44 @@ def _check_by_hand(task: str, value: Any) -> None:
         exact = _exact(value)
     except (TypeError, ValueError) as error:
         _fail(
-            f"{task}: write numbers only (ints or Fractions, nested lists for a matrix): {error}."
+            _(
+                "{task}: write numbers only (ints or Fractions, nested lists for a matrix): "
+                "{error}."
+            ).format(task=task, error=error)
         )
     if exact.shape != expected.shape:
-        _fail(f"{task}: expected shape {expected.shape}, got shape {exact.shape}.")
+        _fail(
+            _("{task}: expected shape {expected}, got shape {shape}.").format(
+                task=task, expected=expected.shape, shape=exact.shape
+            )
+        )
     if np.array_equal(exact, expected):
-        print(f"{task}: exactly right.")
+        print(plain_text(_("{task}: exactly right.").format(task=task)))
         return
     for mistake in case["mistakes"]:
         for answer in mistake["answers"]:
             wrong = np.array(answer, dtype=object)
             if wrong.shape == exact.shape and np.array_equal(exact, wrong):
-                _fail(f"{task}: {mistake['message']}")
+                _fail(f"{task}: {_(mistake['message'])}")
     index = next(i for i in np.ndindex(exact.shape) if exact[i] != expected[i])
-    position = f" at {list(index)}" if index else ""
     written = _typed(np.array(value, dtype=object)[index])
     if _looks_rounded(written, expected[index]):
-        _fail(
-            f"{task}: the value{position} is not exact: you wrote {written}; "
-            f"{_exactly(expected[index])}."
+        template = (
+            _("{task}: the value at {index} is not exact: you wrote {written}; {exactly}.")
+            if index
+            else _("{task}: the value is not exact: you wrote {written}; {exactly}.")
         )
-    _fail(f"{task}: the value{position} is not right yet: you wrote {written}.")
+    else:
+        template = (
+            _("{task}: the value at {index} is not right yet: you wrote {written}.")
+            if index
+            else _("{task}: the value is not right yet: you wrote {written}.")
+        )
+    _fail(
+        template.format(
+            task=task, index=list(index), written=written, exactly=_exactly(expected[index])
+        )
+    )
 
 
 # ------------------------------------------------------------------ the checks

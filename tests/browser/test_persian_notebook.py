@@ -10,8 +10,8 @@ opens in the student's own JupyterLab. Before any answer, the page itself is rea
   symbol is drawn left of the last one.
 
 Then the student answers with a typical mistake (the filter flipped in the forward
-pass), runs every cell and reads the check's message naming it; the language cell set
-the helpers to Persian, so the pictures' titles are Persian. Validate names the mistake
+pass), runs every cell and reads the check's message naming it, in Persian; the language
+cell set the helpers to Persian, so the pictures' titles are Persian too. Validate names the mistake
 too, and does not complain that a locked cell changed: the translated cells carry their
 own checksums. Screenshots of each step are kept (the folder is printed at the end).
 """
@@ -26,6 +26,8 @@ import nbformat
 import pytest
 
 from autograder.course.build import translate_release
+from autograder.i18n.catalogue import Translations
+from autograder.i18n.messages import GRADER_DOMAIN
 from autograder.verify.tasks import misconception
 
 from .course import ASSIGNMENT, FLIPPED_FORWARD, grade_id, graded_tasks, instructor_answers
@@ -172,12 +174,18 @@ def test_formulas_are_drawn_left_to_right(run: PersianRun) -> None:
             assert formula["firstLeft"] < formula["lastLeft"], formula
 
 
-def test_the_check_names_the_mistake(run: PersianRun) -> None:
+def _persian_sentence() -> str:
+    """The mistake's sentence as the translators' catalogue has it in Persian."""
+    english = misconception("conv2d_forward", MISTAKE).message
+    persian = Translations.load("fa", GRADER_DOMAIN).get(None, english)
+    assert persian, english
+    return persian
+
+
+def test_the_check_names_the_mistake_in_persian(run: PersianRun) -> None:
     index = graded_tasks(run.release)["conv2d_forward"]
-    message = misconception("conv2d_forward", MISTAKE).message
-    # The visible checks' messages are English until issue 12's follow-up translates them;
-    # then this expects the Persian sentence.
-    assert message in run.cells[index].text
+    assert _persian_sentence() in run.cells[index].text
+    assert misconception("conv2d_forward", MISTAKE).message not in run.cells[index].text
     assert [i for i, cell in enumerate(run.cells) if cell.errors] == [index]
     assert run.alerts == []
 
@@ -192,7 +200,6 @@ def test_the_helpers_speak_persian_before_the_mistake(run: PersianRun) -> None:
 
 
 def test_validate_names_the_mistake_and_accepts_the_translated_cells(run: PersianRun) -> None:
-    message = misconception("conv2d_forward", MISTAKE).message
     assert not run.validation.passed
-    assert message in run.validation.text
+    assert _persian_sentence() in run.validation.text
     assert "CHANGED" not in run.validation.text.upper(), run.validation.text

@@ -29,6 +29,8 @@ from autograder.course.reports import (
     misconception_message,
     write_report,
 )
+from autograder.i18n.catalogue import Translations
+from autograder.i18n.messages import GRADER_DOMAIN
 from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT, RETURNED_NONE
 from autograder.verify.preprocessors import RESOURCES_KEY, ArmProbes, VerifyProbes
 from autograder.verify.tasks import TASKS
@@ -125,6 +127,24 @@ def test_the_student_summary_lists_scores_misconceptions_and_what_waits(results)
     assert "02_mul: corrupt notebook" in carol
     alice = render_summary(results.students[0], results)
     assert "No typical mistake was recognised" in alice
+
+
+def test_a_persian_students_summary_is_persian_and_the_instructors_report_english(
+    results, tmp_path
+):
+    persian = Translations.load("fa", GRADER_DOMAIN)
+    bob = results.students[2]
+    bob.language = "fa"
+    summary = render_summary(bob, results)
+    total = persian.get(None, "Total: {total}").format(total="1.5 / 5")
+    assert f"**{total}**" in summary
+    assert f"- `conv2d_forward`: {persian.get(None, misconception_message(*FLIPPED))}" in summary
+    assert "## " + persian.get(None, "What your answers looked like") in summary
+    assert misconception_message(*FLIPPED) not in summary and "Total" not in summary
+    # The class's report is the instructor's: English, whatever the students read.
+    page = write_report(results, tmp_path)["html"].read_text(encoding="utf-8")
+    assert misconception_message(*FLIPPED) in page or "kernel_flipped" in page
+    assert not re.search("[\u0600-\u06ff]", page)
 
 
 # ------------------------------------------------------------------ bonus points
@@ -348,7 +368,7 @@ def test_every_diagnosis_reads_its_own_sentence_everywhere(index, tmp_path):
     nb = _verified(column)
     path = tmp_path / "probed.ipynb"
     nbformat.write(nb, path)
-    read_back, _ = reports._verdicts(path)
+    read_back, _copied, _language = reports._verdicts(path)
     exercises = []
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")

@@ -29,9 +29,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from nbgrader import utils as nbgrader_utils
 
+from autograder.course.feedback_files import render_summary
+from autograder.course.reports import collect
+from autograder.i18n.catalogue import Translations
+from autograder.i18n.messages import GRADER_DOMAIN
 from autograder.i18n.notebooks import LANGUAGE_CELL_ID, notebook_language
+from autograder.verify.hide_hidden_tests import HIDDEN_PLACEHOLDER
+from autograder.verify.tasks import misconception
 from notebook_runs import SOURCE_DIR
 from probe_course import ASSIGNMENT, nbgrader, scores, write_config
 
@@ -39,6 +46,8 @@ NOTEBOOK = "01_forward.ipynb"
 REPO = Path(__file__).resolve().parents[2]
 CONV_GRADER = Path(sys.executable).parent / "conv-grader"
 PERSIAN = re.compile("[\u0600-\u06ff]")
+# RLM, LRI, RLI, PDI: the marks that make a plain-text line read right to left.
+_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200f\u2066\u2067\u2069"))
 _STUB = re.compile(r"^([ \t]*)# .*\n[ \t]*raise NotImplementedError\(\)", re.MULTILINE)
 
 _ANSWERS = {
@@ -162,6 +171,12 @@ def test_autograde_puts_the_gradebooks_english_back_into_locked_cells(course) ->
     ]
 
 
+def html_text(html: str) -> str:
+    """A page's text as a reader reads it: words apart, no invisible direction marks."""
+    text = BeautifulSoup(html, "html.parser").get_text(" ")
+    return " ".join(text.translate(_DIRECTION_MARKS).split())
+
+
 def _feedback(course: Path, student: str) -> str:
     path = course / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")
     return path.read_text(encoding="utf-8")
@@ -174,12 +189,34 @@ def test_persian_feedback_is_persian_names_the_mistake_and_hides_the_tests(cours
     # The test cell's docstring, translated back after autograde restored the English.
     assert "conv2d_forward خروجی O مثال حل‌شده را می‌دهد" in html
     assert "conv_probe" not in html and "BEGIN HIDDEN TESTS" not in html
-    # The verdict names the mistake (the grader's messages are English until they are
-    # translated: issue 12's follow-up).
-    assert re.search(r"flip|rotat", html, re.IGNORECASE)
+    # The verdict names the mistake in Persian; the page's own words are Persian too.
+    flipped = misconception("conv2d_forward", "kernel_flipped").message
+    persian = Translations.load("fa", GRADER_DOMAIN)
+    said = html_text(html)
+    assert " ".join(persian.get(None, flipped).split()) in said
+    assert flipped not in said
+    assert f"{persian.get(None, 'Score')}: " in said and "Score:" not in said
+    assert f"{persian.get(None, 'Test cell')}" in said and "Test cell" not in said
+    assert persian.get(None, HIDDEN_PLACEHOLDER) in said and HIDDEN_PLACEHOLDER not in said
+    # Each line of an output takes its own direction: the verdict's lines read right to left.
+    assert "unicode-bidi: plaintext" in html
 
 
 def test_english_feedback_has_no_persian(course) -> None:
     html = _feedback(course, "ana")
     assert not PERSIAN.search(html)
     assert "The forward pass: a filter sliding over an image" in html
+    said = html_text(html)
+    assert "Score: " in said and "Test cell" in said
+    assert " ".join(misconception("conv2d_forward", "kernel_flipped").message.split()) in said
+    assert "unicode-bidi: plaintext" not in html
+
+
+def test_each_students_summary_speaks_the_language_of_their_notebooks(course) -> None:
+    results = collect(course, ASSIGNMENT)
+    by_id = {student.student_id: student for student in results.students}
+    assert (by_id["ana"].language, by_id["bahar"].language) == ("en", "fa")
+    flipped = misconception("conv2d_forward", "kernel_flipped").message
+    persian = Translations.load("fa", GRADER_DOMAIN).get(None, flipped)
+    assert persian in render_summary(by_id["bahar"], results)
+    assert flipped in render_summary(by_id["ana"], results)

@@ -16,7 +16,7 @@ import pytest
 from nbgrader import utils
 from traitlets.config import Config
 
-from autograder.i18n.catalogue import Translations, load, po_path, po_text
+from autograder.i18n.catalogue import LOCALE_DIR, Translations, load, po_path, po_text
 from autograder.i18n.feedback import TranslateLockedCells
 from autograder.i18n.notebooks import Lookup, set_notebook_language, translate_cell
 from autograder.verify.config import SAFE_FEEDBACK, configure
@@ -89,10 +89,14 @@ def test_a_translation_that_would_change_a_cell_leaves_it_english(graded, tmp_pa
     assert by_id["01-header"].source.startswith('<div dir="rtl"')  # the rest is translated
 
 
-def test_configure_translates_feedback_from_the_course_catalogues() -> None:
+def test_configure_translates_feedback_from_the_course_catalogues(tmp_path) -> None:
     c = Config()
-    configure(c, "/course")
+    configure(c, str(tmp_path))
     steps = c.GenerateFeedback.preprocessors
     assert steps[0] == SAFE_FEEDBACK[0] and steps[1] is TranslateLockedCells
     assert steps[2:] == SAFE_FEEDBACK[1:]  # before the hidden tests are cut out
-    assert c.TranslateLockedCells.locale_dir == "/course/locale"
+    # A course without catalogues of its own uses the project's, as its release did.
+    assert c.TranslateLockedCells.locale_dir == str(LOCALE_DIR)
+    (tmp_path / "locale").mkdir()
+    configure(c, str(tmp_path))
+    assert c.TranslateLockedCells.locale_dir == str(tmp_path / "locale")

@@ -27,6 +27,9 @@ from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
 import sandbox_course as course_kit
+from autograder.i18n.catalogue import Translations
+from autograder.i18n.messages import GRADER_DOMAIN
+from autograder.i18n.notebooks import set_notebook_language
 from autograder.jail import execute as sandbox
 from autograder.jail import kernel_wrapper, kernelspec
 from autograder.jail.kernel_wrapper import PLAN_VARIABLE
@@ -669,8 +672,15 @@ def _graded_cell(source: str, grade_id: str):
     return cell
 
 
-def _execute(short_tmp: Path, cells: list, resources: dict | None = None, **settings):
-    """Run ``cells`` through SandboxedExecute with ``Sandbox`` ``settings``; return them."""
+def _execute(
+    short_tmp: Path,
+    cells: list,
+    resources: dict | None = None,
+    settings_language: str = "en",
+    **settings,
+):
+    """Run ``cells`` (a notebook in ``settings_language``) through SandboxedExecute with
+    ``Sandbox`` ``settings``; return them."""
     helpers, work_root = short_tmp / "helpers", short_tmp / "k"
     helpers.mkdir(exist_ok=True)
     work_root.mkdir(exist_ok=True)
@@ -683,6 +693,7 @@ def _execute(short_tmp: Path, cells: list, resources: dict | None = None, **sett
     for name, value in settings.items():
         setattr(config.Sandbox, name, value)
     notebook = new_notebook(cells=cells)
+    set_notebook_language(notebook, settings_language)
     sandbox.SandboxedExecute(config=config).preprocess(
         notebook, {"metadata": {"path": "."}, **(resources or {})}
     )
@@ -733,6 +744,22 @@ def test_a_notebook_past_its_cell_budget_is_stopped_with_the_reason(short_tmp):
     assert [_errors(cell) for cell in cells[:4]] == [[], [], [], []]
     reason = "Not run: the notebook ran the 3 code cells it may run."
     assert _errors(cells[4]) == _errors(cells[5]) == [(sandbox.BUDGET_ERROR, reason)]
+
+
+def test_a_persian_notebook_is_told_why_in_persian_and_the_instructor_in_english(short_tmp):
+    cells = _execute(
+        short_tmp,
+        [new_code_cell(source) for source in ("a = 1", "b = 2", "c = 3")],
+        settings_language="fa",
+        notebook_cells=2,
+    )
+    (error,) = [o for o in cells[2].outputs if o.output_type == "error"]
+    # The flags and the log read the value: English, as for any notebook.
+    assert error.evalue == "Not run: the notebook ran the 2 code cells it may run."
+    persian = Translations.load("fa", GRADER_DOMAIN)
+    reason = persian.get(None, "the notebook ran the {cells} code cells it may run")
+    said = persian.get(None, "Not run: {reason}.").format(reason=reason.format(cells=2))
+    assert error.traceback == ["\u200f\u2067" + said + "\u2069"]
 
 
 def test_a_notebook_past_its_output_budget_is_stopped_with_the_reason(short_tmp):

@@ -75,8 +75,12 @@ def _helper_labels() -> list[str]:
     return [
         entry.msgstr.format(**_SAMPLE_FIELDS)
         for entry in load("fa", "conv_messages")
-        # A label with no Persian in it (the symbol "GAP") has nothing to join or reorder.
-        if entry.msgstr and not entry.obsolete and PERSIAN.search(entry.msgstr)
+        # The pictures' words are conv_plots.py's (conv_checks.py's are messages). A label
+        # with no Persian in it (the symbol "GAP") has nothing to join or reorder.
+        if entry.comment.startswith("conv_plots.py:")
+        and entry.msgstr
+        and not entry.obsolete
+        and PERSIAN.search(entry.msgstr)
     ]
 
 

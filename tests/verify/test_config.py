@@ -14,6 +14,7 @@ from nbgrader.preprocessors import Execute
 from traitlets.config import Config, PyFileConfigLoader
 from traitlets.utils.importstring import import_item
 
+from autograder.i18n.feedback import PAGE_FILTERS
 from autograder.jail.execute import SandboxedExecute
 from autograder.jail.kernelspec import KERNEL_NAME
 from autograder.verify.bonus import SaveBonusCredit, bonus_points_in
@@ -76,7 +77,11 @@ def test_configure_owns_the_list_whatever_was_configured_before():
     assert c.HTMLExporter.preprocessors == ["autograder.verify.hide_hidden_tests.HideHiddenTests"]
     # formgrader's submission view and feedback: sanitised, under a policy, MathJax inside.
     assert c.HTMLExporter.sanitize_html is True
-    assert c.HTMLExporter.filters == {**SANITISER_FILTERS, "secure_head": SECURE_HEAD_FILTER}
+    assert c.HTMLExporter.filters == {
+        **SANITISER_FILTERS,
+        "secure_head": SECURE_HEAD_FILTER,
+        **PAGE_FILTERS,
+    }
     assert c.HTMLExporter.template_file == PAGE_TEMPLATE
     assert c.HTMLExporter.extra_template_basedirs[0] == str(TEMPLATES)
 

@@ -13,6 +13,9 @@ import pytest
 from autograder.course.grading import LEDGER_FILE, grade
 from autograder.course.reports import GRADED, NEEDS_HUMAN, collect, write_report
 from autograder.course.samples import SAMPLE_CLASS, _source_solutions
+from autograder.i18n.catalogue import Translations
+from autograder.i18n.messages import GRADER_DOMAIN
+from autograder.i18n.notebooks import set_notebook_language
 from autograder.verify.copying import (
     COPY_METADATA_KEY,
     SIMILARITY_THRESHOLD,
@@ -205,6 +208,10 @@ def graded_class(tmp_path_factory):
         {"answer": "add", "notebook": "x", "cell": "y", "given": "z", "similarity": 1.0}
     ]
     nbformat.write(notebook, forger / "01_add.ipynb")
+    persian = submit(course, "kopi", {"01_add": COPIED_ADD, "02_mul": MUL})
+    notebook = nbformat.read(persian / "01_add.ipynb", 4)
+    set_notebook_language(notebook, "fa")
+    nbformat.write(notebook, persian / "01_add.ipynb")
     outcomes = {o.student_id: o for o in grade(course, ASSIGNMENT, jobs=2, progress=False)}
     return course, outcomes
 
@@ -236,6 +243,20 @@ def test_formgrader_and_the_report_show_the_evidence(graded_class):
     paths = write_report(collect(course, ASSIGNMENT), course / "reports")
     page = Path(paths["html"]).read_text()
     assert "copier" in page and "similarity 1.00" in page
+
+
+def test_a_persian_student_reads_the_note_in_persian_and_the_instructor_in_english(
+    graded_class,
+):
+    course, outcomes = graded_class
+    notebook = nbformat.read(course / "autograded/kopi" / ASSIGNMENT / "01_add.ipynb", 4)
+    answer = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    (note,) = [o.data["text/plain"] for o in answer.outputs if o.output_type == "display_data"]
+    persian = Translations.load("fa", GRADER_DOMAIN)
+    assert persian.get(None, "This note changes no score; an instructor will look.") in note
+    assert "Needs a human" not in note and "mul_given" in note
+    evidence = "`add` matches the code given in 02_mul (cell mul_given, `add`): similarity 1.00"
+    assert any(evidence in reason for reason in outcomes["kopi"].reasons)
 
 
 def test_the_report_finds_copies_without_a_ledger(graded_class, tmp_path):

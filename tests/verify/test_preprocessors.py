@@ -23,6 +23,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.utils import determine_grade
 
+from autograder.i18n.catalogue import Translations
+from autograder.i18n.messages import GRADER_DOMAIN
+from autograder.i18n.notebooks import set_notebook_language
 from autograder.maths import reference
 from autograder.maths.misconceptions import INPUT_MODIFIED, INTEGER_RESULT
 from autograder.verify import tasks
@@ -508,6 +511,92 @@ def test_a_judging_failure_scores_that_call_0_with_a_reason_and_grading_goes_on(
         " ".join(_verdict_lines(verified.cells[0])).split()
     )
     assert _grade(verified.cells[1]) == POINTS
+
+
+# ------------------------------------------------------- in the notebook's language
+
+RLM, RLI, PDI = "\u200f", "\u2067", "\u2069"
+
+
+def _persian(english: str) -> str:
+    found = Translations.load("fa", GRADER_DOMAIN).get(None, english)
+    assert found, f"no Persian for {english!r} in the catalogue"
+    return found
+
+
+def _armed_in_persian(task: str):
+    nb = new_notebook(cells=[_test_cell(task)])
+    set_notebook_language(nb, "fa")
+    resources = {}
+    ArmProbes().preprocess(nb, resources)
+    return nb, resources
+
+
+def _persian_lines(cell) -> list[str]:
+    """The verdict's lines, each checked to be a right-to-left run and unwrapped."""
+    for output in cell.outputs:
+        if output.output_type == "error" and output.ename == "HiddenTestsFailed":
+            lines = list(output.traceback)
+            break
+        if output.output_type == "display_data" and "text/plain" in output.data:
+            lines = output.data["text/plain"].split("\n")
+            break
+    else:
+        raise AssertionError(f"no verdict in {cell.outputs}")
+    for line in lines:
+        assert line.startswith(RLM + RLI) and line.endswith(PDI), line
+    return [line[2:-1] for line in lines]
+
+
+def test_a_persian_notebooks_verdict_names_the_mistake_in_persian(monkeypatch):
+    flipped = misconception("conv2d_forward", "kernel_flipped")
+    nb, resources = _armed_in_persian("conv2d_forward")
+    _run(nb, {"conv2d_forward": flipped.wrong}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    lines = _persian_lines(cell)
+    headline = _persian(
+        "Hidden tests failed: {tasks} wrong on all {n} inputs (0 of {points:g} {unit})."
+    )
+    assert lines[0] == headline.format(
+        tasks="`conv2d_forward`", n=10, points=POINTS, unit=_persian("points")
+    )
+    said = " ".join(" ".join(lines[1:]).split())
+    assert said.startswith(f"- {' '.join(_persian(flipped.message).split())} {_persian('on')} X ")
+    assert flipped.message not in json.dumps(cell.outputs)
+    # What the gradebook and the reports read is the same in any language.
+    assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == [
+        {"task": "conv2d_forward", "key": "kernel_flipped"}
+    ]
+
+
+def test_a_persian_notebooks_partial_credit_is_the_same_number(monkeypatch):
+    def square_only(X, F):
+        if X.shape[0] != X.shape[1]:
+            return np.zeros((1, 1))
+        return reference.conv2d_forward(X, F)
+
+    nb, resources = _armed_in_persian("conv2d_forward")
+    _run(nb, {"conv2d_forward": square_only}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    cases = resources[RESOURCES_KEY]["t"].calls[0].cases
+    square = sum(case.args[0].shape[0] == case.args[0].shape[1] for case in cases)
+    assert _grade(cell) == pytest.approx(POINTS * square / 10)
+    said = " ".join(_persian_lines(cell))
+    wrong_shape = _persian(
+        "returned shape {shape}; for these inputs the result has shape {expected}"
+    )
+    assert wrong_shape.split("{")[0].strip() in said
+    assert "returned shape" not in said
+
+
+def test_a_persian_notebooks_challenges_are_labelled_in_persian(monkeypatch):
+    nb, resources = _armed_in_persian("conv2d_output_shape")
+    _run(nb, {"conv2d_output_shape": lambda i, f: (i[0] - f[0], i[1] - f[1])}, monkeypatch)
+    cell = _verify(nb, resources).cells[0]
+    (case, *_) = resources[RESOURCES_KEY]["t"].calls[0].cases
+    assert case.label.startswith(_persian("input {input}, filter {filter}").split("{")[0])
+    assert case.case_class.isascii()  # the class's name is the code's, in any language
+    assert case.label in " ".join(_persian_lines(cell))
 
 
 # ---------------------------------------------------- one graded batch of students

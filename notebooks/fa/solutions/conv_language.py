@@ -23,7 +23,7 @@ import gettext as _gettext
 import re
 from pathlib import Path
 
-__all__ = ["SOURCE_LANGUAGE", "current", "gettext", "picture_text", "use"]
+__all__ = ["SOURCE_LANGUAGE", "current", "gettext", "picture_text", "plain_text", "use"]
 
 #: The language the messages are written in.
 SOURCE_LANGUAGE = "en"
@@ -38,6 +38,9 @@ _LTR_CONTENT = re.compile(r"[A-Za-z0-9]")
 # Punctuation that ends a phrase of the right-to-left sentence, not the symbol before it.
 _SENTENCE_PUNCTUATION = ":;,.!?\u060c\u061b\u061f"
 _LRI, _PDI = "\u2066", "\u2069"
+_RLM, _RLI = "\u200f", "\u2067"
+# Languages written right to left, by their BCP 47 primary tag.
+_RTL_LANGUAGES = frozenset({"fa", "ar", "he", "ur"})
 _state = {"language": SOURCE_LANGUAGE, "translations": _gettext.NullTranslations()}
 
 
@@ -78,6 +81,21 @@ def current() -> str:
 def gettext(message: str) -> str:
     """``message`` in the language in use (English when it has no translation)."""
     return _state["translations"].gettext(message)
+
+
+def plain_text(text: str) -> str:
+    """``text`` for a plain-text output (a check's message): in a right-to-left language,
+    each line a right-to-left run.
+
+    A line starts with a right-to-left mark and the rest is isolated (RLM, RLI ... PDI),
+    so its words, code and numbers read in the right order in JupyterLab's left-to-right
+    output area. Unchanged in a left-to-right language.
+    """
+    if _state["language"] not in _RTL_LANGUAGES:
+        return text
+    return "\n".join(
+        f"{_RLM}{_RLI}{line}{_PDI}" if line.strip() else line for line in text.split("\n")
+    )
 
 
 def picture_text(text: str) -> str:
