@@ -43,6 +43,7 @@ __all__ = [
     "compiled_path",
     "current",
     "gettext",
+    "isolated",
     "plain_text_lines",
     "speaking",
 ]
@@ -51,7 +52,7 @@ __all__ = [
 GRADER_DOMAIN = "conv_grader"
 #: Where the compiled catalogues live: inside the package, installed with it.
 COMPILED_DIR = Path(__file__).resolve().parent
-_RLM, _RLI, _PDI = "\u200f", "\u2067", "\u2069"
+_RLM, _RLI, _FSI, _PDI = "\u200f", "\u2067", "\u2068", "\u2069"
 _language: ContextVar[str] = ContextVar("conv_grader_language", default=SOURCE_LANGUAGE)
 
 
@@ -100,6 +101,13 @@ def gettext(text: str) -> str:
 def N_(text: str) -> str:
     """Mark ``text`` for translation where it is defined; it is translated where said."""
     return text
+
+
+def isolated(text: str) -> str:
+    """``text`` as a run of its own direction inside a right-to-left line (FSI ... PDI:
+    its first letter says which), so that a list of symbols such as ``X 4x7 int, F 2x3
+    float;`` keeps its order and punctuation; unchanged in a left-to-right language."""
+    return f"{_FSI}{text}{_PDI}" if _language.get() in RTL_LANGUAGES else text
 
 
 def plain_text_lines(text: str) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from nbformat.notebooknode import NotebookNode, from_dict
 
 from autograder.i18n.messages import gettext as _
-from autograder.i18n.messages import plain_text_lines
+from autograder.i18n.messages import isolated, plain_text_lines
 from autograder.verify.wire import MIME_TYPE
 
 __all__ = ["CellResult", "Problem", "first_error", "neutralised", "verdict_outputs"]
@@ -116,15 +116,21 @@ def _wrapped(text: str, indent: str = "", rest: str | None = None) -> list[str]:
 
 
 def _packed(labels: tuple[str, ...], lead: str, indent: str) -> list[str]:
-    """The labels joined by "; ", each kept whole on one line, lines up to _WIDTH."""
-    lines = [lead + labels[0]]
+    """The labels joined by "; ", each kept whole on one line, lines up to _WIDTH; in a
+    right-to-left verdict each line's labels are isolated, so that ``X 4x7 int, F 2x3
+    float;`` keeps its order and its semicolon."""
+    rows = [[labels[0]]]
+    width = len(lead) + len(labels[0])
     for label in labels[1:]:
-        if len(lines[-1]) + 2 + len(label) <= _WIDTH:
-            lines[-1] += "; " + label
+        if width + 2 + len(label) <= _WIDTH:
+            rows[-1].append(label)
+            width += 2 + len(label)
         else:
-            lines[-1] += ";"
-            lines.append(indent + label)
-    return lines
+            rows.append([label])
+            width = len(indent) + len(label)
+    texts = ["; ".join(row) + ";" for row in rows]
+    texts[-1] = texts[-1].removesuffix(";")
+    return [lead + isolated(texts[0])] + [indent + isolated(text) for text in texts[1:]]
 
 
 def _problem_lines(problem: Problem, with_task: bool, hint: bool = False) -> list[str]:

@@ -46,8 +46,8 @@ NOTEBOOK = "01_forward.ipynb"
 REPO = Path(__file__).resolve().parents[2]
 CONV_GRADER = Path(sys.executable).parent / "conv-grader"
 PERSIAN = re.compile("[\u0600-\u06ff]")
-# RLM, LRI, RLI, PDI: the marks that make a plain-text line read right to left.
-_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200f\u2066\u2067\u2069"))
+# RLM, LRI, RLI, FSI, PDI: the marks that order a plain-text line of either direction.
+_DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200f\u2066\u2067\u2068\u2069"))
 _STUB = re.compile(r"^([ \t]*)# .*\n[ \t]*raise NotImplementedError\(\)", re.MULTILINE)
 
 _ANSWERS = {

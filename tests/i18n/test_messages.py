@@ -68,3 +68,10 @@ def test_every_compiled_catalogue_is_in_the_package() -> None:
     path = messages.compiled_path("fa")
     assert path.parent.name == "i18n" and path.parent.parent.name == "autograder"
     assert path.is_file()
+
+
+def test_a_run_of_symbols_is_isolated_in_right_to_left_text_only() -> None:
+    labels = "X 4x7 int, F 2x3 float;"
+    with speaking("fa"):
+        assert messages.isolated(labels) == f"\u2068{labels}{PDI}"
+    assert messages.isolated(labels) == labels

@@ -515,7 +515,7 @@ def test_a_judging_failure_scores_that_call_0_with_a_reason_and_grading_goes_on(
 
 # ------------------------------------------------------- in the notebook's language
 
-RLM, RLI, PDI = "\u200f", "\u2067", "\u2069"
+RLM, RLI, FSI, PDI = "\u200f", "\u2067", "\u2068", "\u2069"
 
 
 def _persian(english: str) -> str:
@@ -561,7 +561,10 @@ def test_a_persian_notebooks_verdict_names_the_mistake_in_persian(monkeypatch):
         tasks="`conv2d_forward`", n=10, points=POINTS, unit=_persian("points")
     )
     said = " ".join(" ".join(lines[1:]).split())
-    assert said.startswith(f"- {' '.join(_persian(flipped.message).split())} {_persian('on')} X ")
+    # The inputs' labels are isolated runs: "X 4x7 int, F 2x3 float;" keeps its order.
+    sentence = " ".join(_persian(flipped.message).split())
+    assert said.startswith(f"- {sentence} {_persian('on')} {FSI}X ")
+    assert all(line.endswith(PDI) for line in lines if FSI in line)
     assert flipped.message not in json.dumps(cell.outputs)
     # What the gradebook and the reports read is the same in any language.
     assert cell.metadata[VERDICT_METADATA_KEY]["misconceptions"] == [
