@@ -40,6 +40,7 @@ from playwright.sync_api import BrowserContext, Page, Route
 from autograder.course.build import translate_release
 from autograder.course.feedback_files import write_feedback
 from autograder.course.samples import SampleStudent, write_submission
+from autograder.i18n.feedback import PAGE_FILTERS
 from autograder.verify.page_security import SECURE_HEAD_FILTER
 
 from .course import ASSIGNMENT, FLIPPED_FORWARD, NOTEBOOKS, SOURCE
@@ -143,7 +144,8 @@ SECURED, POLICY_ONLY, SANITISER_ONLY, NEITHER = (
 )
 _SANITISER_OFF = (
     "c.HTMLExporter.sanitize_html = False",
-    f"c.HTMLExporter.filters = {{'secure_head': {SECURE_HEAD_FILTER!r}}}",
+    # The secured page's own filters stay: its policy, and its words in the notebook's language.
+    f"c.HTMLExporter.filters = {{'secure_head': {SECURE_HEAD_FILTER!r}, **{PAGE_FILTERS!r}}}",
 )
 _POLICY_OFF = ("c.HTMLExporter.template_file = 'index.html.j2'",)
 # formgrader is read where its page differs: the sanitiser alone works the same on both
