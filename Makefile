@@ -187,7 +187,10 @@ $(HUB_PREFIX)/.installed: $(HUB_PREFIX)/.environments etc/jupyter/nbgrader_confi
 		$(HUB_PREFIX)/grader/bin/pip install --quiet --no-deps --force-reinstall $$copy; \
 		status=$$?; rm -rf $$copy; exit $$status
 	install -D -m 644 etc/jupyter/nbgrader_config.py $(HUB_PREFIX)/grader/etc/jupyter/nbgrader_config.py
-	$(HUB_PREFIX)/grader/bin/python -m autograder.jail install-kernel \
+	# -P: the installed package, not this checkout's autograder/ (which `-m` would put
+	# first on sys.path), so the kernelspec names the installed wrapper and outlives the
+	# checkout.
+	$(HUB_PREFIX)/grader/bin/python -P -m autograder.jail install-kernel \
 		--prefix $(HUB_PREFIX)/grader --student-python $(HUB_PREFIX)/runtime/bin/python
 	for env in grader student; do \
 		install -m 644 etc/hub/conv_backprop_exchange.py \
