@@ -86,6 +86,7 @@ class Term:
 
 
 def _formgrader(page: Page, base: str, path: str) -> Page:
+    page.bring_to_front()  # the instructor's formgrader tab, in front of JupyterLab's
     page.goto(f"{base}/formgrader/{path}")
     page.locator("table tbody tr td a").first.wait_for(timeout=TIMEOUT_MS)  # loaded
     return page
