@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from autograder.course import hub
 
@@ -213,6 +213,7 @@ class CourseHub:
     log: Path
     browser: Browser
     users: dict[str, HubUser] = field(default_factory=dict)
+    contexts: list[BrowserContext] = field(default_factory=list)  # one per person
 
     @property
     def url(self) -> str:
@@ -236,6 +237,7 @@ class CourseHub:
         pages = []
         for name in names:
             context = self.browser.new_context(viewport=VIEWPORT)
+            self.contexts.append(context)
             if name in without_ui:
                 context.route(f"**/user/{name}/**", _no_scripts)
             page = context.new_page()
@@ -252,6 +254,13 @@ class CourseHub:
                 page.locator("#jp-main-statusbar").wait_for(timeout=TIMEOUT_MS)
             self.users[name] = HubUser(name, page, f"{self.url}/user/{name}")
         return [self.users[name] for name in names]
+
+    def log_out_everyone(self) -> None:
+        """Close every person's browser (before the hub stops: their JupyterLabs would
+        keep calling servers that are gone for the rest of the test run)."""
+        for context in self.contexts:
+            context.close()
+        self.contexts.clear()
 
     def run_as(self, name: str, *command: str) -> subprocess.CompletedProcess:
         """Run a command as ``name`` in their home, with their server's environment (what
@@ -326,7 +335,7 @@ def course_hub(browser: Browser, roles: dict[str, list[str]], log: Path) -> Iter
         hub_port=hub_port,
         proxy_api_port=proxy_api_port,
     )
-    process = None
+    process = course = None
     try:
         # Named in the gradebook (formgrader's lists and the CSV show them): "Alice Test".
         names = {name: (name.rsplit("-", 1)[1].capitalize(), "Test") for name in settings.students}
@@ -334,8 +343,11 @@ def course_hub(browser: Browser, roles: dict[str, list[str]], log: Path) -> Iter
         for name in passwords:
             _write_lab_settings(name)
         process = hub.start_hub(paths, log=log)
-        yield CourseHub(paths, settings, passwords, log, browser)
+        course = CourseHub(paths, settings, passwords, log, browser)
+        yield course
     finally:
+        if course is not None:
+            course.log_out_everyone()
         if process is not None:
             hub.stop_hub(process)
         hub.remove_course_hub(paths)
