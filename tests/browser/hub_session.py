@@ -303,7 +303,9 @@ def _write_lab_settings(name: str) -> None:
 
 
 @contextmanager
-def course_hub(browser: Browser, roles: dict[str, list[str]], log: Path) -> Iterator[CourseHub]:
+def course_hub(
+    browser: Browser, roles: dict[str, list[str]], log: Path, timings: Timings
+) -> Iterator[CourseHub]:
     """Set up and start a course hub; stop it and remove everything it made afterwards
     (accounts, homes, processes, state), even when the test fails.
 
@@ -315,6 +317,8 @@ def course_hub(browser: Browser, roles: dict[str, list[str]], log: Path) -> Iter
         ``instructors``, ``students`` and ``guests``: short names, made unique.
     log : Path
         Where the hub's output goes (its servers' too), kept after the test.
+    timings : Timings
+        Where the time to set the hub up and to take it down again is recorded.
     """
     if os.geteuid() != 0 or not (HUB_PREFIX / ".installed").exists():
         reason = "the course hub needs root and `make hub-envs` (make test runs both)"
@@ -337,18 +341,22 @@ def course_hub(browser: Browser, roles: dict[str, list[str]], log: Path) -> Iter
     )
     process = course = None
     try:
-        # Named in the gradebook (formgrader's lists and the CSV show them): "Alice Test".
-        names = {name: (name.rsplit("-", 1)[1].capitalize(), "Test") for name in settings.students}
-        passwords = hub.create_course_hub(paths, settings, names=names)
-        for name in passwords:
-            _write_lab_settings(name)
-        process = hub.start_hub(paths, log=log)
+        with timings.step("the hub: accounts, the course, started"):
+            # Named in the gradebook (formgrader's lists and the CSV show them): "Alice Test".
+            names = {
+                name: (name.rsplit("-", 1)[1].capitalize(), "Test") for name in settings.students
+            }
+            passwords = hub.create_course_hub(paths, settings, names=names)
+            for name in passwords:
+                _write_lab_settings(name)
+            process = hub.start_hub(paths, log=log)
         course = CourseHub(paths, settings, passwords, log, browser)
         yield course
     finally:
-        if course is not None:
-            course.log_out_everyone()
-        if process is not None:
-            hub.stop_hub(process)
-        hub.remove_course_hub(paths)
-        shutil.rmtree(base, ignore_errors=True)
+        with timings.step("the hub: stopped, accounts removed"):
+            if course is not None:
+                course.log_out_everyone()
+            if process is not None:
+                hub.stop_hub(process)
+            hub.remove_course_hub(paths)
+            shutil.rmtree(base, ignore_errors=True)

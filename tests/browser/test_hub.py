@@ -216,7 +216,8 @@ def term(request, browser, new_screenshots) -> Term:
         "guests": ["eve"],
     }
     try:
-        with course_hub(browser, roles, shots.folder / "jupyterhub.log") as course:
+        log = shots.folder / "jupyterhub.log"
+        with course_hub(browser, roles, log, timings) as course:
             return _run_term(course, shots, timings)
     finally:
         (shots.folder / "timings.txt").write_text(timings.report() + "\n")
