@@ -10,8 +10,9 @@ account), the issue's six steps in order:
    renamed; a file over the size limit) before it goes through;
 3. alice reaches for bob's files through the file browser's API and a terminal; bob
    writes an entry named for alice into the exchange's inbound;
-   then the due date passes and carol submits late; eve, who is not in the course, asks
-   for her courses, and tries to fetch and to submit;
+   then the instructor sets the due date in formgrader, it passes, and carol submits
+   late; eve, who is not in the course, asks for her courses, and tries to fetch and to
+   submit;
 4. the instructor collects (bob's forged entry refused), autogrades each submission (the
    trusted grader, jailed, as the instructor's uid), generates and releases feedback, and
    exports the grades in a terminal;
@@ -22,8 +23,8 @@ What a person does in the browser is done there (formgrader's buttons, the Assig
 List's Fetch, Submit and Fetch Feedback, Validate, a terminal). Answers are written
 through the Jupyter contents API (what the file browser does); carol and eve, whose part
 the browser shows nothing new about, call their servers' Assignment List endpoints (what
-its buttons call); what an attacker or the clock does runs on the command line as that
-account. The tests below check what the flow recorded.
+its buttons call); what an attacker does runs on the command line as that account. The
+tests below check what the flow recorded.
 """
 
 from __future__ import annotations
@@ -188,20 +189,16 @@ def _forge_entry_for(course: CourseHub, forger: str, victim: str) -> str:
     return name
 
 
-def _set_due_date_now(course: CourseHub) -> None:
-    """The due date passes: set it to the next whole second (nbgrader's due dates have
-    whole seconds), and wait until it is past."""
+def _set_due_date_now(grader: Page, base: str) -> None:
+    """In formgrader, the instructor sets the due date (Manage Assignments, the pencil) to
+    the next whole second (nbgrader's due dates have whole seconds); wait until it is past."""
     due = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0)
-    done = course.run_as(
-        course.instructor,
-        "nbgrader",
-        "db",
-        "assignment",
-        "add",
-        ASSIGNMENT,
-        f"--duedate={due:%Y-%m-%d %H:%M:%S} UTC",
-    )
-    assert done.returncode == 0, done.stderr
+    _formgrader(grader, base, "manage_assignments").locator("td.edit a").first.click()
+    editing = grader.locator("#edit-assignment-modal")
+    editing.locator("input.modal-duedate").fill(f"{due:%Y-%m-%dT%H:%M:%S}")
+    editing.locator("input.modal-timezone").fill("UTC")
+    editing.locator("button.save").click()
+    editing.wait_for(state="detached", timeout=TIMEOUT_MS)  # saved: formgrader closes it
     while datetime.now(UTC) <= due:
         time.sleep(0.05)
 
@@ -295,7 +292,7 @@ def _run_term(course: CourseHub, shots: Screenshots, timings: Timings) -> Term:
     # Bad input: the due date passes and carol submits late; eve is in no course.
     with timings.step("bad input: late, not in the course"):
         _answer(users[carol])
-        _set_due_date_now(course)
+        _set_due_date_now(grader, teacher.base)
         late = users[carol].call("POST", "assignments/submit", COURSE_AND_ASSIGNMENT)
         assert late[0] == 200 and late[1]["success"], late
         # eve's Assignment List asks her server for her courses, then fetches and
