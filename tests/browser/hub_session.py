@@ -304,7 +304,11 @@ def _write_lab_settings(name: str) -> None:
 
 @contextmanager
 def course_hub(
-    browser: Browser, roles: dict[str, list[str]], log: Path, timings: Timings
+    browser: Browser,
+    roles: dict[str, list[str]],
+    log: Path,
+    notebooks: Collection[str],
+    timings: Timings,
 ) -> Iterator[CourseHub]:
     """Set up and start a course hub; stop it and remove everything it made afterwards
     (accounts, homes, processes, state), even when the test fails.
@@ -317,6 +321,10 @@ def course_hub(
         ``instructors``, ``students`` and ``guests``: short names, made unique.
     log : Path
         Where the hub's output goes (its servers' too), kept after the test.
+    notebooks : collection of str
+        The assignment's notebooks the course keeps in the instructor's ``source/``
+        folder (the others are removed before anything is generated); its helper files
+        all stay.
     timings : Timings
         Where the time to set the hub up and to take it down again is recorded.
     """
@@ -347,6 +355,10 @@ def course_hub(
                 name: (name.rsplit("-", 1)[1].capitalize(), "Test") for name in settings.students
             }
             passwords = hub.create_course_hub(paths, settings, names=names)
+            source = hub.course_root(settings.instructors[0]) / "source" / hub.COURSE_ID
+            for notebook in source.glob("*.ipynb"):
+                if notebook.name not in notebooks:
+                    notebook.unlink()
             for name in passwords:
                 _write_lab_settings(name)
             process = hub.start_hub(paths, log=log)
