@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route
 
 from autograder.course import hub
 
-from .lab_page import NotebookPage, Screenshots
+from .lab_page import NotebookPage, Screenshots, ValidationResult, read_validation
 
 __all__ = ["CourseHub", "HubUser", "Timings", "course_hub"]
 
@@ -157,13 +157,24 @@ class HubUser:
 
     def open_from_assignment_list(self, notebook: str, path: str, shots: Screenshots):
         """Click a fetched notebook's link in the Assignment List, as a student opens it."""
+        self._fetched_notebook(notebook).locator("a", has_text=notebook).click()
+        return NotebookPage.from_current_tab(self.page, path, shots)
+
+    def validate_in_assignment_list(self, notebook: str, shots: Screenshots) -> ValidationResult:
+        """Press the Validate button beside a fetched notebook in the Assignment List
+        (nbgrader's other Validate: the notebook is not opened) and read its dialog."""
+        self._fetched_notebook(notebook).locator("button", has_text="Validate").click()
+        return read_validation(self.page, shots)
+
+    def _fetched_notebook(self, notebook: str) -> Locator:
+        """A fetched notebook's row in the Assignment List (``notebook`` as it names it,
+        without ``.ipynb``), its assignment's notebooks shown."""
         page = self.assignment_list()
-        toggle = page.locator("#fetched_assignments_list a.assignment-notebooks-link").first
-        link = page.locator("#fetched_assignments_list .assignment-notebooks a", has_text=notebook)
-        if not link.is_visible():
-            toggle.click()
-        link.click()
-        return NotebookPage.from_current_tab(page, path, shots)
+        rows = page.locator("#fetched_assignments_list .assignment-notebooks .nested_list_item")
+        row = rows.filter(has=page.locator("a", has_text=notebook))
+        if not row.is_visible():
+            page.locator("#fetched_assignments_list a.assignment-notebooks-link").first.click()
+        return row
 
     def terminal(self, commands: str, output: str, shots: Screenshots) -> str:
         """Type ``commands`` into a new JupyterLab terminal, as the person would, their

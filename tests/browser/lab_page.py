@@ -12,7 +12,14 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page
 
-__all__ = ["STDERR", "CellView", "NotebookPage", "Screenshots", "ValidationResult"]
+__all__ = [
+    "STDERR",
+    "CellView",
+    "NotebookPage",
+    "Screenshots",
+    "ValidationResult",
+    "read_validation",
+]
 
 STDERR = "application/vnd.jupyter.stderr"
 # The notebook in the current tab: Lumino hides the others with lm-mod-hidden.
@@ -244,13 +251,19 @@ class NotebookPage:
     def validate(self) -> ValidationResult:
         """Press nbgrader's Validate button (it saves first) and read its dialog."""
         self.page.locator(f"{_PANEL} .jp-NotebookPanel-toolbar .validate-button").click()
-        dialog = self.page.locator(".nbgrader-SuccessDialog, .nbgrader-ErrorDialog")
-        dialog.wait_for(timeout=_RUN_TIMEOUT_MS)
-        self.shots.take(self.page, "validate-dialog")
-        result = ValidationResult(
-            passed="nbgrader-SuccessDialog" in (dialog.get_attribute("class") or ""),
-            text=dialog.inner_text(),
-        )
-        dialog.locator("button.jp-Dialog-button").first.click()
-        dialog.wait_for(state="detached")
-        return result
+        return read_validation(self.page, self.shots)
+
+
+def read_validation(page: Page, shots: Screenshots) -> ValidationResult:
+    """Wait for the dialog of one of nbgrader's Validate buttons (a notebook's toolbar, or
+    the Assignment List's beside each notebook), screenshot it, close it, return it."""
+    dialog = page.locator(".nbgrader-SuccessDialog, .nbgrader-ErrorDialog")
+    dialog.wait_for(timeout=_RUN_TIMEOUT_MS)
+    shots.take(page, "validate-dialog")
+    result = ValidationResult(
+        passed="nbgrader-SuccessDialog" in (dialog.get_attribute("class") or ""),
+        text=dialog.inner_text(),
+    )
+    dialog.locator("button.jp-Dialog-button").first.click()
+    dialog.wait_for(state="detached")
+    return result

@@ -6,9 +6,11 @@ six steps in order:
 
 1. the instructor generates and releases ``conv_backprop`` from formgrader;
 2. alice and bob fetch it from the Assignment List; alice submits a blank copy, then
-   answers everything right, validates and submits again; bob types the flipped kernel
-   into ``conv2d_forward`` and validates, and his submit is refused twice (a notebook
-   renamed; a file over the size limit) before it goes through;
+   answers everything right, validates (the Validate button beside the notebook in the
+   Assignment List) and submits again; bob opens the notebook, types the flipped kernel
+   into ``conv2d_forward`` and validates (the notebook's Validate button), and his
+   submit is refused twice (a notebook renamed; a file over the size limit) before it
+   goes through;
 3. alice reaches for bob's files through the file browser's API and a terminal; bob
    writes an entry named for alice into the exchange's inbound;
    then the instructor sets the due date in formgrader, it passes, and carol submits
@@ -171,8 +173,11 @@ def _answer(user: HubUser) -> None:
         user.write_notebook(path, content)
 
 
-def _validate(user: HubUser, shots: Screenshots, type_in: dict[str, str]) -> ValidationResult:
-    """Open the first notebook from the Assignment List, type answers, press Validate."""
+def _type_and_validate(
+    user: HubUser, shots: Screenshots, type_in: dict[str, str]
+) -> ValidationResult:
+    """Open the first notebook from the Assignment List, type answers, press the
+    notebook's Validate."""
     lab = user.open_from_assignment_list(FIRST.removesuffix(".ipynb"), f"{FOLDER}/{FIRST}", shots)
     cells = user.read_notebook(f"{FOLDER}/{FIRST}")["cells"]
     for index, cell in enumerate(cells):
@@ -276,11 +281,13 @@ def _run_term(course: CourseHub, shots: Screenshots, timings: Timings) -> Term:
     with timings.step("2. alice: submit blank, answer, validate, submit"):
         assert _submit(users[alice]) is None
         _answer(users[alice])
-        result.validations[alice] = _validate(users[alice], shots, {})
+        listed = FIRST.removesuffix(".ipynb")  # as the Assignment List names it
+        result.validations[alice] = users[alice].validate_in_assignment_list(listed, shots)
         assert _submit(users[alice]) is None
     with timings.step("2. bob: answer, type the mistake, validate"):
         _answer(users[bob])
-        result.validations[bob] = _validate(users[bob], shots, {"conv2d_forward": FLIPPED_FORWARD})
+        typed = {"conv2d_forward": FLIPPED_FORWARD}
+        result.validations[bob] = _type_and_validate(users[bob], shots, typed)
     with timings.step("bad input: renamed, too large, then bob submits"):
         last, renamed = f"{FOLDER}/{LAST}", f"{FOLDER}/my_{LAST}"
         moved = users[bob].call("PATCH", f"api/contents/{last}", {"path": renamed})
