@@ -31,6 +31,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route
 from autograder.course import hub
 
 from .lab_page import NotebookPage, Screenshots, ValidationResult, read_validation
+from .lab_server import USER_SETTINGS
 
 __all__ = ["CourseHub", "HubUser", "Timings", "course_hub"]
 
@@ -41,16 +42,11 @@ _STEP_TIMEOUT_MS = 120_000  # a click or a key on a loaded page
 _TERMINAL_TRIES = 3
 _TERMINAL_WAIT_MS = 20_000
 _POLL_MS = 500
-# The JupyterLab settings the other browser tests use (lab_server._USER_SETTINGS): no
-# news prompt, every cell in the DOM, typed code arriving exactly as written; and a
-# terminal cursor that does not blink (an open terminal cost Chromium 0.09 of a core
-# with a blinking cursor, 0.04 without).
+# The JupyterLab settings the other browser tests use, and a terminal cursor that does
+# not blink (an open terminal cost Chromium 0.09 of a core with a blinking cursor, 0.04
+# without).
 _LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/codemirror-extension/plugin.jupyterlab-settings": {
-        "defaultConfig": {"autoClosingBrackets": False}
-    },
+    **USER_SETTINGS,
     "@jupyterlab/terminal-extension/plugin.jupyterlab-settings": {"cursorBlink": False},
 }
 _LIST = "#course_list_default"

@@ -40,7 +40,7 @@ _STOP_TIMEOUT_S = 10.0
 # JupyterLab settings that keep the page deterministic: no news prompt; every cell kept in
 # the DOM (windowed notebooks drop cells that are scrolled away, so selectors would miss
 # them); no autoclosing brackets, so typed code arrives exactly as written.
-_USER_SETTINGS = {
+USER_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/codemirror-extension/plugin.jupyterlab-settings": {
@@ -198,7 +198,7 @@ def start_lab(root: Path, home: Path, *, formgrader: bool = False) -> LabServer:
     """
     environment = isolated_environment(home)
     settings_dir = home / "lab-settings"
-    for relative, values in _USER_SETTINGS.items():
+    for relative, values in USER_SETTINGS.items():
         path = settings_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
