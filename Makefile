@@ -100,11 +100,11 @@ test-browser: setup
 	$(BIN)/pytest tests/browser
 
 # ruff, the package's layers (import-linter; the kernel-side helpers are found as the
-# namespace packages `conv_backprop` and `notebooks`) and types (mypy).
+# namespace packages `source` and `notebooks`) and types (mypy).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PYTHONPATH=.:source $(BIN)/lint-imports
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 format: setup
