@@ -33,7 +33,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from autograder.i18n.catalogue import LANGUAGES, LOCALE_DIR, Translations
-from autograder.i18n.messages import N_, speaking
+from autograder.i18n.messages import N_, speaking_for, spoken_language
 from autograder.i18n.messages import gettext as _
 from autograder.i18n.notebooks import Lookup, notebook_language, translate_cell
 from autograder.i18n.rtl import RTL_LANGUAGES
@@ -75,14 +75,13 @@ def say(text: str, nb: NotebookNode) -> str:
     """
     if text not in PAGE_WORDS:
         raise ValueError(f"{text!r} is not one of the feedback page's words (PAGE_WORDS)")
-    with speaking(notebook_language(nb)):
+    with speaking_for(nb):
         return _(text)
 
 
 def right_to_left(nb: NotebookNode) -> bool:
     """A jinja filter: whether the notebook's language is written right to left."""
-    with speaking(notebook_language(nb)) as language:
-        return language in RTL_LANGUAGES
+    return spoken_language(notebook_language(nb)) in RTL_LANGUAGES
 
 
 class TranslateLockedCells(NbGraderPreprocessor):

@@ -9,7 +9,7 @@ catalogue of typical mistakes (:mod:`autograder.maths.misconceptions`) is data, 
 marked: its sentences are translated where they are said, with ``_``.
 
 The language is the notebook's (its metadata, :func:`autograder.i18n.notebooks.
-notebook_language`), set for the time a notebook is processed with :func:`speaking`
+notebook_language`), set for the time a notebook is processed with :func:`speaking_for`
 (a context variable, as Django's ``translation.override``), so the code that words a
 verdict need not carry it along. The translations are the ``conv_grader`` gettext
 catalogue (``locale/<language>/LC_MESSAGES/conv_grader.po``), compiled into this package
@@ -29,11 +29,14 @@ from __future__ import annotations
 import functools
 import gettext as _gettext
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from nbformat import NotebookNode
+
 from autograder.i18n.catalogue import LANGUAGES, SOURCE_LANGUAGE
+from autograder.i18n.notebooks import notebook_language
 from autograder.i18n.rtl import RTL_LANGUAGES
 
 __all__ = [
@@ -46,6 +49,8 @@ __all__ = [
     "isolated",
     "plain_text_lines",
     "speaking",
+    "speaking_for",
+    "spoken_language",
 ]
 
 #: The gettext domain of the grader's words.
@@ -70,22 +75,32 @@ def _translations(language: str) -> _gettext.NullTranslations:
         return _gettext.GNUTranslations(handle)
 
 
+def spoken_language(language: str) -> str:
+    """The language the grader speaks for ``language``: itself, or English for a language
+    the course has no catalogue for (the tag comes from the student's file)."""
+    return language if language in LANGUAGES else SOURCE_LANGUAGE
+
+
 @contextmanager
 def speaking(language: str) -> Iterator[str]:
-    """Say everything in ``language`` inside the block (English for a language the course
-    has no catalogue for: the tag comes from the student's file).
+    """Say everything in :func:`spoken_language` of ``language`` inside the block.
 
     Yields
     ------
     str
         The language in use.
     """
-    chosen = language if language in LANGUAGES else SOURCE_LANGUAGE
+    chosen = spoken_language(language)
     token = _language.set(chosen)
     try:
         yield chosen
     finally:
         _language.reset(token)
+
+
+def speaking_for(nb: NotebookNode) -> AbstractContextManager[str]:
+    """Say everything in the notebook's language (its metadata) inside the block."""
+    return speaking(notebook_language(nb))
 
 
 def current() -> str:

@@ -58,9 +58,8 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Configurable
 
-from autograder.i18n.messages import N_, plain_text_lines, speaking
+from autograder.i18n.messages import N_, plain_text_lines, speaking_for
 from autograder.i18n.messages import gettext as _
-from autograder.i18n.notebooks import notebook_language
 from autograder.jail.kernel_wrapper import IPC_DIR, PLAN_VARIABLE
 from autograder.jail.kernelspec import KERNEL_NAME, WRAPPER, runs_wrapper
 
@@ -488,7 +487,7 @@ class SandboxedExecute(Execute):
             self._stopped: tuple[str, _Said] | None = None  # (error name, reason)
             # What the cells are told is in the notebook's language; the log and the
             # flags the instructor reads stay English.
-            with speaking(notebook_language(nb)):
+            with speaking_for(nb):
                 return super().preprocess(nb, resources, km)
         except Exception:
             self.log.error("The grading kernel's own output ended with:\n%s", self._tail())
@@ -815,7 +814,6 @@ class _BoundedKernelManager(AsyncKernelManager):
         return client
 
 
-@dataclass(frozen=True)
 class _Said:
     """A message for a cell: English for the instructor (the log, and the error's value
     that flags are read from), and in the notebook's language for the student (the
@@ -824,22 +822,22 @@ class _Said:
     ``template`` is marked with ``N_``; a value may be another :class:`_Said`.
     """
 
-    template: str
-    values: dict[str, Any]
-
     def __init__(self, template: str, **values: Any) -> None:
-        object.__setattr__(self, "template", template)
-        object.__setattr__(self, "values", values)
+        self.template = template
+        self.values = values
 
     def english(self) -> str:
-        return self._filled(self.template, lambda said: said.english())
+        return self._filled(translated=False)
 
     def translated(self) -> str:
-        return self._filled(_(self.template), lambda said: said.translated())
+        return self._filled(translated=True)
 
-    def _filled(self, template: str, say: Any) -> str:
-        values = {k: say(v) if isinstance(v, _Said) else v for k, v in self.values.items()}
-        return template.format(**values)
+    def _filled(self, *, translated: bool) -> str:
+        values = {
+            name: value._filled(translated=translated) if isinstance(value, _Said) else value
+            for name, value in self.values.items()
+        }
+        return (_(self.template) if translated else self.template).format(**values)
 
 
 def _sentence(text: str) -> str:

@@ -48,9 +48,8 @@ from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.i18n.messages import N_, plain_text_lines, speaking
+from autograder.i18n.messages import N_, plain_text_lines, speaking_for
 from autograder.i18n.messages import gettext as _
-from autograder.i18n.notebooks import notebook_language
 
 __all__ = [
     "COPY_METADATA_KEY",
@@ -383,7 +382,7 @@ class FlagCopiedAnswers(NbGraderPreprocessor):
             cell.metadata[COPY_METADATA_KEY] = [
                 {"where": label, **asdict(match)} for match in matches
             ]
-            with speaking(notebook_language(nb)):
+            with speaking_for(nb):
                 said = [
                     _("Needs a human: {match}.").format(match=match.sentence(translated=True))
                     for match in matches

@@ -16,9 +16,8 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from autograder.i18n.messages import N_, speaking
+from autograder.i18n.messages import N_, speaking_for
 from autograder.i18n.messages import gettext as _
-from autograder.i18n.notebooks import notebook_language
 from autograder.verify.wire import MIME_TYPE
 
 __all__ = ["HIDDEN_PLACEHOLDER", "HideHiddenTests", "strip_hidden_block"]
@@ -64,7 +63,7 @@ class HideHiddenTests(NbGraderPreprocessor):
     def preprocess(
         self, nb: NotebookNode, resources: ResourcesDict
     ) -> tuple[NotebookNode, ResourcesDict]:
-        with speaking(notebook_language(nb)):
+        with speaking_for(nb):
             return super().preprocess(nb, resources)
 
     def preprocess_cell(

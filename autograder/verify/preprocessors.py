@@ -45,8 +45,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Dict, Float, Unicode
 
 from autograder.i18n.messages import gettext as _
-from autograder.i18n.messages import speaking
-from autograder.i18n.notebooks import notebook_language
+from autograder.i18n.messages import speaking_for
 from autograder.jail.execute import DEADLINES_KEY, CellDeadline
 from autograder.verify.challenges import Case, generate
 from autograder.verify.judging import CaseVerdict, judge_call, judge_hand_value
@@ -297,7 +296,7 @@ class ArmProbes(NbGraderPreprocessor):
         self, nb: NotebookNode, resources: ResourcesDict
     ) -> tuple[NotebookNode, ResourcesDict]:
         # The challenges' labels and the deadlines' reasons reach the student's feedback.
-        with speaking(notebook_language(nb)):
+        with speaking_for(nb):
             return self._arm(nb, resources)
 
     def _arm(
@@ -400,7 +399,7 @@ class VerifyProbes(NbGraderPreprocessor):
                 "VerifyProbes found no armed probes: ArmProbes must run before Execute in "
                 "the same Autograde.autograde_preprocessors list. Refusing to grade."
             )
-        with speaking(notebook_language(nb)):
+        with speaking_for(nb):
             self._verify(nb, resources, armed)
         return nb, resources
 
